@@ -1,0 +1,185 @@
+// The one event bus of the agent. Every actor, on any thread, is created with an inspector from
+// here; supervisors publish their decisions here too. The timeline, metrics, logs, the control panel
+// and `gravity debug inspect` all subscribe to it. Records are plain data so that they cross thread
+// and socket boundaries unchanged.
+
+import type { AnyActorRef, InspectionEvent } from 'xstate';
+import type { Clock } from '../clock.ts';
+import { systemClock } from '../clock.ts';
+
+/** A JSON-safe value. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** The status of an XState actor, as XState names it. */
+export type ActorStatus = 'active' | 'done' | 'error' | 'stopped';
+
+/** What a supervisor decided about one child (or about itself). */
+export type SupervisorAction =
+  | 'start'
+  | 'restart'
+  | 'stop'
+  | 'kill'
+  | 'remove'
+  | 'ignore'
+  | 'escalate'
+  | 'give_up';
+
+export type InspectionRecord =
+  | { kind: 'actor.created'; path: string; time: number; logic?: string }
+  | { kind: 'actor.stopped'; path: string; time: number; status: ActorStatus }
+  | { kind: 'event'; path: string; time: number; event: { type: string } & Record<string, JsonValue>; source?: string }
+  | { kind: 'snapshot'; path: string; time: number; status: ActorStatus; value: JsonValue }
+  | {
+      kind: 'supervisor';
+      path: string;
+      time: number;
+      child: string;
+      reason: string;
+      action: SupervisorAction;
+      /** Milliseconds until a scheduled restart, when action is `restart`. */
+      delayMs?: number;
+      restarts?: number;
+    };
+
+export type InspectionKind = InspectionRecord['kind'];
+
+export interface InspectionFilter {
+  /** Only records whose path is this path or below it. */
+  pathPrefix?: string;
+  kinds?: readonly InspectionKind[];
+}
+
+export type InspectionListener = (record: InspectionRecord) => void;
+
+/** True when `path` is `prefix` itself or a descendant of it. */
+export function isUnderPath(path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
+}
+
+export function matchesFilter(record: InspectionRecord, filter: InspectionFilter | undefined): boolean {
+  if (filter === undefined) return true;
+  if (filter.pathPrefix !== undefined && !isUnderPath(record.path, filter.pathPrefix)) return false;
+  if (filter.kinds !== undefined && !filter.kinds.includes(record.kind)) return false;
+  return true;
+}
+
+/**
+ * The subscription API of the bus.
+ * @example const off = bus.subscribe((r) => console.log(r.path, r.kind), { pathPrefix: 'agent/node:n1' });
+ */
+export class InspectionBus {
+  private readonly subscribers = new Set<{ listener: InspectionListener; filter: InspectionFilter | undefined }>();
+
+  subscribe(listener: InspectionListener, filter?: InspectionFilter): () => void {
+    const entry = { listener, filter };
+    this.subscribers.add(entry);
+    return () => {
+      this.subscribers.delete(entry);
+    };
+  }
+
+  publish(record: InspectionRecord): void {
+    for (const { listener, filter } of [...this.subscribers]) {
+      if (!matchesFilter(record, filter)) continue;
+      try {
+        listener(record);
+      } catch (error) {
+        // A broken subscriber must not break the actor that published; report it once on stderr.
+        process.emitWarning(`inspection subscriber failed: ${String(error)}`);
+      }
+    }
+  }
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+}
+
+/** Makes any value JSON-safe: functions and actor refs dropped, cycles cut, depth bounded. */
+export function toJsonValue(value: unknown, depth = 0, seen = new WeakSet<object>()): JsonValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value !== 'object') return null;
+  if (depth > 8 || seen.has(value)) return '[…]';
+  seen.add(value);
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (Array.isArray(value)) return value.map((item) => toJsonValue(item, depth + 1, seen));
+  if (isActorRef(value)) return `[actor ${value.id}]`;
+  const result: Record<string, JsonValue> = {};
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    if (typeof item === 'function') continue;
+    result[key] = toJsonValue(item, depth + 1, seen);
+  }
+  return result;
+}
+
+function isActorRef(value: object): value is AnyActorRef {
+  return 'sessionId' in value && 'send' in value && typeof (value as { send: unknown }).send === 'function';
+}
+
+/** The path of an actor inside the tree: the child's path for its root actor, then nested ids. */
+function actorPath(rootPath: string, root: AnyActorRef | undefined, actor: AnyActorRef): string {
+  const ids: string[] = [];
+  let current: AnyActorRef | undefined = actor;
+  while (current !== undefined && current !== root) {
+    ids.unshift(current.id);
+    current = current._parent;
+  }
+  return current === root && ids.length > 0 ? `${rootPath}/${ids.join('/')}` : rootPath;
+}
+
+export interface ActorInspector {
+  /** Pass as `createActor(logic, { inspect })`. */
+  inspect: (event: InspectionEvent) => void;
+  /** Call once the root actor exists, so nested actors get paths below it. */
+  setRoot(actor: AnyActorRef): void;
+}
+
+/**
+ * Builds the inspect callback every actor is created with: XState's inspection events become
+ * records with the actor's path in the tree.
+ * @example const inspector = createActorInspector('agent/node:n1', bus); const a = createActor(m, { inspect: inspector.inspect });
+ */
+export function createActorInspector(rootPath: string, bus: InspectionBus, clock: Clock = systemClock): ActorInspector {
+  let root: AnyActorRef | undefined;
+  return {
+    setRoot(actor) {
+      root = actor;
+    },
+    inspect(event) {
+      if (bus.subscriberCount === 0) return;
+      const actor = event.actorRef as AnyActorRef;
+      const path = root === undefined ? rootPath : actorPath(rootPath, root, actor);
+      const time = clock.now();
+      switch (event.type) {
+        case '@xstate.actor': {
+          const logic = (actor as { logic?: { id?: unknown } }).logic?.id;
+          bus.publish({ kind: 'actor.created', path, time, ...(typeof logic === 'string' ? { logic } : {}) });
+          return;
+        }
+        case '@xstate.event': {
+          const payload = toJsonValue(event.event);
+          const source = event.sourceRef === undefined ? undefined : (event.sourceRef as AnyActorRef).id;
+          bus.publish({
+            kind: 'event',
+            path,
+            time,
+            event: { ...(payload as Record<string, JsonValue>), type: event.event.type },
+            ...(source === undefined ? {} : { source }),
+          });
+          return;
+        }
+        case '@xstate.snapshot': {
+          const snapshot = event.snapshot as { status: ActorStatus; value?: unknown };
+          bus.publish({ kind: 'snapshot', path, time, status: snapshot.status, value: toJsonValue(snapshot.value) });
+          if (snapshot.status !== 'active') bus.publish({ kind: 'actor.stopped', path, time, status: snapshot.status });
+          return;
+        }
+        default:
+          return;
+      }
+    },
+  };
+}

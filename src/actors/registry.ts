@@ -1,0 +1,11 @@
+// The built-in actors a child spec can name (`start: { actor: 'node' }`). Specs that cross to a
+// worker thread or come from a file refer to actors by these names, since logic cannot be sent.
+
+import type { AnyActorLogic } from 'xstate';
+import { idleMachine } from '../machines/idle.ts';
+import { nodeMachine } from '../machines/node.ts';
+
+export const builtinActors: Readonly<Record<string, AnyActorLogic>> = {
+  idle: idleMachine,
+  node: nodeMachine,
+};

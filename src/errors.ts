@@ -1,0 +1,163 @@
+// The one catalogue of errors gravity reports: a stable code per failure, the CLI exit code it maps
+// to, and whether it is the user's mistake (one line and a hint) or ours (a stack with --debug).
+// Tests assert codes, never message text.
+
+export interface ErrorDefinition {
+  /** Process exit code the CLI uses when this error ends a command. */
+  readonly exitCode: number;
+  /** `user`: bad input or environment the user can fix; `internal`: a fault of gravity itself. */
+  readonly kind: 'user' | 'internal';
+  /** Default one-line message; the thrower usually gives a more specific one. */
+  readonly message: string;
+  /** What the user can do about it. */
+  readonly hint?: string;
+}
+
+/** Exit codes, documented in docs/errors.md. */
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  agentState: 3,
+  operationFailed: 4,
+  supervisorGaveUp: 70,
+} as const;
+
+export const errorCatalogue = {
+  E_USAGE: { exitCode: ExitCode.usage, kind: 'user', message: 'invalid command line', hint: "run 'gravity --help'" },
+  E_SPEC_INVALID: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'invalid supervision tree spec',
+    hint: 'fix every error listed above; docs/supervision.md describes the spec',
+  },
+  E_FILE_UNREADABLE: { exitCode: ExitCode.usage, kind: 'user', message: 'cannot read file' },
+  E_FILE_PARSE: { exitCode: ExitCode.usage, kind: 'user', message: 'cannot parse file' },
+  E_STATE_DIR: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'cannot use the state directory',
+    hint: 'run as root, or point --state-dir at a directory you own',
+  },
+  E_AGENT_NOT_RUNNING: {
+    exitCode: ExitCode.agentState,
+    kind: 'user',
+    message: 'no agent is running',
+    hint: "start it with 'gravity start'",
+  },
+  E_AGENT_ALREADY_RUNNING: {
+    exitCode: ExitCode.agentState,
+    kind: 'user',
+    message: 'an agent is already running for this state directory',
+    hint: "stop it first, or use another --state-dir",
+  },
+  E_AGENT_UNREACHABLE: {
+    exitCode: ExitCode.agentState,
+    kind: 'user',
+    message: 'the agent did not answer',
+    hint: "check the agent's log; 'gravity start' runs it in the foreground",
+  },
+  E_CONTROL_REQUEST: { exitCode: ExitCode.usage, kind: 'user', message: 'the agent refused the request' },
+  E_SUPERVISOR_GAVE_UP: {
+    exitCode: ExitCode.supervisorGaveUp,
+    kind: 'internal',
+    message: 'a supervisor reached its restart intensity and gave up',
+  },
+  E_CHILD_START_FAILED: { exitCode: ExitCode.internal, kind: 'internal', message: 'a child failed to start' },
+  E_CHILD_NOT_FOUND: { exitCode: ExitCode.usage, kind: 'user', message: 'no such child in the supervision tree' },
+  E_ACTOR_UNKNOWN: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'unknown actor',
+    hint: "see 'gravity debug tree --help' for the built-in actors",
+  },
+  E_WORKER_EXITED: { exitCode: ExitCode.internal, kind: 'internal', message: 'worker thread exited' },
+  E_WORKER_UNRESPONSIVE: {
+    exitCode: ExitCode.internal,
+    kind: 'internal',
+    message: 'worker thread stopped answering its heartbeat',
+  },
+  E_TASK_TIMEOUT: { exitCode: ExitCode.internal, kind: 'internal', message: 'task overran its deadline' },
+  E_TASK_FAILED: { exitCode: ExitCode.internal, kind: 'internal', message: 'task failed' },
+  E_POOL_CLOSED: { exitCode: ExitCode.internal, kind: 'internal', message: 'the task pool is closed' },
+  E_INTERNAL: { exitCode: ExitCode.internal, kind: 'internal', message: 'internal error' },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export interface GravityErrorOptions {
+  hint?: string;
+  /** Every individual problem, when one error reports several at once (spec or config validation). */
+  details?: readonly string[];
+  cause?: unknown;
+}
+
+/**
+ * An error with a stable code from the catalogue.
+ * @example throw new GravityError('E_AGENT_NOT_RUNNING', `no agent is running for state dir ${dir}`)
+ */
+export class GravityError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: number;
+  readonly hint: string | undefined;
+  readonly details: readonly string[];
+  readonly userError: boolean;
+
+  constructor(code: ErrorCode, message?: string, options: GravityErrorOptions = {}) {
+    const definition: ErrorDefinition = errorCatalogue[code];
+    super(message ?? definition.message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GravityError';
+    this.code = code;
+    this.exitCode = definition.exitCode;
+    this.hint = options.hint ?? definition.hint;
+    this.details = options.details ?? [];
+    this.userError = definition.kind === 'user';
+  }
+}
+
+export function isGravityError(error: unknown, code?: ErrorCode): error is GravityError {
+  return error instanceof GravityError && (code === undefined || error.code === code);
+}
+
+/** An error as it crosses a thread or process boundary. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+  code?: string;
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return {
+      name: error.name,
+      message: error.message,
+      ...(error.stack === undefined ? {} : { stack: error.stack }),
+      ...(typeof code === 'string' ? { code } : {}),
+    };
+  }
+  return { name: 'Error', message: typeof error === 'string' ? error : safeDescribe(error) };
+}
+
+/** Rebuilds an Error from its serialized form; catalogue codes come back as GravityError. */
+export function deserializeError(serialized: SerializedError): Error {
+  let error: Error;
+  if (serialized.code !== undefined && serialized.code in errorCatalogue) {
+    error = new GravityError(serialized.code as ErrorCode, serialized.message);
+  } else {
+    error = new Error(serialized.message);
+    if (serialized.code !== undefined) (error as Error & { code?: string }).code = serialized.code;
+  }
+  error.name = serialized.name;
+  if (serialized.stack !== undefined) error.stack = serialized.stack;
+  return error;
+}
+
+function safeDescribe(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
