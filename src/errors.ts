@@ -81,6 +81,17 @@ export const errorCatalogue = {
   E_TASK_FAILED: { exitCode: ExitCode.internal, kind: 'internal', message: 'task failed' },
   E_POOL_CLOSED: { exitCode: ExitCode.internal, kind: 'internal', message: 'the task pool is closed' },
   E_INTERNAL: { exitCode: ExitCode.internal, kind: 'internal', message: 'internal error' },
+  E_AGENT_ACCESS_DENIED: {
+    exitCode: ExitCode.agentState,
+    kind: 'user',
+    message: "permission denied on the agent's control socket",
+    hint: "run the command as the agent's user (root for the default --state-dir)",
+  },
+  E_CONTROL_PROTOCOL: {
+    exitCode: ExitCode.internal,
+    kind: 'internal',
+    message: 'the agent sent a malformed control-channel message',
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
