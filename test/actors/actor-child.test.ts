@@ -1,0 +1,185 @@
+import { strict as assert } from 'node:assert';
+import type sinon from 'sinon';
+import { assign, fromPromise, setup } from 'xstate';
+import { InspectionBus } from '../../src/actors/inspection.ts';
+import type { InspectionRecord } from '../../src/actors/inspection.ts';
+import { startActorChild } from '../../src/actors/actor-child.ts';
+import type { ChildContext, ExitReason } from '../../src/supervisor/child.ts';
+import { Supervisor } from '../../src/supervisor/supervisor.ts';
+import { createLauncher } from '../../src/supervisor/launcher.ts';
+import { compileSupervisorSpec } from '../../src/supervisor/spec.ts';
+import { idleMachine } from '../../src/machines/idle.ts';
+import { installFakeClock } from '../helpers/fake-children.ts';
+
+const crashOnEvent = setup({
+  types: { events: {} as { type: 'CRASH' } | { type: 'FAIL' } | { type: 'DONE' } },
+  actors: { failing: fromPromise<never>(() => Promise.reject(new Error('invoked actor failed'))) },
+}).createMachine({
+  id: 'crashy',
+  initial: 'up',
+  states: {
+    up: {
+      on: {
+        CRASH: {
+          actions: () => {
+            throw new Error('thrown in an action');
+          },
+        },
+        FAIL: 'invoking',
+        DONE: 'finished',
+      },
+    },
+    invoking: { invoke: { src: 'failing' } },
+    finished: { type: 'final' },
+  },
+});
+
+const endsInError = setup({}).createMachine({
+  id: 'gives-up',
+  initial: 'trying',
+  states: { trying: { on: { GIVE_UP: 'failed' } }, failed: { type: 'final' } },
+  output: () => ({ error: 'could not reach the target' }),
+});
+
+/** Goes to `draining` on SHUTDOWN and only finishes after `drainMs`. */
+const slowToStop = setup({ delays: { drainMs: 2000 } }).createMachine({
+  id: 'slow',
+  initial: 'running',
+  states: {
+    running: { on: { SHUTDOWN: 'draining' } },
+    draining: { after: { drainMs: 'stopped' } },
+    stopped: { type: 'final' },
+  },
+});
+
+describe('actors/actor-child', () => {
+  let fake: sinon.SinonFakeTimers;
+  let clock: ReturnType<typeof installFakeClock>['clock'];
+  let bus: InspectionBus;
+  let exits: ExitReason[];
+  beforeEach(() => {
+    ({ fake, clock } = installFakeClock());
+    bus = new InspectionBus();
+    exits = [];
+  });
+  afterEach(() => fake.restore());
+
+  const context = (path = 'agent/x'): ChildContext => ({ path, bus, clock, onExit: (reason) => exits.push(reason) });
+
+  const failures: { name: string; event: string; message: RegExp }[] = [
+    { name: 'an exception thrown by the machine', event: 'CRASH', message: /thrown in an action/ },
+    { name: 'an invoked actor error the machine does not handle', event: 'FAIL', message: /invoked actor failed/ },
+  ];
+  for (const row of failures) {
+    it(`reports ${row.name} as an error exit`, async () => {
+      const child = startActorChild(crashOnEvent, undefined, 'x', context());
+      child.send({ type: row.event });
+      await fake.tickAsync(0);
+      assert.equal(exits.length, 1);
+      const exit = exits[0]!;
+      assert.ok(exit.kind === 'error');
+      assert.match(exit.error.message, row.message);
+    });
+  }
+
+  it('reports a final state with an error output as an error exit, and a plain final state as normal', () => {
+    const failing = startActorChild(endsInError, undefined, 'g', context());
+    failing.send({ type: 'GIVE_UP' });
+    const finishing = startActorChild(crashOnEvent, undefined, 'f', context());
+    finishing.send({ type: 'DONE' });
+    assert.deepEqual(exits, [{ kind: 'error', error: { name: 'ActorFailed', message: 'could not reach the target' } }, { kind: 'normal' }]);
+  });
+
+  it('throws when the actor fails during start', () => {
+    const broken = setup({}).createMachine({
+      entry: () => {
+        throw new Error('bad entry');
+      },
+    });
+    assert.throws(() => startActorChild(broken, undefined, 'b', context()), /bad entry/);
+    assert.equal(exits.length, 0);
+  });
+
+  it('stops a machine that accepts SHUTDOWN cleanly, without reporting an exit', async () => {
+    const child = startActorChild(idleMachine, undefined, 'i', context());
+    assert.deepEqual(await child.stop(5000), { kind: 'shutdown' });
+    assert.equal(exits.length, 0);
+  });
+
+  it('kills a machine that does not finish within its shutdown time', async () => {
+    const child = startActorChild(slowToStop, undefined, 's', context());
+    const stopping = child.stop(1000);
+    await fake.tickAsync(1000);
+    assert.deepEqual(await stopping, { kind: 'shutdown', killed: true });
+  });
+
+  it('lets a machine that finishes within its shutdown time stop cleanly', async () => {
+    const child = startActorChild(slowToStop, undefined, 's', context());
+    const stopping = child.stop(5000);
+    await fake.tickAsync(2000);
+    assert.deepEqual(await stopping, { kind: 'shutdown' });
+  });
+
+  it('a brutal stop during a clean one kills at once', async () => {
+    const child = startActorChild(slowToStop, undefined, 's', context());
+    const clean = child.stop('infinity');
+    const brutal = child.stop('brutal');
+    assert.deepEqual(await clean, { kind: 'shutdown', killed: true });
+    assert.deepEqual(await brutal, { kind: 'shutdown', killed: true });
+  });
+
+  it('publishes inspection records with the actor path, nested actors below it', async () => {
+    const records: InspectionRecord[] = [];
+    bus.subscribe((record) => records.push(record));
+    const child = startActorChild(crashOnEvent, undefined, 'x', context('agent/node:n1'));
+    child.send({ type: 'FAIL' });
+    await fake.tickAsync(0);
+    const paths = new Set(records.map((record) => record.path));
+    assert.ok(paths.has('agent/node:n1'));
+    assert.ok([...paths].some((path) => path.startsWith('agent/node:n1/')), [...paths].join(', '));
+    const event = records.find((record) => record.kind === 'event' && record.event.type === 'FAIL');
+    assert.ok(event);
+    const snapshot = records.find((record) => record.kind === 'snapshot' && record.value === 'invoking');
+    assert.ok(snapshot);
+  });
+
+  it('under a supervisor: a crashing actor is restarted while a sibling keeps counting events', async () => {
+    const counter = setup({ types: { context: {} as { count: number } } }).createMachine({
+      context: { count: 0 },
+      on: { TICK: { actions: assign({ count: ({ context: c }) => c.count + 1 }) }, SHUTDOWN: '.done' },
+      initial: 'counting',
+      states: { counting: {}, done: { type: 'final' } },
+    });
+    const supervisor = new Supervisor({
+      path: 'agent',
+      spec: compileSupervisorSpec({
+        intensity: 3,
+        children: [
+          { id: 'counter', start: { logic: counter } },
+          { id: 'crashy', start: { logic: crashOnEvent } },
+        ],
+      }),
+      bus,
+      clock,
+      launcher: createLauncher(),
+    });
+    await supervisor.start();
+    for (let i = 0; i < 3; i += 1) {
+      supervisor.sendTo('counter', { type: 'TICK' });
+      supervisor.sendTo('crashy', { type: 'CRASH' });
+      await fake.tickAsync(0);
+      await supervisor.idle();
+      await fake.tickAsync(1000); // past the restart backoff
+      await supervisor.idle();
+    }
+    const tree = await supervisor.describe();
+    const [counterNode, crashyNode] = tree.children!;
+    assert.equal(crashyNode!.restarts, 3);
+    assert.equal(crashyNode!.state, 'running');
+    assert.equal(counterNode!.restarts, 0);
+    assert.equal(counterNode!.actorState, 'counting');
+    supervisor.sendTo('counter', { type: 'TICK' });
+    assert.equal(supervisor.state, 'running');
+    await supervisor.stop();
+  });
+});
