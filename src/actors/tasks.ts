@@ -42,6 +42,7 @@ export function createDispatcher(registry: TaskRegistry): (request: TaskRequest)
       return await (task as TaskFunction<unknown, unknown>)(request.input);
     } catch (error) {
       const serialized = serializeError(error);
+      // eslint-disable-next-line preserve-caught-error -- the serialized form is the caught error, clone-safe
       throw new Error(serialized.message, { cause: serialized });
     }
   };
