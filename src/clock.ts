@@ -18,7 +18,7 @@ export const systemClock: Clock = {
   monotonic: () => performance.now(),
   setTimeout: (callback, ms) => {
     const timer = setTimeout(callback, ms);
-    return timer as unknown as TimerHandle;
+    return timer;
   },
   clearTimeout: (handle) => clearTimeout(handle as unknown as NodeJS.Timeout),
 };

@@ -16,7 +16,7 @@ export const shutdownEvent = { type: 'SHUTDOWN' } as const;
 /** A done actor whose output is `{ error }` exited abnormally. */
 function exitFromOutput(output: unknown): ExitReason {
   if (typeof output === 'object' && output !== null && 'error' in output) {
-    const error = (output as { error: unknown }).error;
+    const error = (output).error;
     const message =
       typeof error === 'string'
         ? error

@@ -6,7 +6,7 @@ import type { EventObject } from 'xstate';
 import type { Clock } from '../clock.ts';
 import type { SerializedError } from '../errors.ts';
 import type { InspectionBus, JsonValue } from '../actors/inspection.ts';
-import type { ChildType, RestartType, Shutdown, Strategy, ThreadPlacement } from './spec.ts';
+import type { ChildType, HeartbeatSpec, RestartType, Shutdown, Strategy, ThreadPlacement } from './spec.ts';
 
 /** Why a child stopped: on its own (`normal`), because it was told to (`shutdown`), or a failure. */
 export type ExitReason =
@@ -42,6 +42,8 @@ export interface ChildContext {
   clock: Clock;
   /** Called once when the child stops by itself (not when asked to stop). */
   onExit: (reason: ExitReason) => void;
+  /** The parent supervisor's heartbeat, for children hosted on a worker thread. */
+  heartbeat?: HeartbeatSpec;
 }
 
 export interface RunningChild {

@@ -341,7 +341,7 @@ function compileActorStart(input: unknown, at: string, problems: string[], onWor
     }
     return {
       module: input.module,
-      ...(input.export === undefined ? {} : { export: input.export as string }),
+      ...(input.export === undefined ? {} : { export: input.export }),
       ...(input.input === undefined ? {} : { input: input.input as JsonValue }),
     };
   }

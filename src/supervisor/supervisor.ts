@@ -207,6 +207,7 @@ export class Supervisor implements RunningChild {
       path: this.childPath(record),
       bus: this.options.bus,
       clock: this.options.clock,
+      heartbeat: this.options.spec.heartbeat,
       onExit: (reason) => {
         void this.enqueue(() => this.handleExit(record, incarnation, reason));
       },
@@ -216,7 +217,7 @@ export class Supervisor implements RunningChild {
       if (record.incarnation !== incarnation || record.state !== 'starting') return undefined;
       record.state = 'running';
       record.startedAt = this.options.clock.now();
-      if (why === 'start') this.publish(record.spec.id, 'start', 'start');
+      this.publish(record.spec.id, 'start', why === 'start' ? 'start' : 'restarted');
       return undefined;
     } catch (error) {
       record.running = undefined;

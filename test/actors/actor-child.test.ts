@@ -76,7 +76,7 @@ describe('actors/actor-child', () => {
       child.send({ type: row.event });
       await fake.tickAsync(0);
       assert.equal(exits.length, 1);
-      const exit = exits[0]!;
+      const exit = exits[0];
       assert.ok(exit.kind === 'error');
       assert.match(exit.error.message, row.message);
     });
@@ -174,10 +174,10 @@ describe('actors/actor-child', () => {
     }
     const tree = await supervisor.describe();
     const [counterNode, crashyNode] = tree.children!;
-    assert.equal(crashyNode!.restarts, 3);
-    assert.equal(crashyNode!.state, 'running');
-    assert.equal(counterNode!.restarts, 0);
-    assert.equal(counterNode!.actorState, 'counting');
+    assert.equal(crashyNode.restarts, 3);
+    assert.equal(crashyNode.state, 'running');
+    assert.equal(counterNode.restarts, 0);
+    assert.equal(counterNode.actorState, 'counting');
     supervisor.sendTo('counter', { type: 'TICK' });
     assert.equal(supervisor.state, 'running');
     await supervisor.stop();

@@ -1,0 +1,180 @@
+// The CLI's end of the control channel: connects to the agent's socket in the state dir, sends
+// requests and waits for their answers. A missing agent, a socket the user may not open and an agent
+// that does not answer each become their own catalogue error, so commands can say what to do.
+
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import { GravityError, errorCatalogue } from '../errors.ts';
+import type { ErrorCode } from '../errors.ts';
+import type { ControlMethod, ControlMethods, ControlRequest, ControlResponse } from './control-protocol.ts';
+import { LineSplitter, controlSocketName, encodeMessage, parseResponse } from './control-protocol.ts';
+
+export interface ControlClientOptions {
+  /** The state dir whose agent to reach; its socket is `<stateDir>/agent.sock`. */
+  stateDir: string;
+  /** How long to wait for the connection and for each answer. */
+  timeoutMs?: number;
+}
+
+export const defaultControlTimeoutMs = 5000;
+
+export interface ControlClient {
+  call<M extends ControlMethod>(method: M, params?: ControlMethods[M]['params']): Promise<ControlMethods[M]['result']>;
+  close(): void;
+}
+
+export function controlSocketPath(stateDir: string): string {
+  return join(stateDir, controlSocketName);
+}
+
+function notRunning(stateDir: string, cause: unknown): GravityError {
+  return new GravityError('E_AGENT_NOT_RUNNING', `no agent is running for state dir ${stateDir}: start it with 'gravity start'`, {
+    hint: 'if the agent runs with another state directory, pass the same --state-dir',
+    cause,
+  });
+}
+
+function connectionError(stateDir: string, error: NodeJS.ErrnoException): GravityError {
+  switch (error.code) {
+    case 'ENOENT':
+    case 'ECONNREFUSED':
+    case 'ENOTDIR':
+      return notRunning(stateDir, error);
+    case 'EACCES':
+    case 'EPERM':
+      return new GravityError('E_AGENT_ACCESS_DENIED', `permission denied on ${controlSocketPath(stateDir)}`, { cause: error });
+    default:
+      return new GravityError('E_AGENT_UNREACHABLE', `cannot reach the agent for state dir ${stateDir}: ${error.message}`, {
+        cause: error,
+      });
+  }
+}
+
+/** Rebuilds an error that crossed the socket; catalogue codes come back as themselves. */
+function remoteError(error: { code: string; message: string; details?: string[] }): GravityError {
+  const details = error.details ?? [];
+  if (error.code in errorCatalogue) return new GravityError(error.code as ErrorCode, error.message, { details });
+  return new GravityError('E_CONTROL_REQUEST', `the agent refused the request: ${error.message} (${error.code})`, { details });
+}
+
+/**
+ * Connects to the agent of a state dir.
+ * @example const client = await connectControl({ stateDir: '/var/lib/gravity' }); const tree = await client.call('tree'); client.close();
+ */
+export function connectControl(options: ControlClientOptions): Promise<ControlClient> {
+  const { stateDir } = options;
+  const timeoutMs = options.timeoutMs ?? defaultControlTimeoutMs;
+  const socketPath = controlSocketPath(stateDir);
+
+  return new Promise<ControlClient>((resolve, reject) => {
+    const socket: Socket = connect(socketPath);
+    const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
+    let nextId = 1;
+    let connected = false;
+    let closedError: GravityError | undefined;
+
+    const failAll = (error: GravityError): void => {
+      closedError ??= error;
+      for (const [id, entry] of pending) {
+        clearTimeout(entry.timer);
+        pending.delete(id);
+        entry.reject(error);
+      }
+    };
+
+    const connectTimer = setTimeout(() => {
+      socket.destroy();
+      reject(new GravityError('E_AGENT_UNREACHABLE', `the agent for state dir ${stateDir} did not accept a connection within ${timeoutMs} ms`));
+    }, timeoutMs);
+
+    const lines = new LineSplitter();
+    socket.on('data', (chunk: Buffer) => {
+      let received: string[];
+      try {
+        received = lines.push(chunk);
+      } catch (error) {
+        failAll(new GravityError('E_CONTROL_PROTOCOL', (error as Error).message));
+        socket.destroy();
+        return;
+      }
+      for (const line of received) {
+        const response: ControlResponse | undefined = parseResponse(line);
+        if (response === undefined) {
+          failAll(new GravityError('E_CONTROL_PROTOCOL', `malformed message from the agent: ${line.slice(0, 200)}`));
+          socket.destroy();
+          return;
+        }
+        if (response.id === null) {
+          // An error about no particular request (a broken frame): it concerns every pending call.
+          failAll(remoteError(response.ok ? { code: 'E_CONTROL_PROTOCOL', message: 'response without id' } : response.error));
+          continue;
+        }
+        const entry = pending.get(response.id);
+        if (entry === undefined) continue;
+        pending.delete(response.id);
+        clearTimeout(entry.timer);
+        if (response.ok) entry.resolve(response.result);
+        else entry.reject(remoteError(response.error));
+      }
+    });
+
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (!connected) {
+        clearTimeout(connectTimer);
+        reject(connectionError(stateDir, error));
+        return;
+      }
+      failAll(new GravityError('E_AGENT_UNREACHABLE', `connection to the agent failed: ${error.message}`, { cause: error }));
+    });
+    socket.on('close', () => {
+      failAll(new GravityError('E_AGENT_UNREACHABLE', `the agent for state dir ${stateDir} closed the connection`));
+    });
+
+    socket.once('connect', () => {
+      connected = true;
+      clearTimeout(connectTimer);
+      resolve({
+        call<M extends ControlMethod>(method: M, params?: ControlMethods[M]['params']): Promise<ControlMethods[M]['result']> {
+          if (closedError !== undefined) return Promise.reject(closedError);
+          const id = nextId++;
+          const request: ControlRequest = { id, method, params: params ?? {} };
+          return new Promise<ControlMethods[M]['result']>((resolveCall, rejectCall) => {
+            const timer = setTimeout(() => {
+              pending.delete(id);
+              rejectCall(new GravityError('E_AGENT_UNREACHABLE', `the agent for state dir ${stateDir} did not answer '${method}' within ${timeoutMs} ms`));
+            }, timeoutMs);
+            pending.set(id, {
+              resolve: (value) => resolveCall(value as ControlMethods[M]['result']),
+              reject: rejectCall,
+              timer,
+            });
+            socket.write(encodeMessage(request));
+          });
+        },
+        close() {
+          failAll(new GravityError('E_AGENT_UNREACHABLE', 'the control connection was closed'));
+          socket.end();
+          socket.destroy();
+        },
+      });
+    });
+  });
+}
+
+/**
+ * One request on a fresh connection.
+ * @example const { root } = await callAgent({ stateDir }, 'tree');
+ */
+export async function callAgent<M extends ControlMethod>(
+  options: ControlClientOptions,
+  method: M,
+  params?: ControlMethods[M]['params'],
+): Promise<ControlMethods[M]['result']> {
+  const client = await connectControl(options);
+  try {
+    return await client.call(method, params);
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,132 @@
+// The control channel between the CLI and the agent on the same node: newline-delimited JSON over
+// the Unix socket in the state dir. This file is the whole contract: the methods, their params and
+// results, and the framing. Both ends use it, so a change here is a change on both sides.
+
+import type { TreeNodeInfo } from '../supervisor/child.ts';
+
+/** The agent's own life, a documented literal union. SIGTERM from systemd means `stopping`. */
+export type AgentLifecycle = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+export const agentLifecycles: readonly AgentLifecycle[] = ['starting', 'running', 'stopping', 'stopped', 'failed'];
+
+/** The socket's file name inside the state dir. */
+export const controlSocketName = 'agent.sock';
+
+/** Longest request or response line accepted (bytes); longer input is a protocol error. */
+export const maxLineBytes = 4 * 1024 * 1024;
+
+export interface PingResult {
+  pid: number;
+  version: string;
+  state: AgentLifecycle;
+  stateDir: string;
+  /** Epoch ms at which the agent started. */
+  startedAt: number;
+}
+
+export interface TreeResult {
+  /** The agent's clock when the tree was read: uptimes are computed against it. */
+  now: number;
+  /** The root supervisor (`agent`) with its children. */
+  root: TreeNodeInfo;
+}
+
+/** Every method: its params and its result. */
+export interface ControlMethods {
+  ping: { params: Record<string, never>; result: PingResult };
+  tree: { params: Record<string, never>; result: TreeResult };
+}
+
+export type ControlMethod = keyof ControlMethods;
+export const controlMethods: readonly ControlMethod[] = ['ping', 'tree'];
+
+export type ControlRequest = {
+  [M in ControlMethod]: { id: number; method: M; params: ControlMethods[M]['params'] };
+}[ControlMethod];
+
+/** How an error crosses the socket: a catalogue code (or another stable code) and a message. */
+export interface ControlError {
+  code: string;
+  message: string;
+  details?: string[];
+}
+
+export type ControlResponse =
+  | { id: number; ok: true; result: unknown }
+  | { id: number | null; ok: false; error: ControlError };
+
+/** One message on the wire: JSON and a newline. */
+export function encodeMessage(message: ControlRequest | ControlResponse): string {
+  return `${JSON.stringify(message)}\n`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function isControlMethod(value: unknown): value is ControlMethod {
+  return typeof value === 'string' && (controlMethods as readonly string[]).includes(value);
+}
+
+/** Parses a request line; returns a problem string instead of throwing. */
+export function parseRequest(line: string): { request: ControlRequest } | { id: number | null; problem: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    return { id: null, problem: `request is not JSON: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  if (!isRecord(value)) return { id: null, problem: 'request must be a JSON object' };
+  const id = typeof value.id === 'number' && Number.isSafeInteger(value.id) ? value.id : null;
+  if (id === null) return { id: null, problem: 'request id must be an integer' };
+  if (!isControlMethod(value.method)) {
+    return { id, problem: `unknown method ${JSON.stringify(value.method)} (known: ${controlMethods.join(', ')})` };
+  }
+  if (value.params !== undefined && !isRecord(value.params)) return { id, problem: 'params must be an object' };
+  const params = (value.params ?? {}) as Record<string, never>;
+  return { request: { id, method: value.method, params } };
+}
+
+/** Parses a response line; returns undefined when it is not a well-formed response. */
+export function parseResponse(line: string): ControlResponse | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(value)) return undefined;
+  const id = value.id;
+  if (value.ok === true && typeof id === 'number' && 'result' in value) {
+    return { id, ok: true, result: value.result };
+  }
+  if (value.ok === false && (typeof id === 'number' || id === null) && isRecord(value.error)) {
+    const { code, message, details } = value.error;
+    if (typeof code !== 'string' || typeof message !== 'string') return undefined;
+    const error: ControlError = { code, message };
+    if (Array.isArray(details) && details.every((item) => typeof item === 'string')) error.details = details;
+    return { id, ok: false, error };
+  }
+  return undefined;
+}
+
+/**
+ * Splits a byte stream into lines, keeping a partial last line for the next chunk.
+ * @example const lines = new LineSplitter(); socket.on('data', (chunk) => lines.push(chunk).forEach(handle));
+ */
+export class LineSplitter {
+  private buffer = '';
+
+  constructor(private readonly limit: number = maxLineBytes) {}
+
+  /** Returns the complete lines in this chunk; throws when a line grows past the limit. */
+  push(chunk: Buffer | string): string[] {
+    this.buffer += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    const parts = this.buffer.split('\n');
+    this.buffer = parts.pop() ?? '';
+    if (Buffer.byteLength(this.buffer) > this.limit) {
+      this.buffer = '';
+      throw new RangeError(`control message longer than ${this.limit} bytes`);
+    }
+    return parts.filter((line) => line.trim() !== '');
+  }
+}

@@ -1,0 +1,80 @@
+// The `gravity` command line: the program, its global options (the ones every Gravity command
+// shares), and the command groups, each built in its own file. Nothing here does the work of a
+// command; main.ts runs the program and renders what fails.
+
+import { Command, Option } from 'commander';
+import { gravityVersion } from '../version.ts';
+import { makeDebugCommand } from './debug.ts';
+import { makeStartCommand } from './start.ts';
+
+/** The global options, parsed. */
+export interface GlobalOptions {
+  stateDir: string;
+  config: string;
+  debug: boolean;
+  quiet: boolean;
+  insecure: boolean;
+}
+
+export const defaultStateDir = '/var/lib/gravity';
+export const defaultConfigFile = '/etc/gravity/gravity.yaml';
+
+/** Where commands write; the real streams by default, captured in tests. */
+export interface CliOutput {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const processOutput: CliOutput = {
+  out: (text) => {
+    process.stdout.write(text);
+  },
+  err: (text) => {
+    process.stderr.write(text);
+  },
+};
+
+/** The global options as seen from any (sub)command. */
+export function globalOptions(command: Command): GlobalOptions {
+  const options = command.optsWithGlobals<Partial<GlobalOptions>>();
+  return {
+    stateDir: options.stateDir ?? defaultStateDir,
+    config: options.config ?? defaultConfigFile,
+    debug: options.debug === true,
+    quiet: options.quiet === true,
+    insecure: options.insecure === true,
+  };
+}
+
+function forEachCommand(command: Command, visit: (command: Command) => void): void {
+  visit(command);
+  for (const sub of command.commands) forEachCommand(sub, visit);
+}
+
+/**
+ * Builds the whole program.
+ * @example await makeProgram().parseAsync(['node', 'gravity', 'debug', 'tree', '--state-dir', '/tmp/g']);
+ */
+export function makeProgram(output: CliOutput = processOutput): Command {
+  const program = new Command('gravity')
+    .description('Cluster supervisor: node agent, health probes, operation plans with rollback, live statecharts')
+    .version(gravityVersion(), '-V, --version', 'print the version and exit')
+    .addOption(new Option('--state-dir <dir>', 'directory of the local state and the agent socket').default(defaultStateDir))
+    .addOption(new Option('--config <file>', 'configuration file').default(defaultConfigFile))
+    .option('--debug', 'verbose logs, and stack traces on errors')
+    .option('-q, --quiet', 'print less: warnings and errors only')
+    .option('--insecure', 'do not verify TLS certificates')
+    .addHelpText('after', "\nRun 'gravity <command> --help' for a command's options.");
+
+  program.addCommand(makeStartCommand());
+  program.addCommand(makeDebugCommand(output));
+
+  forEachCommand(program, (command) => {
+    command
+      .exitOverride()
+      .configureOutput({ writeOut: (text) => output.out(text), writeErr: (text) => output.err(text) })
+      .configureHelp({ showGlobalOptions: true, sortSubcommands: true })
+      .showHelpAfterError("(run with --help for usage)");
+  });
+  return program;
+}

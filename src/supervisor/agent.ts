@@ -1,0 +1,393 @@
+// The agent process around the root supervisor: it owns the state dir (creates it, holds its pid
+// lock so that a second agent is refused), starts the tree, serves the control socket, and turns
+// signals and the root's giving up into an orderly stop and an exit code. It holds no supervision
+// logic of its own; that is the Supervisor's. `gravity start` calls runAgentProcess.
+
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import { delay, systemClock } from '../clock.ts';
+import { GravityError, ExitCode, isGravityError } from '../errors.ts';
+import { InspectionBus } from '../actors/inspection.ts';
+import { startWorkerChild } from '../actors/worker-child.ts';
+import { logSupervisorDecisions } from '../log.ts';
+import { gravityVersion } from '../version.ts';
+import type { AgentLifecycle, PingResult, TreeResult } from '../api/control-protocol.ts';
+import { controlSocketName } from '../api/control-protocol.ts';
+import type { ControlServer } from '../api/control-server.ts';
+import { startControlServer } from '../api/control-server.ts';
+import type { ExitReason } from './child.ts';
+import { describeExit } from './child.ts';
+import { createLauncher } from './launcher.ts';
+import type { ChildLauncher } from './supervisor.ts';
+import { Supervisor } from './supervisor.ts';
+import type { Shutdown, SupervisorSpec } from './spec.ts';
+import { agentRootPath } from './agent-tree.ts';
+
+export type { AgentLifecycle } from '../api/control-protocol.ts';
+
+/** The pid lock's file name inside the state dir. */
+export const agentLockName = 'agent.pid';
+
+/** Longest path a Unix socket address can hold on Linux (sun_path is 108 bytes with the NUL). */
+const maxSocketPathBytes = 107;
+
+export interface AgentOptions {
+  /** The state dir; created if missing. */
+  stateDir: string;
+  /** The compiled tree the root supervisor runs (see agent-tree.ts for the built-in one). */
+  spec: SupervisorSpec;
+  logger: Logger;
+  clock?: Clock;
+  bus?: InspectionBus;
+  /** Starts children; defaults to one that places `thread: 'worker'` children on worker threads. */
+  launcher?: ChildLauncher;
+  /** SIGTERM and SIGINT stop the agent (default true; tests that call stop() may turn it off). */
+  handleSignals?: boolean;
+  /** How long the whole tree gets to stop before what is left is killed (default 30 s). */
+  shutdownTimeoutMs?: Shutdown;
+  /** The config file given with --config; read by later parts of the agent. */
+  configFile?: string;
+}
+
+/** Why the agent ended, and the exit code the process should end with. */
+export type AgentExitReason = 'stopped' | 'gave_up' | 'forced' | 'failed';
+
+export interface AgentExit {
+  reason: AgentExitReason;
+  exitCode: number;
+  /** The signal that started the shutdown, if one did. */
+  signal?: NodeJS.Signals;
+}
+
+export interface Agent {
+  readonly state: AgentLifecycle;
+  readonly stateDir: string;
+  readonly socketPath: string;
+  readonly bus: InspectionBus;
+  readonly root: Supervisor;
+  /** Resolves once the agent has stopped, whatever stopped it. */
+  readonly done: Promise<AgentExit>;
+  /** Stops the whole tree in reverse order, closes the socket and releases the state dir. */
+  stop(why?: string): Promise<AgentExit>;
+}
+
+// ---- the state dir ------------------------------------------------------------------------------
+
+function stateDirError(stateDir: string, error: NodeJS.ErrnoException, doing: string): GravityError {
+  const problem =
+    error.code === 'EACCES' || error.code === 'EPERM'
+      ? 'permission denied'
+      : error.code === 'EROFS'
+        ? 'read-only file system'
+        : error.code === 'ENOTDIR' || error.code === 'EEXIST'
+          ? 'a path component is not a directory'
+          : error.message;
+  return new GravityError('E_STATE_DIR', `cannot ${doing} state dir ${stateDir}: ${problem}`, { cause: error });
+}
+
+/** Creates the state dir (0700: it will hold the cluster's records and credentials) if it is missing. */
+export function ensureStateDir(stateDir: string): void {
+  try {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw stateDirError(stateDir, error as NodeJS.ErrnoException, 'create');
+  }
+  if (!statSync(stateDir).isDirectory()) {
+    throw new GravityError('E_STATE_DIR', `state dir ${stateDir} is not a directory`, {
+      hint: 'point --state-dir at a directory',
+    });
+  }
+}
+
+/** True if a process with this pid exists (EPERM: it exists but belongs to someone else). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The pid in a lock file; `undefined` when it has no pid (yet), `null` when the file is gone. */
+function readLockPid(lockPath: string): number | undefined | null {
+  let text: string;
+  try {
+    text = readFileSync(lockPath, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  const pid = Number.parseInt(text.trim(), 10);
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+export interface AgentLock {
+  readonly path: string;
+  /** Removes the lock if it is still ours. Synchronous so that it can run at process exit. */
+  release(): void;
+}
+
+/**
+ * Takes the state dir's pid lock: created with O_EXCL, so of two agents starting at once only one
+ * gets it. A lock whose process is gone is taken over; one whose process lives is refused.
+ * @example const lock = await acquireAgentLock('/var/lib/gravity', systemClock, logger); ...; lock.release();
+ */
+export async function acquireAgentLock(stateDir: string, clock: Clock, logger: Logger): Promise<AgentLock> {
+  const lockPath = join(stateDir, agentLockName);
+  const pid = process.pid;
+  const lock: AgentLock = {
+    path: lockPath,
+    release() {
+      try {
+        if (readLockPid(lockPath) === pid) unlinkSync(lockPath);
+      } catch (error) {
+        logger.warn({ err: error, lock: lockPath }, 'could not remove the agent lock');
+      }
+    },
+  };
+  // A lock file without a pid is one being written right now: give its writer a moment.
+  let emptyReads = 0;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx', 0o644);
+      try {
+        writeSync(fd, `${pid}\n`);
+      } finally {
+        closeSync(fd);
+      }
+      return lock;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw stateDirError(stateDir, error as NodeJS.ErrnoException, 'lock');
+      }
+    }
+    const holder = readLockPid(lockPath);
+    if (holder === null) continue;
+    if (holder === undefined && emptyReads < 20) {
+      emptyReads += 1;
+      await delay(clock, 50);
+      continue;
+    }
+    if (holder !== undefined && processAlive(holder)) {
+      throw new GravityError('E_AGENT_ALREADY_RUNNING', `an agent is already running for state dir ${stateDir} (pid ${holder})`, {
+        details: [`lock file: ${lockPath}`],
+        hint: `stop it first, or use another --state-dir; if pid ${holder} is not a gravity agent, remove ${lockPath}`,
+      });
+    }
+    logger.warn({ lock: lockPath, stalePid: holder ?? null }, 'taking over a stale agent lock');
+    // Only remove the stale lock if it is still the one we judged: another agent may have replaced it.
+    if (readLockPid(lockPath) === holder) {
+      try {
+        unlinkSync(lockPath);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw stateDirError(stateDir, error as NodeJS.ErrnoException, 'lock');
+      }
+    }
+  }
+  throw new GravityError('E_STATE_DIR', `cannot take the agent lock ${lockPath}: it keeps changing`, {
+    hint: 'another agent may be starting on the same --state-dir',
+  });
+}
+
+// ---- the agent ----------------------------------------------------------------------------------
+
+const lifecycleMessages: Record<AgentLifecycle, string> = {
+  starting: 'agent starting',
+  running: 'agent running',
+  stopping: 'agent stopping',
+  stopped: 'agent stopped',
+  failed: 'agent failed',
+};
+
+/**
+ * Starts the agent: resolves once the tree runs and the socket listens; throws (after cleaning up)
+ * when it cannot start. `done` tells when and why it ended.
+ * @example
+ * const agent = await runAgent({ stateDir: '/tmp/g', spec: buildAgentTreeSpec(), logger: createLogger() });
+ * const { exitCode } = await agent.done;
+ */
+export async function runAgent(options: AgentOptions): Promise<Agent> {
+  const clock = options.clock ?? systemClock;
+  const bus = options.bus ?? new InspectionBus();
+  const logger = options.logger;
+  const stateDir = resolve(options.stateDir);
+  const socketPath = join(stateDir, controlSocketName);
+  const version = gravityVersion();
+  let lifecycle: AgentLifecycle = 'starting';
+
+  const enter = (next: AgentLifecycle, fields: Record<string, unknown> = {}): void => {
+    lifecycle = next;
+    const level = next === 'failed' ? 'error' : 'info';
+    logger[level]({ lifecycle: next, ...fields }, lifecycleMessages[next]);
+  };
+
+  enter('starting', { stateDir, version, ...(options.configFile === undefined ? {} : { config: options.configFile }) });
+  let lock: AgentLock;
+  try {
+    if (Buffer.byteLength(socketPath) > maxSocketPathBytes) {
+      throw new GravityError('E_STATE_DIR', `state dir ${stateDir} is too long a path for the control socket`, {
+        details: [`${socketPath} is ${Buffer.byteLength(socketPath)} bytes; a Unix socket path holds at most ${maxSocketPathBytes}`],
+        hint: 'use a shorter --state-dir',
+      });
+    }
+    ensureStateDir(stateDir);
+    lock = await acquireAgentLock(stateDir, clock, logger);
+  } catch (error) {
+    // Nothing is held yet: say why in the log (the CLI also prints the error) and give up.
+    enter('failed', { code: isGravityError(error) ? error.code : 'E_INTERNAL', error: (error as Error).message });
+    throw error;
+  }
+  const stopLoggingDecisions = logSupervisorDecisions(bus, logger);
+
+  let settle: (exit: AgentExit) => void = () => undefined;
+  const done = new Promise<AgentExit>((resolveDone) => {
+    settle = resolveDone;
+  });
+  let finished = false;
+  let server: ControlServer | undefined;
+  const signalHandlers = new Map<NodeJS.Signals, () => void>();
+
+  /** Releases what the agent holds; idempotent and safe to call from any exit path. */
+  const finish = async (exit: AgentExit): Promise<void> => {
+    if (finished) return;
+    finished = true;
+    try {
+      await server?.close();
+    } catch (error) {
+      logger.warn({ err: error }, 'could not close the control socket');
+    }
+    lock.release();
+    for (const [signal, handler] of signalHandlers) process.off(signal, handler);
+    stopLoggingDecisions();
+    settle(exit);
+  };
+
+  const onRootExit = (reason: ExitReason): void => {
+    if (lifecycle === 'stopping' || lifecycle === 'stopped' || lifecycle === 'failed') return;
+    const exitCode = ExitCode.supervisorGaveUp;
+    lifecycle = 'failed';
+    logger.fatal(
+      { lifecycle: 'failed', code: 'E_SUPERVISOR_GAVE_UP', reason: describeExit(reason), exitCode },
+      'root supervisor gave up; the agent exits so that its service manager restarts it',
+    );
+    void finish({ reason: 'gave_up', exitCode });
+  };
+
+  const root = new Supervisor({
+    path: agentRootPath,
+    spec: options.spec,
+    bus,
+    clock,
+    launcher: options.launcher ?? createLauncher({ startOnWorker: startWorkerChild }),
+    onExit: onRootExit,
+  });
+  const startedAt = clock.now();
+
+  const ping = (): PingResult => ({ pid: process.pid, version, state: lifecycle, stateDir, startedAt });
+  const tree = async (): Promise<TreeResult> => {
+    const below = await root.describe();
+    return {
+      now: clock.now(),
+      root: {
+        id: agentRootPath,
+        path: agentRootPath,
+        type: 'supervisor',
+        thread: 'main',
+        state: root.state,
+        restart: 'permanent',
+        restarts: 0,
+        ...(root.state === 'running' ? { startedAt } : {}),
+        ...below,
+      },
+    };
+  };
+
+  const stop = async (why = 'stop requested', signal?: NodeJS.Signals): Promise<AgentExit> => {
+    if (lifecycle !== 'running' && lifecycle !== 'starting') return done;
+    enter('stopping', { why, ...(signal === undefined ? {} : { signal }) });
+    let exit: AgentExit = { reason: 'stopped', exitCode: ExitCode.ok, ...(signal === undefined ? {} : { signal }) };
+    try {
+      await root.stop(options.shutdownTimeoutMs ?? 30_000);
+    } catch (error) {
+      logger.error({ err: error }, 'the supervision tree did not stop cleanly');
+      exit = { ...exit, exitCode: ExitCode.internal };
+    }
+    enter('stopped');
+    await finish(exit);
+    return done;
+  };
+
+  // Signals are handled from here on; one that arrives while the tree starts is acted on once it runs.
+  let pendingSignal: NodeJS.Signals | undefined;
+  if (options.handleSignals ?? true) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const handler = (): void => {
+        if (lifecycle === 'starting') {
+          logger.info({ signal }, 'signal while starting: the agent stops once the tree is up');
+          pendingSignal ??= signal;
+          return;
+        }
+        if (lifecycle === 'stopping') {
+          logger.warn({ signal }, 'second signal while stopping: exiting now');
+          void finish({ reason: 'forced', exitCode: ExitCode.internal, signal });
+          return;
+        }
+        void stop(`received ${signal}`, signal);
+      };
+      signalHandlers.set(signal, handler);
+      process.on(signal, handler);
+    }
+  }
+
+  const failStart = async (error: unknown): Promise<never> => {
+    enter('failed', { err: error });
+    await finish({ reason: 'failed', exitCode: isGravityError(error) ? error.exitCode : ExitCode.internal });
+    throw error;
+  };
+
+  try {
+    server = await startControlServer({ socketPath, handlers: { ping, tree }, logger });
+  } catch (error) {
+    const wrapped = isGravityError(error)
+      ? error
+      : stateDirError(stateDir, error as NodeJS.ErrnoException, 'listen on the control socket in');
+    return failStart(wrapped);
+  }
+  try {
+    await root.start();
+  } catch (error) {
+    return failStart(error);
+  }
+  if (lifecycle === 'starting') enter('running', { socket: socketPath, children: options.spec.children.map((child) => child.id) });
+  if (pendingSignal !== undefined) void stop(`received ${pendingSignal}`, pendingSignal);
+
+  return {
+    get state() {
+      return lifecycle;
+    },
+    stateDir,
+    socketPath,
+    bus,
+    root,
+    done,
+    stop: (why) => stop(why),
+  };
+}
+
+/**
+ * Runs the agent until it ends, then ends the process with the agent's exit code: 0 after a signal,
+ * 70 when the root supervisor gave up (so that systemd restarts it).
+ * @example await runAgentProcess({ stateDir, spec: buildAgentTreeSpec(), logger });
+ */
+export async function runAgentProcess(options: AgentOptions): Promise<never> {
+  process.on('uncaughtExceptionMonitor', (error, origin) => {
+    options.logger.fatal({ err: error, origin }, 'uncaught exception in the agent');
+  });
+  const agent = await runAgent({ ...options, handleSignals: true });
+  const exit = await agent.done;
+  options.logger.info({ exitCode: exit.exitCode, reason: exit.reason }, 'agent exiting');
+  process.exit(exit.exitCode);
+}

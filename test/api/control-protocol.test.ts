@@ -1,0 +1,61 @@
+// The control channel's wire format: one JSON message per line, typed requests, responses with a
+// result or an error {code, message}, and framing that survives arbitrary chunking.
+
+import assert from 'node:assert/strict';
+import { LineSplitter, encodeMessage, parseRequest, parseResponse } from '../../src/api/control-protocol.ts';
+
+describe('api/control-protocol', () => {
+  it('encodes one message per line', () => {
+    const line = encodeMessage({ id: 1, method: 'ping', params: {} });
+    assert.equal(line, '{"id":1,"method":"ping","params":{}}\n');
+    assert.equal(line.indexOf('\n'), line.length - 1);
+  });
+
+  it('parses requests and reports what is wrong with bad ones', () => {
+    assert.deepEqual(parseRequest('{"id":3,"method":"tree"}'), { request: { id: 3, method: 'tree', params: {} } });
+    const table: [string, number | null, RegExp][] = [
+      ['not json', null, /not JSON/],
+      ['[1,2]', null, /JSON object/],
+      ['{"method":"ping"}', null, /id must be an integer/],
+      ['{"id":1.5,"method":"ping"}', null, /id must be an integer/],
+      ['{"id":2,"method":"reboot"}', 2, /unknown method "reboot" \(known: ping, tree\)/],
+      ['{"id":4,"method":"ping","params":[1]}', 4, /params must be an object/],
+    ];
+    for (const [line, id, problem] of table) {
+      const parsed = parseRequest(line);
+      assert.ok('problem' in parsed, line);
+      assert.equal(parsed.id, id, line);
+      assert.match(parsed.problem, problem, line);
+    }
+  });
+
+  it('parses results and errors; anything else is malformed', () => {
+    assert.deepEqual(parseResponse('{"id":1,"ok":true,"result":{"a":1}}'), { id: 1, ok: true, result: { a: 1 } });
+    assert.deepEqual(parseResponse('{"id":2,"ok":false,"error":{"code":"E_X","message":"no","details":["a","b"]}}'), {
+      id: 2,
+      ok: false,
+      error: { code: 'E_X', message: 'no', details: ['a', 'b'] },
+    });
+    assert.deepEqual(parseResponse('{"id":null,"ok":false,"error":{"code":"E_X","message":"bad frame"}}'), {
+      id: null,
+      ok: false,
+      error: { code: 'E_X', message: 'bad frame' },
+    });
+    for (const bad of ['nope', '{"id":1,"ok":true}', '{"id":1,"ok":false,"error":{"code":1,"message":"m"}}', '{"ok":true,"result":1}', '"x"']) {
+      assert.equal(parseResponse(bad), undefined, bad);
+    }
+  });
+
+  it('splits a stream into lines however it is chunked, and refuses an endless line', () => {
+    const message = encodeMessage({ id: 7, method: 'tree', params: {} }) + encodeMessage({ id: 8, method: 'ping', params: {} });
+    for (let size = 1; size <= message.length; size++) {
+      const splitter = new LineSplitter();
+      const lines: string[] = [];
+      for (let at = 0; at < message.length; at += size) lines.push(...splitter.push(Buffer.from(message.slice(at, at + size))));
+      assert.deepEqual(lines.map((line) => (JSON.parse(line) as { id: number }).id), [7, 8], `chunk size ${size}`);
+    }
+    const small = new LineSplitter(16);
+    assert.deepEqual(small.push('short\n\n'), ['short']);
+    assert.throws(() => small.push('x'.repeat(17)), RangeError);
+  });
+});
