@@ -43,6 +43,8 @@ export type InspectionRecord =
 
 export type InspectionKind = InspectionRecord['kind'];
 
+export const inspectionKinds: readonly InspectionKind[] = ['actor.created', 'actor.stopped', 'event', 'snapshot', 'supervisor'];
+
 export interface InspectionFilter {
   /** Only records whose path is this path or below it. */
   pathPrefix?: string;
@@ -69,12 +71,14 @@ export function matchesFilter(record: InspectionRecord, filter: InspectionFilter
  */
 export class InspectionBus {
   private readonly subscribers = new Set<{ listener: InspectionListener; filter: InspectionFilter | undefined }>();
+  private readonly changeListeners = new Set<() => void>();
 
   subscribe(listener: InspectionListener, filter?: InspectionFilter): () => void {
     const entry = { listener, filter };
     this.subscribers.add(entry);
+    this.notifyChange();
     return () => {
-      this.subscribers.delete(entry);
+      if (this.subscribers.delete(entry)) this.notifyChange();
     };
   }
 
@@ -90,8 +94,38 @@ export class InspectionBus {
     }
   }
 
+  /**
+   * Whether anyone would receive a record of this kind from `path` or from below it. Publishers use
+   * it to skip building records nobody reads (and worker threads to forward only what is wanted).
+   */
+  wants(kind: InspectionKind, path?: string): boolean {
+    for (const { filter } of this.subscribers) {
+      if (filter?.kinds !== undefined && !filter.kinds.includes(kind)) continue;
+      const prefix = filter?.pathPrefix;
+      if (prefix === undefined || path === undefined || isUnderPath(path, prefix) || isUnderPath(prefix, path)) return true;
+    }
+    return false;
+  }
+
+  /** The kinds someone would receive from `path` or below it. */
+  wantedKinds(path?: string): InspectionKind[] {
+    return inspectionKinds.filter((kind) => this.wants(kind, path));
+  }
+
+  /** Called whenever a subscription is added or removed. */
+  onSubscriptionsChanged(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => {
+      this.changeListeners.delete(listener);
+    };
+  }
+
   get subscriberCount(): number {
     return this.subscribers.size;
+  }
+
+  private notifyChange(): void {
+    for (const listener of [...this.changeListeners]) listener();
   }
 }
 
@@ -130,6 +164,13 @@ function actorPath(rootPath: string, root: AnyActorRef | undefined, actor: AnyAc
   return current === root && ids.length > 0 ? `${rootPath}/${ids.join('/')}` : rootPath;
 }
 
+/** Which records an XState inspection event becomes (a snapshot may also end the actor). */
+const recordKindsOf: Partial<Record<InspectionEvent['type'], readonly InspectionKind[]>> = {
+  '@xstate.actor': ['actor.created'],
+  '@xstate.event': ['event'],
+  '@xstate.snapshot': ['snapshot', 'actor.stopped'],
+};
+
 export interface ActorInspector {
   /** Pass as `createActor(logic, { inspect })`. */
   inspect: (event: InspectionEvent) => void;
@@ -149,7 +190,8 @@ export function createActorInspector(rootPath: string, bus: InspectionBus, clock
       root = actor;
     },
     inspect(event) {
-      if (bus.subscriberCount === 0) return;
+      const kinds = recordKindsOf[event.type];
+      if (kinds === undefined || !kinds.some((kind) => bus.wants(kind, rootPath))) return;
       const actor = event.actorRef as AnyActorRef;
       const path = root === undefined ? rootPath : actorPath(rootPath, root, actor);
       const time = clock.now();
@@ -173,8 +215,10 @@ export function createActorInspector(rootPath: string, bus: InspectionBus, clock
         }
         case '@xstate.snapshot': {
           const snapshot = event.snapshot as { status: ActorStatus; value?: unknown };
-          bus.publish({ kind: 'snapshot', path, time, status: snapshot.status, value: toJsonValue(snapshot.value) });
-          if (snapshot.status !== 'active') bus.publish({ kind: 'actor.stopped', path, time, status: snapshot.status });
+          if (bus.wants('snapshot', rootPath)) {
+            bus.publish({ kind: 'snapshot', path, time, status: snapshot.status, value: toJsonValue(snapshot.value) });
+          }
+          if (snapshot.status !== 'active' && bus.wants('actor.stopped', rootPath)) bus.publish({ kind: 'actor.stopped', path, time, status: snapshot.status });
           return;
         }
         default:

@@ -90,6 +90,9 @@ class WorkerChild implements RunningChild {
   private stopOutcome: Deferred<ExitReason> | undefined;
   private stopSettled = false;
   private readonly startedMarker = deferred<void>();
+  /** The record kinds the worker forwards now (comma-joined), and how to stop tracking them. */
+  private forwarding: string;
+  private readonly stopWatchingSubscriptions: () => void;
   private readonly stoppedMarker = deferred<void>();
 
   constructor(
@@ -109,6 +112,9 @@ class WorkerChild implements RunningChild {
     this.remotePort = port2;
     this.port.on('message', (message: unknown) => this.receive(message));
     this.port.on('messageerror', (error: Error) => this.fail(this.protocolError(error)));
+
+    this.forwarding = context.bus.wantedKinds(context.path).join(',');
+    this.stopWatchingSubscriptions = context.bus.onSubscriptionsChanged(() => this.updateForwarding());
 
     this.worker = spawnWorker();
     liveWorkers.add(this.worker);
@@ -147,7 +153,12 @@ class WorkerChild implements RunningChild {
     });
     const result = await this.call<HostResult<void>>(() => {
       this.portSent = true;
-      return this.api.start(this.spec, this.context.path, transfer(this.remotePort, [this.remotePort]));
+      return this.api.start(
+        this.spec,
+        this.context.path,
+        transfer(this.remotePort, [this.remotePort]),
+        this.context.bus.wantedKinds(this.context.path),
+      );
     });
     if (!result.ok) throw deserializeError(result.error);
     // The answer and the records travel on different channels: wait until the start's records are in.
@@ -235,6 +246,16 @@ class WorkerChild implements RunningChild {
     if (this.beatDeadline !== undefined) this.context.clock.clearTimeout(this.beatDeadline);
     this.beatTimer = undefined;
     this.beatDeadline = undefined;
+  }
+
+  /** Main-thread subscriptions changed: tell the worker which records to forward from now on. */
+  private updateForwarding(): void {
+    if (this.phase === 'gone') return;
+    const kinds = this.context.bus.wantedKinds(this.context.path);
+    const key = kinds.join(',');
+    if (key === this.forwarding) return;
+    this.forwarding = key;
+    this.port.postMessage({ type: 'forward', kinds } satisfies MainToWorkerMessage);
   }
 
   private flushOutbox(): void {
@@ -341,6 +362,7 @@ class WorkerChild implements RunningChild {
   private dispose(why: string, cause?: GravityError): void {
     if (this.phase === 'gone') return;
     this.phase = 'gone';
+    this.stopWatchingSubscriptions();
     this.stopHeartbeat();
     this.outbox = [];
     this.rejectGone(

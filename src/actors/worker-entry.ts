@@ -17,8 +17,8 @@ import type { ExitReason, RunningChild } from '../supervisor/child.ts';
 import type { ChildSpec, Shutdown } from '../supervisor/spec.ts';
 import { nodeEndpoint } from './comlink-node.ts';
 import { InspectionBus } from './inspection.ts';
-import type { InspectionRecord } from './inspection.ts';
-import { isMainToWorkerMessage, toHostResult } from './worker-protocol.ts';
+import type { InspectionKind, InspectionRecord } from './inspection.ts';
+import { forwardedKinds, isMainToWorkerMessage, toHostResult } from './worker-protocol.ts';
 import type { HostedChildInfo, WorkerHostApi, WorkerToMainMessage } from './worker-protocol.ts';
 
 /** The hosted child's life inside this thread, a documented literal union. */
@@ -29,25 +29,26 @@ class WorkerHost {
   private port: MessagePort | undefined;
   private child: RunningChild | undefined;
   private readonly bus = new InspectionBus();
+  private unsubscribeForwarder: (() => void) | undefined;
   private records: InspectionRecord[] = [];
   private flushScheduled = false;
   /** Events that arrived while the child was still starting. */
   private early: EventObject[] = [];
 
   readonly api: WorkerHostApi = {
-    start: (spec, path, port) => toHostResult(() => this.start(spec, path, port)),
+    start: (spec, path, port, forward) => toHostResult(() => this.start(spec, path, port, forward)),
     stop: (shutdown) => toHostResult(() => this.stop(shutdown)),
     ping: () => Date.now(),
     describe: () => toHostResult(() => this.describe()),
   };
 
-  private async start(spec: ChildSpec, path: string, port: MessagePort): Promise<void> {
+  private async start(spec: ChildSpec, path: string, port: MessagePort, forward: InspectionKind[]): Promise<void> {
     if (this.state !== 'idle') throw new GravityError('E_INTERNAL', `${path}: this worker thread already hosts a child`);
     this.state = 'starting';
     this.port = port;
     port.on('message', (message: unknown) => this.receive(message));
-    // Subscribe before the child starts: inspectors skip their work while a bus has no subscriber.
-    this.bus.subscribe((record) => this.queueRecord(record));
+    // Subscribe before the child starts: inspectors skip the records nobody subscribed to.
+    this.forwardKinds(forward);
     let child: RunningChild;
     try {
       child = await startOnThisThread(
@@ -91,10 +92,20 @@ class WorkerHost {
     return this.child === undefined ? {} : this.child.describe();
   }
 
+  /** Forwards exactly the record kinds the main thread wants; changes whenever it says so. */
+  private forwardKinds(kinds: InspectionKind[]): void {
+    this.unsubscribeForwarder?.();
+    this.unsubscribeForwarder = this.bus.subscribe((record) => this.queueRecord(record), { kinds: forwardedKinds(kinds) });
+  }
+
   private receive(message: unknown): void {
     if (!isMainToWorkerMessage(message)) {
       // A protocol violation is a bug on one side or the other: fail loudly, the main thread sees it.
       throw new GravityError('E_INTERNAL', `unexpected message on the worker port: ${JSON.stringify(message)}`);
+    }
+    if (message.type === 'forward') {
+      this.forwardKinds(message.kinds);
+      return;
     }
     if (this.state === 'starting') {
       this.early.push(...message.events);

@@ -16,7 +16,7 @@ import { deserializeError, serializeError } from '../errors.ts';
 import type { SerializedError } from '../errors.ts';
 import type { ExitReason, TreeNodeInfo } from '../supervisor/child.ts';
 import type { ChildSpec, Shutdown } from '../supervisor/spec.ts';
-import type { InspectionRecord } from './inspection.ts';
+import type { InspectionKind, InspectionRecord } from './inspection.ts';
 
 /** What `describe()` returns for the hosted child: its machine state, or its subtree. */
 export type HostedChildInfo = Pick<TreeNodeInfo, 'actorState' | 'children' | 'strategy'>;
@@ -28,9 +28,10 @@ export type HostResult<T> = { ok: true; value: T } | { ok: false; error: Seriali
 export interface WorkerHostApi {
   /**
    * Starts the hosted child (an actor or a supervisor subtree) at `path`. `port` is the worker's end
-   * of the dedicated channel; it must be transferred. Fails if the child fails to start.
+   * of the dedicated channel; it must be transferred. `forward` is the inspection record kinds the
+   * main thread wants (supervisor decisions are always forwarded). Fails if the child fails to start.
    */
-  start(spec: ChildSpec, path: string, port: MessagePort): Promise<HostResult<void>>;
+  start(spec: ChildSpec, path: string, port: MessagePort, forward: InspectionKind[]): Promise<HostResult<void>>;
   /** Stops the hosted child within `shutdown`; inspection records are flushed before it answers. */
   stop(shutdown: Shutdown): Promise<HostResult<ExitReason>>;
   /** Heartbeat: answers at once with the worker's clock reading (epoch ms). */
@@ -38,8 +39,12 @@ export interface WorkerHostApi {
   describe(): Promise<HostResult<HostedChildInfo>>;
 }
 
-/** Main -> worker on the dedicated port: every event sent during one tick, in order. */
-export type MainToWorkerMessage = { type: 'send'; events: EventObject[] };
+/** Main -> worker on the dedicated port. */
+export type MainToWorkerMessage =
+  /** Every event sent during one tick, in order. */
+  | { type: 'send'; events: EventObject[] }
+  /** The inspection record kinds main-thread subscribers now want from this subtree. */
+  | { type: 'forward'; kinds: InspectionKind[] };
 
 /** Worker -> main on the dedicated port. */
 export type WorkerToMainMessage =
@@ -57,7 +62,15 @@ function hasType(value: unknown): value is { type: unknown } {
 }
 
 export function isMainToWorkerMessage(value: unknown): value is MainToWorkerMessage {
-  return hasType(value) && value.type === 'send' && Array.isArray((value as { events?: unknown }).events);
+  if (!hasType(value)) return false;
+  if (value.type === 'send') return Array.isArray((value as { events?: unknown }).events);
+  if (value.type === 'forward') return Array.isArray((value as { kinds?: unknown }).kinds);
+  return false;
+}
+
+/** What a worker forwards: what the main thread wants, and always the supervisors' decisions. */
+export function forwardedKinds(wanted: readonly InspectionKind[]): InspectionKind[] {
+  return wanted.includes('supervisor') ? [...wanted] : [...wanted, 'supervisor'];
 }
 
 export function isWorkerToMainMessage(value: unknown): value is WorkerToMainMessage {
