@@ -15,6 +15,7 @@ import { createLauncher } from '../../src/supervisor/launcher.ts';
 import { compileSupervisorSpec } from '../../src/supervisor/spec.ts';
 import type { ChildSpecInput } from '../../src/supervisor/spec.ts';
 import { startWorkerChild } from '../../src/actors/worker-child.ts';
+import { endWorkerSpares, setWorkerSpares } from '../../src/actors/worker-spares.ts';
 import type { ExitReason } from '../../src/supervisor/child.ts';
 import { crashOnDemand } from './fixtures/bench-actors.ts';
 
@@ -23,7 +24,7 @@ const fixture = (name: string): string => new URL(`./fixtures/${name}.${compiled
 
 function percentile(sorted: number[], p: number): number {
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index];
+  return sorted[index] ?? Number.NaN;
 }
 
 function summarize(samples: number[]): { median: number; p99: number; n: number } {
@@ -33,8 +34,12 @@ function summarize(samples: number[]): { median: number; p99: number; n: number 
 
 const fmt = (ms: number): string => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(2)} ms`);
 
-/** Crash the child `rounds` times; each sample is crash -> supervisor reports the new incarnation started. */
-async function restartLatency(child: ChildSpecInput, rounds: number): Promise<number[]> {
+/**
+ * Crash the child `rounds` times; each sample is crash -> supervisor reports the new incarnation
+ * started. `pauseMs` spaces the crashes (real restarts are seconds apart: the default intensity
+ * allows one in 5 s), which gives a warm spare thread time to load.
+ */
+async function restartLatency(child: ChildSpecInput, rounds: number, pauseMs = 0): Promise<number[]> {
   const bus = new InspectionBus();
   const supervisor = new Supervisor({
     path: 'bench',
@@ -64,6 +69,7 @@ async function restartLatency(child: ChildSpecInput, rounds: number): Promise<nu
     supervisor.sendTo(child.id, { type: 'CRASH' });
     await done;
     samples.push(performance.now() - started);
+    if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
   }
   await supervisor.stop();
   return samples;
@@ -95,7 +101,7 @@ async function hostApiThroughput(events: number): Promise<number> {
   const running = await startWorkerChild(
     compileSupervisorSpec({
       children: [{ id: 'counter', thread: 'worker', start: { module: fixture('bench-actors'), export: 'countToTarget', input: { target: events } } }],
-    }).children[0],
+    }).children[0]!,
     {
       path: 'bench/counter',
       bus,
@@ -134,6 +140,7 @@ async function main(): Promise<void> {
   const mainRounds = Number(process.env.BENCH_MAIN_ROUNDS ?? 2000);
   const workerRounds = Number(process.env.BENCH_WORKER_ROUNDS ?? 60);
   const spawnRounds = Number(process.env.BENCH_SPAWN_ROUNDS ?? 30);
+  const workerPauseMs = Number(process.env.BENCH_WORKER_PAUSE_MS ?? 300);
   const throughputEvents = Number(process.env.BENCH_EVENTS ?? 200_000);
 
   console.log(`supervision benchmark (node ${process.version}, ${compiled ? 'compiled' : 'tsx'})`);
@@ -141,9 +148,11 @@ async function main(): Promise<void> {
   await restartLatency({ id: 'warm', start: { logic: crashOnDemand } }, 50);
 
   const mainThread = summarize(await restartLatency({ id: 'crashy', start: { logic: crashOnDemand } }, mainRounds));
-  const workerThread = summarize(
-    await restartLatency({ id: 'crashy', thread: 'worker', start: { module: fixture('bench-actors'), export: 'crashOnDemand' } }, workerRounds),
-  );
+  const workerChild: ChildSpecInput = { id: 'crashy', thread: 'worker', start: { module: fixture('bench-actors'), export: 'crashOnDemand' } };
+  const workerCold = summarize(await restartLatency(workerChild, workerRounds));
+  setWorkerSpares(1); // as the agent runs
+  const workerThread = summarize(await restartLatency(workerChild, workerRounds, workerPauseMs));
+  await endWorkerSpares();
   const spawn = summarize(await processSpawnLatency(spawnRounds));
 
   const hostApi = [];
@@ -158,11 +167,12 @@ async function main(): Promise<void> {
 
   const rows: [string, string, string, string][] = [
     ['restart, main-thread actor', fmt(mainThread.median), fmt(mainThread.p99), `n=${mainThread.n}`],
-    ['restart, worker-hosted actor', fmt(workerThread.median), fmt(workerThread.p99), `n=${workerThread.n}`],
+    [`restart, worker-hosted actor (1 warm spare, crashes ${workerPauseMs} ms apart)`, fmt(workerThread.median), fmt(workerThread.p99), `n=${workerThread.n}`],
+    ['restart, worker-hosted actor, no spare (new thread)', fmt(workerCold.median), fmt(workerCold.p99), `n=${workerCold.n}`],
     ['baseline: fresh node process, spawn to first message', fmt(spawn.median), fmt(spawn.p99), `n=${spawn.n}`],
   ];
-  console.log('\nrestart latency                                         median      p99');
-  for (const [name, median, p99, n] of rows) console.log(`  ${name.padEnd(54)}${median.padStart(10)}${p99.padStart(11)}   ${n}`);
+  console.log(`\n${'restart latency'.padEnd(70)}median       p99`);
+  for (const [name, median, p99, n] of rows) console.log(`  ${name.padEnd(68)}${median.padStart(10)}${p99.padStart(11)}   ${n}`);
   const hostRate = best(hostApi);
   const rawRate = best(rawActor);
   const rawCounterRate = best(rawCounter);

@@ -1,6 +1,7 @@
-// The main-thread side of a worker-hosted child (`thread: 'worker'` in a child spec): spawns one
-// worker thread per incarnation, starts the child there through the host API (worker-protocol.ts),
-// and turns the thread into a RunningChild the supervisor can treat like any other child.
+// The main-thread side of a worker-hosted child (`thread: 'worker'` in a child spec): takes a fresh
+// worker thread per incarnation (a warm spare when worker-spares.ts keeps one), starts the child
+// there through the host API (worker-protocol.ts), and turns the thread into a RunningChild the
+// supervisor can treat like any other child.
 //
 // What it adds over a plain comlink proxy:
 // - events go one way, batched per tick on a dedicated port (no round trip per event);
@@ -12,7 +13,8 @@
 // - comlink never rejects a call when the worker dies, so every call is raced against the thread's
 //   death and rejected with E_WORKER_EXITED instead of hanging.
 
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { releaseProxy, transfer, wrap } from 'comlink';
 import type { Remote } from 'comlink';
@@ -24,6 +26,7 @@ import type { WorkerChildStarter } from '../supervisor/launcher.ts';
 import { defaultHeartbeat } from '../supervisor/spec.ts';
 import type { ChildSpec, HeartbeatSpec, Shutdown } from '../supervisor/spec.ts';
 import { nodeEndpoint } from './comlink-node.ts';
+import { takeWorkerThread } from './worker-spares.ts';
 import { findCodeOnlyStart, fromHostResult, isWorkerToMainMessage } from './worker-protocol.ts';
 import type { HostResult, HostedChildInfo, MainToWorkerMessage, WorkerHostApi } from './worker-protocol.ts';
 
@@ -35,16 +38,6 @@ const liveWorkers = new Set<Worker>();
 /** How many worker threads started here have not exited yet. For tests and `gravity debug`. */
 export function liveWorkerThreads(): number {
   return liveWorkers.size;
-}
-
-/** Under tsx (tests, running from source) the worker needs the bootstrap; compiled, the .js entry. */
-function spawnWorker(): Worker {
-  if (import.meta.url.endsWith('.ts')) {
-    return new Worker(new URL('./ts-worker-bootstrap.mjs', import.meta.url), {
-      workerData: { __entry: new URL('./worker-entry.ts', import.meta.url).href },
-    });
-  }
-  return new Worker(new URL('./worker-entry.js', import.meta.url));
 }
 
 interface Deferred<T> {
@@ -116,7 +109,7 @@ class WorkerChild implements RunningChild {
     this.forwarding = context.bus.wantedKinds(context.path).join(',');
     this.stopWatchingSubscriptions = context.bus.onSubscriptionsChanged(() => this.updateForwarding());
 
-    this.worker = spawnWorker();
+    this.worker = takeWorkerThread();
     liveWorkers.add(this.worker);
     this.api = wrap<WorkerHostApi>(nodeEndpoint(this.worker));
     this.worker.on('error', (error: Error) => this.fail(this.crashError(error)));

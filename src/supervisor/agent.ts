@@ -11,6 +11,7 @@ import { delay, systemClock } from '../clock.ts';
 import { GravityError, ExitCode, isGravityError } from '../errors.ts';
 import { InspectionBus } from '../actors/inspection.ts';
 import { startWorkerChild } from '../actors/worker-child.ts';
+import { endWorkerSpares, setWorkerSpares } from '../actors/worker-spares.ts';
 import { logSupervisorDecisions } from '../log.ts';
 import { gravityVersion } from '../version.ts';
 import type { AgentLifecycle, PingResult, TreeResult } from '../api/control-protocol.ts';
@@ -47,6 +48,8 @@ export interface AgentOptions {
   handleSignals?: boolean;
   /** How long the whole tree gets to stop before what is left is killed (default 30 s). */
   shutdownTimeoutMs?: Shutdown;
+  /** Warm worker threads kept ready for restarts of worker-hosted children (default 1). */
+  workerSpares?: number;
   /** The config file given with --config; read by later parts of the agent. */
   configFile?: string;
 }
@@ -259,6 +262,7 @@ export async function runAgent(options: AgentOptions): Promise<Agent> {
     } catch (error) {
       logger.warn({ err: error }, 'could not close the control socket');
     }
+    await endWorkerSpares();
     lock.release();
     for (const [signal, handler] of signalHandlers) process.off(signal, handler);
     stopLoggingDecisions();
@@ -356,6 +360,7 @@ export async function runAgent(options: AgentOptions): Promise<Agent> {
       : stateDirError(stateDir, error as NodeJS.ErrnoException, 'listen on the control socket in');
     return failStart(wrapped);
   }
+  setWorkerSpares(options.workerSpares ?? 1);
   try {
     await root.start();
   } catch (error) {

@@ -26,7 +26,7 @@ export function planRestart(strategy: Strategy, children: readonly ChildEntry[],
   const index = children.findIndex((child) => child.id === failedId);
   if (index < 0) return { stop: [], start: [], remove: [] };
   const affected =
-    strategy === 'one_for_one' ? [children[index]] : strategy === 'one_for_all' ? [...children] : children.slice(index);
+    strategy === 'one_for_one' ? children.slice(index, index + 1) : strategy === 'one_for_all' ? [...children] : children.slice(index);
   const siblings = affected.filter((child) => child.id !== failedId);
   return {
     stop: siblings.filter((child) => child.running).map((child) => child.id).reverse(),

@@ -4,7 +4,7 @@ import { assign, fromPromise, setup } from 'xstate';
 import { InspectionBus } from '../../src/actors/inspection.ts';
 import type { InspectionRecord } from '../../src/actors/inspection.ts';
 import { startActorChild } from '../../src/actors/actor-child.ts';
-import type { ChildContext, ExitReason } from '../../src/supervisor/child.ts';
+import type { ChildContext, ExitReason, TreeNodeInfo } from '../../src/supervisor/child.ts';
 import { Supervisor } from '../../src/supervisor/supervisor.ts';
 import { createLauncher } from '../../src/supervisor/launcher.ts';
 import { compileSupervisorSpec } from '../../src/supervisor/spec.ts';
@@ -76,7 +76,7 @@ describe('actors/actor-child', () => {
       child.send({ type: row.event });
       await fake.tickAsync(0);
       assert.equal(exits.length, 1);
-      const exit = exits[0];
+      const exit = exits[0]!;
       assert.ok(exit.kind === 'error');
       assert.match(exit.error.message, row.message);
     });
@@ -173,7 +173,7 @@ describe('actors/actor-child', () => {
       await supervisor.idle();
     }
     const tree = await supervisor.describe();
-    const [counterNode, crashyNode] = tree.children!;
+    const [counterNode, crashyNode] = tree.children! as [TreeNodeInfo, TreeNodeInfo];
     assert.equal(crashyNode.restarts, 3);
     assert.equal(crashyNode.state, 'running');
     assert.equal(counterNode.restarts, 0);

@@ -24,7 +24,7 @@ describe('supervisor/spec', () => {
     const spec = compileSupervisorSpec({
       children: [{ id: 'probes', thread: 'worker', start: { supervisor: { strategy: 'rest_for_one', children: [] } } }],
     });
-    const child = spec.children[0];
+    const child = spec.children[0]!;
     assert.equal(child.type, 'supervisor');
     assert.equal(child.shutdown, 'infinity');
     assert.equal(child.type === 'supervisor' && child.start.supervisor.strategy, 'rest_for_one');
@@ -87,6 +87,6 @@ describe('supervisor/spec', () => {
   it('refuses non-JSON input for actors started by name', () => {
     const problems = validateSupervisorSpec({ children: [{ id: 'a', start: { actor: 'idle', input: { when: new Date() } } }] });
     assert.equal(problems.length, 1);
-    assert.match(problems[0], /spec\.children\[0\]\(a\)\.start\.input/);
+    assert.match(problems[0]!, /spec\.children\[0\]\(a\)\.start\.input/);
   });
 });

@@ -5,7 +5,7 @@ import type { InspectionRecord } from '../../src/actors/inspection.ts';
 import { Supervisor } from '../../src/supervisor/supervisor.ts';
 import { compileSupervisorSpec } from '../../src/supervisor/spec.ts';
 import type { ChildSpecInput, SupervisorSpecInput } from '../../src/supervisor/spec.ts';
-import type { ExitReason } from '../../src/supervisor/child.ts';
+import type { ExitReason, TreeNodeInfo } from '../../src/supervisor/child.ts';
 import { isGravityError } from '../../src/errors.ts';
 import { FakeLauncher, installFakeClock } from '../helpers/fake-children.ts';
 
@@ -119,7 +119,7 @@ describe('supervisor/supervisor', () => {
     assert.deepEqual(h.launcher.take(), ['stop c', 'stop a']);
     assert.equal(h.supervisor.state, 'failed');
     assert.equal(h.exits.length, 1);
-    const exit = h.exits[0];
+    const exit = h.exits[0]!;
     assert.ok(exit.kind === 'error' && exit.error.code === 'E_SUPERVISOR_GAVE_UP');
     const actions = h.records.flatMap((record) => (record.kind === 'supervisor' ? [record.action] : []));
     assert.deepEqual(actions.slice(-4), ['give_up', 'stop', 'stop', 'escalate']);
@@ -279,12 +279,12 @@ describe('supervisor/supervisor', () => {
     await h.settle();
     const tree = await h.supervisor.describe();
     assert.equal(tree.strategy, 'one_for_one');
-    const [a, inner] = tree.children!;
+    const [a, inner] = tree.children! as [TreeNodeInfo, TreeNodeInfo];
     assert.equal(a.restarts, 1);
     assert.equal(a.state, 'running');
     assert.equal(a.lastExit, 'error: boom');
     assert.equal(a.path, 'root/a');
     assert.equal(inner.type, 'supervisor');
-    assert.equal(inner.children![0].path, 'root/inner/x');
+    assert.equal(inner.children![0]!.path, 'root/inner/x');
   });
 });
