@@ -3,11 +3,10 @@
 // signals and the root's giving up into an orderly stop and an exit code. It holds no supervision
 // logic of its own; that is the Supervisor's. `gravity start` calls runAgentProcess.
 
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
-import { delay, systemClock } from '../clock.ts';
+import { systemClock } from '../clock.ts';
 import { GravityError, ExitCode, isGravityError } from '../errors.ts';
 import { InspectionBus } from '../actors/inspection.ts';
 import { startWorkerChild } from '../actors/worker-child.ts';
@@ -25,11 +24,12 @@ import type { ChildLauncher } from './supervisor.ts';
 import { Supervisor } from './supervisor.ts';
 import type { Shutdown, SupervisorSpec } from './spec.ts';
 import { agentRootPath } from './agent-tree.ts';
+import { acquireAgentLock, ensureStateDir, stateDirError } from './state-dir.ts';
+import type { AgentLock } from './state-dir.ts';
 
 export type { AgentLifecycle } from '../api/control-protocol.ts';
 
 /** The pid lock's file name inside the state dir. */
-export const agentLockName = 'agent.pid';
 
 /** Longest path a Unix socket address can hold on Linux (sun_path is 108 bytes with the NUL). */
 const maxSocketPathBytes = 107;
@@ -74,125 +74,6 @@ export interface Agent {
   readonly done: Promise<AgentExit>;
   /** Stops the whole tree in reverse order, closes the socket and releases the state dir. */
   stop(why?: string): Promise<AgentExit>;
-}
-
-// ---- the state dir ------------------------------------------------------------------------------
-
-function stateDirError(stateDir: string, error: NodeJS.ErrnoException, doing: string): GravityError {
-  const problem =
-    error.code === 'EACCES' || error.code === 'EPERM'
-      ? 'permission denied'
-      : error.code === 'EROFS'
-        ? 'read-only file system'
-        : error.code === 'ENOTDIR' || error.code === 'EEXIST'
-          ? 'a path component is not a directory'
-          : error.message;
-  return new GravityError('E_STATE_DIR', `cannot ${doing} state dir ${stateDir}: ${problem}`, { cause: error });
-}
-
-/** Creates the state dir (0700: it will hold the cluster's records and credentials) if it is missing. */
-export function ensureStateDir(stateDir: string): void {
-  try {
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  } catch (error) {
-    throw stateDirError(stateDir, error as NodeJS.ErrnoException, 'create');
-  }
-  if (!statSync(stateDir).isDirectory()) {
-    throw new GravityError('E_STATE_DIR', `state dir ${stateDir} is not a directory`, {
-      hint: 'point --state-dir at a directory',
-    });
-  }
-}
-
-/** True if a process with this pid exists (EPERM: it exists but belongs to someone else). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** The pid in a lock file; `undefined` when it has no pid (yet), `null` when the file is gone. */
-function readLockPid(lockPath: string): number | undefined | null {
-  let text: string;
-  try {
-    text = readFileSync(lockPath, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-  const pid = Number.parseInt(text.trim(), 10);
-  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
-}
-
-export interface AgentLock {
-  readonly path: string;
-  /** Removes the lock if it is still ours. Synchronous so that it can run at process exit. */
-  release(): void;
-}
-
-/**
- * Takes the state dir's pid lock: created with O_EXCL, so of two agents starting at once only one
- * gets it. A lock whose process is gone is taken over; one whose process lives is refused.
- * @example const lock = await acquireAgentLock('/var/lib/gravity', systemClock, logger); ...; lock.release();
- */
-export async function acquireAgentLock(stateDir: string, clock: Clock, logger: Logger): Promise<AgentLock> {
-  const lockPath = join(stateDir, agentLockName);
-  const pid = process.pid;
-  const lock: AgentLock = {
-    path: lockPath,
-    release() {
-      try {
-        if (readLockPid(lockPath) === pid) unlinkSync(lockPath);
-      } catch (error) {
-        logger.warn({ err: error, lock: lockPath }, 'could not remove the agent lock');
-      }
-    },
-  };
-  // A lock file without a pid is one being written right now: give its writer a moment.
-  let emptyReads = 0;
-  for (let attempt = 0; attempt < 50; attempt++) {
-    try {
-      const fd = openSync(lockPath, 'wx', 0o644);
-      try {
-        writeSync(fd, `${pid}\n`);
-      } finally {
-        closeSync(fd);
-      }
-      return lock;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw stateDirError(stateDir, error as NodeJS.ErrnoException, 'lock');
-      }
-    }
-    const holder = readLockPid(lockPath);
-    if (holder === null) continue;
-    if (holder === undefined && emptyReads < 20) {
-      emptyReads += 1;
-      await delay(clock, 50);
-      continue;
-    }
-    if (holder !== undefined && processAlive(holder)) {
-      throw new GravityError('E_AGENT_ALREADY_RUNNING', `an agent is already running for state dir ${stateDir} (pid ${holder})`, {
-        details: [`lock file: ${lockPath}`],
-        hint: `stop it first, or use another --state-dir; if pid ${holder} is not a gravity agent, remove ${lockPath}`,
-      });
-    }
-    logger.warn({ lock: lockPath, stalePid: holder ?? null }, 'taking over a stale agent lock');
-    // Only remove the stale lock if it is still the one we judged: another agent may have replaced it.
-    if (readLockPid(lockPath) === holder) {
-      try {
-        unlinkSync(lockPath);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw stateDirError(stateDir, error as NodeJS.ErrnoException, 'lock');
-      }
-    }
-  }
-  throw new GravityError('E_STATE_DIR', `cannot take the agent lock ${lockPath}: it keeps changing`, {
-    hint: 'another agent may be starting on the same --state-dir',
-  });
 }
 
 // ---- the agent ----------------------------------------------------------------------------------
