@@ -148,7 +148,7 @@ export async function acquireAgentLock(stateDir: string, clock: Clock, logger: L
       }
       try {
         if (readLockPid(lockPath) === holder) {
-          logger.warn({ lock: lockPath, stalePid: holder ?? null }, 'taking over the lock of an agent that is gone');
+          logger.warn({ lock: lockPath, stalePid: holder ?? null }, 'taking over a stale agent lock');
           removeIfPresent(lockPath);
         }
       } finally {
