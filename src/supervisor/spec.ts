@@ -175,37 +175,32 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], at: stri
   return undefined;
 }
 
-function compileBackoff(value: unknown, at: string, problems: string[]): BackoffSpec {
-  if (value === undefined) return defaultBackoff;
+/** An object of non-negative numbers over `defaults`: every key optional, unknown keys refused. */
+function compileNumbers<T extends { [K in keyof T]: number }>(value: unknown, defaults: T, at: string, problems: string[]): T {
+  if (value === undefined) return defaults;
   if (!isRecord(value)) {
     problems.push(`${at}: must be an object`);
-    return defaultBackoff;
+    return defaults;
   }
-  checkKeys(value, Object.keys(defaultBackoff), at, problems);
-  const merged = { ...defaultBackoff };
-  for (const key of Object.keys(defaultBackoff) as (keyof BackoffSpec)[]) {
+  checkKeys(value, Object.keys(defaults), at, problems);
+  const merged: Record<string, number> = { ...defaults };
+  for (const key of Object.keys(defaults)) {
     if (value[key] === undefined) continue;
     const number = nonNegativeNumber(value[key], `${at}.${key}`, problems);
     if (number !== undefined) merged[key] = number;
   }
+  return merged as T;
+}
+
+function compileBackoff(value: unknown, at: string, problems: string[]): BackoffSpec {
+  const merged = compileNumbers(value, defaultBackoff, at, problems);
   if (merged.factor < 1) problems.push(`${at}.factor: must be at least 1, got ${merged.factor}`);
   if (merged.jitter > 1) problems.push(`${at}.jitter: must be between 0 and 1, got ${merged.jitter}`);
   return merged;
 }
 
 function compileHeartbeat(value: unknown, at: string, problems: string[]): HeartbeatSpec {
-  if (value === undefined) return defaultHeartbeat;
-  if (!isRecord(value)) {
-    problems.push(`${at}: must be an object`);
-    return defaultHeartbeat;
-  }
-  checkKeys(value, Object.keys(defaultHeartbeat), at, problems);
-  const merged = { ...defaultHeartbeat };
-  for (const key of Object.keys(defaultHeartbeat) as (keyof HeartbeatSpec)[]) {
-    if (value[key] === undefined) continue;
-    const number = nonNegativeNumber(value[key], `${at}.${key}`, problems);
-    if (number !== undefined) merged[key] = number;
-  }
+  const merged = compileNumbers(value, defaultHeartbeat, at, problems);
   if (merged.intervalMs <= 0) problems.push(`${at}.intervalMs: must be positive`);
   if (merged.timeoutMs <= 0) problems.push(`${at}.timeoutMs: must be positive`);
   return merged;
