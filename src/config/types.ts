@@ -1,0 +1,38 @@
+// The agent's configuration in its compiled, fully defaulted form (config.yaml is the partial form
+// users write; src/config/load.ts turns one into the other, reporting every mistake with its line).
+
+import type { ProbeSpec } from '../probes/types.ts';
+
+export type NodeRole = 'master' | 'node';
+
+export interface HookJob {
+  command: string[];
+  env: Record<string, string>;
+  workingDir?: string;
+  activeDeadlineSeconds: number;
+  restartPolicy: 'Never' | 'OnFailure';
+  backoffLimit: number;
+}
+
+export interface AppManifest {
+  /** Where the manifest came from, for messages. */
+  path: string;
+  name?: string;
+  version?: string;
+  hooks: Partial<Record<string, HookJob>>;
+}
+
+export interface GravityConfig {
+  /** The file it was read from, or undefined when the built-in defaults are used. */
+  source?: string;
+  cluster: { name: string };
+  node: { name: string; role: NodeRole; advertiseAddr: string };
+  stateDir: string;
+  health: { host: string; port: number };
+  /** How often the status hook runs, when the app has one. */
+  statusHookIntervalMs: number;
+  /** How long status history is kept. */
+  historyRetentionMs: number;
+  app?: AppManifest;
+  probes: ProbeSpec[];
+}

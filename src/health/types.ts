@@ -1,0 +1,55 @@
+// The health model's shapes: what the agent knows about its probes, nodes and cluster at one
+// instant. The health endpoint, `gravity status`, the metrics and the control panel all read this one
+// snapshot; it is kept up to date by the actors, so reading it never waits for a check.
+
+import type { NodeRole } from '../config/types.ts';
+import type { ProbeSeverity } from '../probes/types.ts';
+
+export type ProbeStatus = 'unknown' | 'running' | 'failed';
+export type NodeHealth = 'unknown' | 'running' | 'degraded';
+/** The member status of a node, as Satellite names it. */
+export type MemberStatus = 'alive' | 'leaving' | 'left' | 'failed';
+
+export interface ProbeReport {
+  /** The probe's name (unique on its node). */
+  name: string;
+  checker: string;
+  status: ProbeStatus;
+  severity: ProbeSeverity;
+  error?: string;
+  /** Epoch ms of the last completed check. */
+  checkedAt?: number;
+  /** Duration of the last check in ms. */
+  durationMs?: number;
+}
+
+export interface NodeReport {
+  name: string;
+  addr: string;
+  role: NodeRole;
+  member: MemberStatus;
+  status: NodeHealth;
+  probes: ProbeReport[];
+}
+
+export interface ClusterReport {
+  name: string;
+  status: 'running' | 'degraded';
+  /** Why the cluster is degraded, in one line ("application status check failed", ...). */
+  reason?: string;
+  application?: { name: string; version?: string };
+  nodes: NodeReport[];
+  /** Epoch ms of this snapshot. */
+  time: number;
+}
+
+/** The seed's health endpoint JSON (GET /). */
+export interface HealthEndpointJson {
+  status: 'running' | 'degraded';
+  nodes: {
+    name: string;
+    member_status: { name: string; addr: string; status: MemberStatus; tags: { publicip: string; role: NodeRole } };
+    status: NodeHealth;
+    probes: { checker: string; status: ProbeStatus; error?: string; severity?: ProbeSeverity }[];
+  }[];
+}

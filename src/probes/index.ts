@@ -1,0 +1,133 @@
+// The registry of built-in checkers, and the compiler of `probes:` entries in the config: the
+// settings every probe shares (name, interval, timeout, thresholds, severity) with their defaults
+// and limits, then the checker's own keys through its own validator. Every mistake is reported.
+
+import { parseDuration } from '../duration.ts';
+import type { Checker, ProbeSeverity, ProbeSpec } from './types.ts';
+
+/** Checkers by id. Each lives in its own file under src/probes/. */
+export const checkers = new Map<string, Checker<unknown>>();
+
+/** Adds a checker to the registry (each checker module's file is imported in checkers.ts). */
+export function registerChecker<C>(checker: Checker<C>): void {
+  checkers.set(checker.id, checker);
+}
+
+/** Consul's floor: "Otherwise we risk fork bombing a system". */
+export const minIntervalMs = 1000;
+export const probeDefaults = {
+  intervalMs: 10_000,
+  timeoutMs: 5000,
+  failuresBeforeFailed: 1,
+  successesBeforeRunning: 1,
+  severity: 'critical' as ProbeSeverity,
+};
+
+const sharedKeys = ['checker', 'name', 'interval', 'timeout', 'failuresBeforeFailed', 'successesBeforeRunning', 'severity'];
+const namePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function duration(raw: unknown, at: string, problems: string[], fallback: number): number | undefined {
+  if (raw === undefined) return fallback;
+  const ms = typeof raw === 'string' ? parseDuration(raw) : undefined;
+  if (ms === undefined) {
+    problems.push(`${at}: must be a duration such as 500ms, 1s or 2m, got ${JSON.stringify(raw)}`);
+    return undefined;
+  }
+  return ms;
+}
+
+function positiveInteger(raw: unknown, at: string, problems: string[], fallback: number): number | undefined {
+  if (raw === undefined) return fallback;
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1) {
+    problems.push(`${at}: must be a whole number of at least 1, got ${JSON.stringify(raw)}`);
+    return undefined;
+  }
+  return raw;
+}
+
+/**
+ * Compiles one `probes:` entry; problems are pushed as `<at>.<key>: ...`.
+ * @example compileProbe({ checker: 'tcp', address: '127.0.0.1:80', interval: '1s' }, 'probes[0]', problems, { stateDir })
+ */
+export function compileProbe(raw: unknown, at: string, problems: string[], context: { stateDir: string }): ProbeSpec | undefined {
+  if (!isRecord(raw)) {
+    problems.push(`${at}: must be a mapping with at least a checker`);
+    return undefined;
+  }
+  if (typeof raw.checker !== 'string') {
+    problems.push(`${at}.checker: required: one of ${[...checkers.keys()].sort().join(', ')}`);
+    return undefined;
+  }
+  const checker = checkers.get(raw.checker);
+  if (checker === undefined) {
+    problems.push(`${at}.checker: unknown checker ${JSON.stringify(raw.checker)} (known: ${[...checkers.keys()].sort().join(', ')})`);
+    return undefined;
+  }
+  for (const key of Object.keys(raw)) {
+    if (!sharedKeys.includes(key) && !checker.keys.includes(key)) {
+      problems.push(`${at}.${key}: unknown key for checker ${checker.id} (allowed: ${[...sharedKeys, ...checker.keys].join(', ')})`);
+    }
+  }
+  const before = problems.length;
+  let name = checker.id;
+  if (raw.name !== undefined) {
+    if (typeof raw.name === 'string' && namePattern.test(raw.name)) name = raw.name;
+    else problems.push(`${at}.name: must be 1-63 letters, digits or '._-', got ${JSON.stringify(raw.name)}`);
+  }
+  const intervalMs = duration(raw.interval, `${at}.interval`, problems, probeDefaults.intervalMs);
+  if (intervalMs !== undefined && intervalMs < minIntervalMs) {
+    problems.push(`${at}.interval: must be at least 1s, got ${JSON.stringify(raw.interval)}`);
+  }
+  const timeoutMs = duration(raw.timeout, `${at}.timeout`, problems, Math.min(probeDefaults.timeoutMs, intervalMs ?? probeDefaults.timeoutMs));
+  if (timeoutMs !== undefined && timeoutMs <= 0) problems.push(`${at}.timeout: must be more than 0`);
+  if (timeoutMs !== undefined && intervalMs !== undefined && timeoutMs > intervalMs) {
+    problems.push(`${at}.timeout: must not exceed the interval (${JSON.stringify(raw.interval ?? '10s')})`);
+  }
+  const failuresBeforeFailed = positiveInteger(raw.failuresBeforeFailed, `${at}.failuresBeforeFailed`, problems, probeDefaults.failuresBeforeFailed);
+  const successesBeforeRunning = positiveInteger(
+    raw.successesBeforeRunning,
+    `${at}.successesBeforeRunning`,
+    problems,
+    probeDefaults.successesBeforeRunning,
+  );
+  let severity: ProbeSeverity = probeDefaults.severity;
+  if (raw.severity !== undefined) {
+    if (raw.severity === 'critical' || raw.severity === 'warning') severity = raw.severity;
+    else problems.push(`${at}.severity: must be critical or warning, got ${JSON.stringify(raw.severity)}`);
+  }
+  const config = checker.compile(raw, at, problems, context);
+  if (problems.length > before || config === undefined) return undefined;
+  return {
+    name,
+    checker: checker.id,
+    intervalMs: intervalMs!,
+    timeoutMs: timeoutMs!,
+    failuresBeforeFailed: failuresBeforeFailed!,
+    successesBeforeRunning: successesBeforeRunning!,
+    severity,
+    config,
+  };
+}
+
+/** Compiles the `probes:` list; also reports two probes with the same name. */
+export function compileProbes(raw: unknown, at: string, problems: string[], context: { stateDir: string }): ProbeSpec[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    problems.push(`${at}: must be a list of probes`);
+    return [];
+  }
+  const probes: ProbeSpec[] = [];
+  const names = new Set<string>();
+  raw.forEach((entry: unknown, index) => {
+    const probe = compileProbe(entry, `${at}[${index}]`, problems, context);
+    if (probe === undefined) return;
+    if (names.has(probe.name)) problems.push(`${at}[${index}].name: another probe is already named ${JSON.stringify(probe.name)}`);
+    names.add(probe.name);
+    probes.push(probe);
+  });
+  return probes;
+}
