@@ -3,14 +3,14 @@
 // while one has, `stopped` on shutdown. Pure: probe results arrive as events.
 
 import { assign, setup } from 'xstate';
+import type { ProbeSeverity } from '../probes/types.ts';
 
-export type ProbeSeverity = 'critical' | 'warning';
 export type ProbeResultStatus = 'running' | 'failed';
 
 export interface NodeInput {
   name: string;
   role: 'master' | 'node';
-  /** Checker names whose first result the node waits for before it leaves `starting`. */
+  /** Probe names whose first result the node waits for before it leaves `starting`. */
   expectedProbes?: string[];
 }
 
@@ -28,13 +28,13 @@ export interface NodeContext {
 }
 
 export type NodeEvent =
-  | { type: 'PROBE_RESULT'; checker: string; status: ProbeResultStatus; severity: ProbeSeverity; error?: string }
+  | { type: 'PROBE_RESULT'; probe: string; status: ProbeResultStatus; severity: ProbeSeverity; error?: string }
   | { type: 'SHUTDOWN' };
 
 export type NodeStateValue = 'starting' | 'running' | 'degraded' | 'stopped';
 
 function allReported(context: NodeContext): boolean {
-  return context.expectedProbes.every((checker) => context.probes[checker] !== undefined);
+  return context.expectedProbes.every((probe) => context.probes[probe] !== undefined);
 }
 
 function anyCriticalFailed(context: NodeContext): boolean {
@@ -49,7 +49,7 @@ export const nodeMachine = setup({
         if (event.type !== 'PROBE_RESULT') return context.probes;
         const report: ProbeReport = { status: event.status, severity: event.severity };
         if (event.error !== undefined) report.error = event.error;
-        return { ...context.probes, [event.checker]: report };
+        return { ...context.probes, [event.probe]: report };
       },
     }),
   },
