@@ -28,7 +28,7 @@ export type InspectionRecord =
   | { kind: 'actor.created'; path: string; time: number; logic?: string }
   | { kind: 'actor.stopped'; path: string; time: number; status: ActorStatus }
   | { kind: 'event'; path: string; time: number; event: { type: string } & Record<string, JsonValue>; source?: string }
-  | { kind: 'snapshot'; path: string; time: number; status: ActorStatus; value: JsonValue }
+  | { kind: 'snapshot'; path: string; time: number; status: ActorStatus; value: JsonValue; context?: JsonValue }
   | {
       kind: 'supervisor';
       path: string;
@@ -214,9 +214,16 @@ export function createActorInspector(rootPath: string, bus: InspectionBus, clock
           return;
         }
         case '@xstate.snapshot': {
-          const snapshot = event.snapshot as { status: ActorStatus; value?: unknown };
+          const snapshot = event.snapshot as { status: ActorStatus; value?: unknown; context?: unknown };
           if (bus.wants('snapshot', rootPath)) {
-            bus.publish({ kind: 'snapshot', path, time, status: snapshot.status, value: toJsonValue(snapshot.value) });
+            bus.publish({
+              kind: 'snapshot',
+              path,
+              time,
+              status: snapshot.status,
+              value: toJsonValue(snapshot.value),
+              ...(snapshot.context === undefined ? {} : { context: toJsonValue(snapshot.context) }),
+            });
           }
           if (snapshot.status !== 'active' && bus.wants('actor.stopped', rootPath)) bus.publish({ kind: 'actor.stopped', path, time, status: snapshot.status });
           return;

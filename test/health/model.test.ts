@@ -1,0 +1,123 @@
+import { strict as assert } from 'node:assert';
+import { HealthModel } from '../../src/health/model.ts';
+import type { HealthTransition } from '../../src/health/model.ts';
+import { toHistoryEvents } from '../../src/health/timeline.ts';
+import type { InspectionRecord, JsonValue } from '../../src/actors/inspection.ts';
+
+const model = (): HealthModel =>
+  new HealthModel({
+    clusterName: 'prod',
+    node: { name: 'n1', role: 'master', addr: '10.0.0.1' },
+    probes: [
+      { name: 'web', checker: 'tcp', severity: 'critical' },
+      { name: 'disk', checker: 'disk-space', severity: 'warning' },
+    ],
+  });
+
+const snapshot = (path: string, value: JsonValue, context?: JsonValue): InspectionRecord => ({
+  kind: 'snapshot',
+  path,
+  time: 0,
+  status: 'active',
+  value,
+  ...(context === undefined ? {} : { context }),
+});
+const probe = (name: string, status: string, error?: string): InspectionRecord =>
+  snapshot(`agent/probes/probe:${name}`, { active: { status, cycle: 'waiting' } }, { error: error ?? null, checkedAt: 5, durationMs: 2 });
+
+describe('health/model', () => {
+  it('starts with every probe unknown and the cluster degraded (starting)', () => {
+    const report = model().report(1);
+    assert.equal(report.status, 'degraded');
+    assert.deepEqual(
+      report.nodes[0]?.probes.map((p) => [p.name, p.status]),
+      [
+        ['web', 'unknown'],
+        ['disk', 'unknown'],
+      ],
+    );
+  });
+
+  it('follows probe, node and cluster snapshots, and reports each transition once', () => {
+    const m = model();
+    const all: HealthTransition[] = [];
+    const feed = (record: InspectionRecord): void => void all.push(...m.apply(record));
+    feed(probe('web', 'running'));
+    feed(probe('web', 'running'));
+    feed(probe('web', 'failed', 'dial tcp 127.0.0.1:8080: connection refused'));
+    feed(probe('web', 'failed', 'another error text'));
+    feed(snapshot('agent/node:n1', 'degraded'));
+    feed(snapshot('agent/cluster', 'degraded', { nodes: { n1: 'degraded' }, statusHook: 'none' }));
+    assert.deepEqual(
+      all.map((t) => `${t.kind}:${'to' in t ? t.to : t.result}`),
+      ['probe:running', 'probe:failed', 'node:degraded', 'cluster:degraded'],
+    );
+    const report = m.report(2);
+    assert.equal(report.reason, 'one or more of cluster nodes are not healthy');
+    assert.equal(report.nodes[0]?.status, 'degraded');
+    assert.deepEqual(report.nodes[0]?.probes[0], {
+      name: 'web',
+      checker: 'tcp',
+      status: 'failed',
+      severity: 'critical',
+      error: 'another error text',
+      checkedAt: 5,
+      durationMs: 2,
+    });
+  });
+
+  it('a cluster still waiting for its nodes is degraded (starting) without a transition; a healthy first verdict adds none', () => {
+    const m = model();
+    assert.deepEqual(m.apply(snapshot('agent/cluster', 'degraded', { nodes: { n1: 'unknown' }, statusHook: 'none' })), []);
+    assert.match(m.report(0).reason ?? '', /^starting/);
+    assert.deepEqual(m.apply(snapshot('agent/cluster', 'running', { nodes: { n1: 'running' }, statusHook: 'none' })), []);
+    assert.equal(m.report(0).status, 'running');
+    assert.equal(m.apply(snapshot('agent/cluster', 'degraded', { nodes: { n1: 'degraded' }, statusHook: 'none' })).length, 1);
+  });
+
+  it('ignores records of other actors and of nested actors below a probe', () => {
+    const m = model();
+    assert.deepEqual(m.apply(snapshot('agent/probes/probe:web/x:0', { active: { status: 'failed' } })), []);
+    assert.deepEqual(m.apply(snapshot('agent/probes/probe:nope', { active: { status: 'failed' } })), []);
+    assert.deepEqual(m.apply({ kind: 'event', path: 'agent/cluster', time: 0, event: { type: 'X' } }), []);
+  });
+
+  it('reports the status hook result once per run', () => {
+    const m = model();
+    const hook = (runs: number, lastResult: string): InspectionRecord =>
+      snapshot('agent/hook:status', 'waiting', { runs, lastResult, lastMessage: 'exit code 1' });
+    assert.equal(m.apply(hook(1, 'failed')).length, 1);
+    assert.equal(m.apply(hook(1, 'failed')).length, 0);
+    assert.equal(m.apply(hook(2, 'passed')).length, 1);
+  });
+});
+
+describe('health/timeline', () => {
+  it('records failures, recoveries and node/cluster changes, not first successes', () => {
+    const events = toHistoryEvents(
+      [
+        { kind: 'probe', probe: 'web', checker: 'tcp', severity: 'critical', from: 'unknown', to: 'running' },
+        { kind: 'probe', probe: 'web', checker: 'tcp', severity: 'critical', from: 'running', to: 'failed', error: 'refused' },
+        { kind: 'node', from: 'running', to: 'degraded' },
+        { kind: 'cluster', from: 'running', to: 'degraded', reason: 'application status check failed' },
+        { kind: 'probe', probe: 'web', checker: 'tcp', severity: 'critical', from: 'failed', to: 'running' },
+        { kind: 'node', from: 'degraded', to: 'running' },
+        { kind: 'cluster', from: 'degraded', to: 'running' },
+      ],
+      'n1',
+      1000,
+    );
+    assert.deepEqual(
+      events.map((e) => [e.type, e.node ?? '', e.checker ?? '', e.detail ?? '']),
+      [
+        ['Probe Failed', 'n1', 'web', 'refused'],
+        ['Node Degraded', 'n1', '', ''],
+        ['Cluster Degraded', '', '', 'application status check failed'],
+        ['Probe Succeeded', 'n1', 'web', ''],
+        ['Node Recovered', 'n1', '', ''],
+        ['Cluster Recovered', '', '', ''],
+      ],
+    );
+    assert.equal(new Set(events.map((e) => e.id)).size, events.length);
+  });
+});
