@@ -20,6 +20,7 @@ export const ExitCode = {
   usage: 2,
   agentState: 3,
   operationFailed: 4,
+  clusterDegraded: 5,
   supervisorGaveUp: 70,
 } as const;
 
@@ -91,6 +92,36 @@ export const errorCatalogue = {
     exitCode: ExitCode.internal,
     kind: 'internal',
     message: 'the agent sent a malformed control-channel message',
+  },
+  E_STORE: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'cannot use the store in the state directory',
+    hint: "check gravity.db in the state directory: it must be a SQLite database the agent's user can read and write",
+  },
+  E_CLUSTER_DEGRADED: {
+    exitCode: ExitCode.clusterDegraded,
+    kind: 'user',
+    message: 'the cluster is degraded',
+    hint: "the failed probes are marked [×] above; 'gravity status history' shows when each changed",
+  },
+  E_CONFIG_INVALID: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'invalid configuration',
+    hint: 'fix every problem listed above (file:line:column); docs/configuration.md describes every key',
+  },
+  E_TLS: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: "cannot create the health endpoint's TLS certificate",
+    hint: "install openssl (Debian: apt-get install openssl), or check the state directory's tls/ folder",
+  },
+  E_LISTEN: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'cannot listen on the configured address',
+    hint: 'another process may hold the port: change health.listen in the config',
   },
 } as const satisfies Record<string, ErrorDefinition>;
 

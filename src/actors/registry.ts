@@ -4,8 +4,14 @@
 import type { AnyActorLogic } from 'xstate';
 import { idleMachine } from '../machines/idle.ts';
 import { nodeMachine } from '../machines/node.ts';
+import { clusterMachine } from '../machines/cluster.ts';
+import { probeLogic } from './probe-actor.ts';
+import { statusHookLogic } from './status-hook-actor.ts';
 
 export const builtinActors: Readonly<Record<string, AnyActorLogic>> = {
   idle: idleMachine,
   node: nodeMachine,
+  cluster: clusterMachine,
+  probe: probeLogic,
+  'status-hook': statusHookLogic,
 };

@@ -138,7 +138,8 @@ export function connectControl(options: ControlClientOptions): Promise<ControlCl
         call<M extends ControlMethod>(method: M, params?: ControlMethods[M]['params']): Promise<ControlMethods[M]['result']> {
           if (closedError !== undefined) return Promise.reject(closedError);
           const id = nextId++;
-          const request: ControlRequest = { id, method, params: params ?? {} };
+          // M is one method, so this is that method's request; TypeScript cannot narrow a generic union member.
+          const request = { id, method, params: params ?? {} } as ControlRequest;
           return new Promise<ControlMethods[M]['result']>((resolveCall, rejectCall) => {
             const timer = setTimeout(() => {
               pending.delete(id);

@@ -2,6 +2,8 @@
 // the Unix socket in the state dir. This file is the whole contract: the methods, their params and
 // results, and the framing. Both ends use it, so a change here is a change on both sides.
 
+import type { ClusterReport } from '../health/types.ts';
+import type { HistoryEvent, HistoryQuery } from '../store/types.ts';
 import type { TreeNodeInfo } from '../supervisor/child.ts';
 
 /** The agent's own life, a documented literal union. SIGTERM from systemd means `stopping`. */
@@ -30,14 +32,36 @@ export interface TreeResult {
   root: TreeNodeInfo;
 }
 
+export interface HistoryResult {
+  /** Oldest first. */
+  events: HistoryEvent[];
+}
+
 /** Every method: its params and its result. */
 export interface ControlMethods {
   ping: { params: Record<string, never>; result: PingResult };
   tree: { params: Record<string, never>; result: TreeResult };
+  /** The health snapshot `gravity status` prints. */
+  status: { params: Record<string, never>; result: ClusterReport };
+  /** The status history `gravity status history` prints. */
+  history: { params: HistoryQuery; result: HistoryResult };
 }
 
 export type ControlMethod = keyof ControlMethods;
-export const controlMethods: readonly ControlMethod[] = ['ping', 'tree'];
+export const controlMethods: readonly ControlMethod[] = ['ping', 'tree', 'status', 'history'];
+
+/** What is wrong with the params of a `history` request, or undefined when they are a HistoryQuery. */
+function historyParamsProblem(params: Record<string, unknown>): string | undefined {
+  for (const key of Object.keys(params)) {
+    if (!['since', 'node', 'limit'].includes(key)) return `unknown history param ${JSON.stringify(key)}`;
+  }
+  if (params.since !== undefined && (typeof params.since !== 'number' || !Number.isFinite(params.since))) return 'history param since must be a number (epoch ms)';
+  if (params.node !== undefined && typeof params.node !== 'string') return 'history param node must be a string';
+  if (params.limit !== undefined && (typeof params.limit !== 'number' || !Number.isSafeInteger(params.limit) || params.limit < 0)) {
+    return 'history param limit must be a non-negative integer';
+  }
+  return undefined;
+}
 
 export type ControlRequest = {
   [M in ControlMethod]: { id: number; method: M; params: ControlMethods[M]['params'] };
@@ -82,8 +106,15 @@ export function parseRequest(line: string): { request: ControlRequest } | { id: 
     return { id, problem: `unknown method ${JSON.stringify(value.method)} (known: ${controlMethods.join(', ')})` };
   }
   if (value.params !== undefined && !isRecord(value.params)) return { id, problem: 'params must be an object' };
-  const params = (value.params ?? {}) as Record<string, never>;
-  return { request: { id, method: value.method, params } };
+  const params: Record<string, unknown> = isRecord(value.params) ? value.params : {};
+  if (value.method === 'history') {
+    const problem = historyParamsProblem(params);
+    if (problem !== undefined) return { id, problem };
+    // Checked just above: only since, node and limit, each of its type.
+    const query: HistoryQuery = params;
+    return { request: { id, method: value.method, params: query } };
+  }
+  return { request: { id, method: value.method, params: params as Record<string, never> } };
 }
 
 /** Parses a response line; returns undefined when it is not a well-formed response. */

@@ -11,8 +11,19 @@ import { GravityError, isGravityError } from '../errors.ts';
 import type { ControlError, ControlMethod, ControlMethods, ControlRequest, ControlResponse } from './control-protocol.ts';
 import { LineSplitter, encodeMessage, parseRequest } from './control-protocol.ts';
 
-export type ControlHandlers = {
-  [M in ControlMethod]: (params: ControlMethods[M]['params']) => ControlMethods[M]['result'] | Promise<ControlMethods[M]['result']>;
+export type ControlHandler<M extends ControlMethod> = (
+  params: ControlMethods[M]['params'],
+) => ControlMethods[M]['result'] | Promise<ControlMethods[M]['result']>;
+
+/** The methods every agent answers; the others are registered by the parts of the agent that serve them. */
+export type CoreControlMethod = 'ping' | 'tree';
+
+/**
+ * The agent's handlers: `ping` and `tree` always; `status` and `history` once the health model and the
+ * timeline are wired in (a method without a handler is refused with E_CONTROL_REQUEST).
+ */
+export type ControlHandlers = { [M in CoreControlMethod]: ControlHandler<M> } & {
+  [M in Exclude<ControlMethod, CoreControlMethod>]?: ControlHandler<M>;
 };
 
 export interface ControlServerOptions {
@@ -54,12 +65,20 @@ function toControlError(error: unknown): ControlError {
   return { code: 'E_INTERNAL', message: error instanceof Error ? error.message : String(error) };
 }
 
+function unserved(method: ControlMethod): never {
+  throw new GravityError('E_CONTROL_REQUEST', `this agent does not serve '${method}' yet`);
+}
+
 async function dispatch(handlers: ControlHandlers, request: ControlRequest): Promise<unknown> {
   switch (request.method) {
     case 'ping':
       return handlers.ping(request.params);
     case 'tree':
       return handlers.tree(request.params);
+    case 'status':
+      return (handlers.status ?? unserved(request.method))(request.params);
+    case 'history':
+      return (handlers.history ?? unserved(request.method))(request.params);
   }
 }
 

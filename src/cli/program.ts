@@ -6,11 +6,16 @@ import { Command, Option } from 'commander';
 import { gravityVersion } from '../version.ts';
 import { makeDebugCommand } from './debug.ts';
 import { makeStartCommand } from './start.ts';
+import { makeStatusCommand } from './status.ts';
 
 /** The global options, parsed. */
 export interface GlobalOptions {
   stateDir: string;
+  /** True when --state-dir was given (it then wins over the config file's stateDir). */
+  stateDirGiven: boolean;
   config: string;
+  /** True when --config was given (a missing file is then an error, not "use the defaults"). */
+  configGiven: boolean;
   debug: boolean;
   quiet: boolean;
   insecure: boolean;
@@ -37,9 +42,15 @@ export const processOutput: CliOutput = {
 /** The global options as seen from any (sub)command. */
 export function globalOptions(command: Command): GlobalOptions {
   const options = command.optsWithGlobals<Partial<GlobalOptions>>();
+  const given = (name: string): boolean => {
+    const source = command.getOptionValueSourceWithGlobals(name);
+    return source !== undefined && source !== 'default';
+  };
   return {
     stateDir: options.stateDir ?? defaultStateDir,
+    stateDirGiven: given('stateDir'),
     config: options.config ?? defaultConfigFile,
+    configGiven: given('config'),
     debug: options.debug === true,
     quiet: options.quiet === true,
     insecure: options.insecure === true,
@@ -68,6 +79,7 @@ export function makeProgram(output: CliOutput = processOutput): Command {
 
   program.addCommand(makeStartCommand());
   program.addCommand(makeDebugCommand(output));
+  program.addCommand(makeStatusCommand(output));
 
   forEachCommand(program, (command) => {
     command

@@ -1,10 +1,13 @@
-// `gravity start`: runs the agent in the foreground (the supervision tree and its control socket)
-// until a signal stops it. Under systemd this is the service's main process.
+// `gravity start`: runs the agent in the foreground (the supervision tree with this node's probes,
+// the health endpoint and the control socket) until a signal stops it. Under systemd this is the
+// service's main process.
 
 import { Command } from 'commander';
 import { createLogger } from '../log.ts';
 import { runAgentProcess } from '../supervisor/agent.ts';
 import { buildAgentTreeSpec } from '../supervisor/agent-tree.ts';
+import { loadConfig } from '../config/load.ts';
+import { healthExtension } from '../health/health-extension.ts';
 import { globalOptions } from './program.ts';
 
 /**
@@ -15,12 +18,26 @@ export function makeStartCommand(): Command {
     .description('run the agent in the foreground; SIGTERM or SIGINT stop it')
     .addHelpText(
       'after',
-      '\nLogs are JSON lines on stdout (pretty on a terminal); GRAVITY_LOG_LEVEL sets the level.\n' +
-        'Exit codes: 0 after a signal, 3 if an agent already runs on the state dir, 70 if the supervision tree gave up.',
+      '\nWith no config file the agent runs a single-node cluster named after the host, with default\n' +
+        'probes (disk space of the state dir, memory, load) and the health endpoint on :7575.\n' +
+        'Logs are JSON lines on stdout (pretty on a terminal); GRAVITY_LOG_LEVEL sets the level.\n' +
+        'Exit codes: 0 after a signal, 2 for a bad config, 3 if an agent already runs on the state dir,\n' +
+        '70 if the supervision tree gave up.',
     )
     .action(async (_options: unknown, command: Command) => {
       const globals = globalOptions(command);
+      const config = loadConfig({
+        configPath: globals.config,
+        explicit: globals.configGiven,
+        ...(globals.stateDirGiven ? { stateDirFlag: globals.stateDir } : {}),
+      });
       const logger = createLogger({ debug: globals.debug, quiet: globals.quiet });
-      await runAgentProcess({ stateDir: globals.stateDir, configFile: globals.config, spec: buildAgentTreeSpec(), logger });
+      await runAgentProcess({
+        stateDir: config.stateDir,
+        ...(config.source === undefined ? {} : { configFile: config.source }),
+        spec: buildAgentTreeSpec({ config }),
+        logger,
+        extensions: [healthExtension(config)],
+      });
     });
 }

@@ -7,7 +7,7 @@ import type { InspectionBus } from '../actors/inspection.ts';
 import type { Clock } from '../clock.ts';
 import type { HistoryStore } from '../store/types.ts';
 import type { HealthModel, HealthTransition } from './model.ts';
-import { healthPaths } from './model.ts';
+import { agentRootPath } from '../supervisor/agent-tree.ts';
 import { toHistoryEvents } from './timeline.ts';
 import type { NodeEvent } from '../machines/node.ts';
 import type { ClusterEvent } from '../machines/cluster.ts';
@@ -33,25 +33,43 @@ export interface HealthAggregationOptions {
 export function startHealthAggregation(options: HealthAggregationOptions): () => void {
   const { model, nodeName, sendTo } = options;
   const nodeChild = `node:${nodeName}`;
+  const sendProbe = (name: string): void => {
+    const report = model.probe(name);
+    if (report === undefined || report.status === 'unknown') return;
+    sendTo(nodeChild, {
+      type: 'PROBE_RESULT' as const,
+      probe: name,
+      status: report.status,
+      severity: report.severity,
+      ...(report.error === undefined ? {} : { error: report.error }),
+    });
+  };
+  /** A restarted node or cluster machine starts blank: tell it what is known now. */
+  const replay = (child: string): void => {
+    const report = model.report(options.clock.now());
+    if (child === nodeChild) {
+      for (const probe of report.nodes[0]?.probes ?? []) sendProbe(probe.name);
+    } else if (child === 'cluster') {
+      const node = report.nodes[0];
+      if (node !== undefined && node.status !== 'unknown') sendTo('cluster', { type: 'NODE_STATUS', node: nodeName, status: node.status });
+      const hook = model.statusHook();
+      if (hook !== undefined) sendTo('cluster', { type: 'STATUS_HOOK', result: hook.result, ...(hook.message === undefined ? {} : { message: hook.message }) });
+    }
+  };
   return options.bus.subscribe(
     (record) => {
+      if (record.kind === 'supervisor') {
+        if (record.path === agentRootPath && record.action === 'start' && record.reason === 'restarted') replay(record.child);
+        return;
+      }
       const transitions = model.apply(record);
       if (transitions.length === 0) return;
       for (const transition of transitions) {
         options.onTransition?.(transition);
         switch (transition.kind) {
-          case 'probe': {
-            if (transition.to === 'unknown') break;
-            const report = model.probe(transition.probe);
-            sendTo(nodeChild, {
-              type: 'PROBE_RESULT' as const,
-              probe: transition.probe,
-              status: transition.to,
-              severity: transition.severity,
-              ...(report?.error === undefined ? {} : { error: report.error }),
-            });
+          case 'probe':
+            if (transition.to !== 'unknown') sendProbe(transition.probe);
             break;
-          }
           case 'node':
             sendTo('cluster', { type: 'NODE_STATUS', node: nodeName, status: transition.to });
             break;
@@ -71,8 +89,6 @@ export function startHealthAggregation(options: HealthAggregationOptions): () =>
         }
       }
     },
-    { kinds: ['snapshot'], pathPrefix: 'agent' },
+    { kinds: ['snapshot', 'supervisor'], pathPrefix: agentRootPath },
   );
 }
-
-export { healthPaths };

@@ -102,6 +102,13 @@ export class HealthModel {
     };
   }
 
+  /** The status hook's last result, if it has run. */
+  statusHook(): { result: 'passed' | 'failed'; message?: string } | undefined {
+    if (this.hookResult === undefined) return undefined;
+    const { result, message } = this.hookResult;
+    return { result, ...(message === undefined ? {} : { message }) };
+  }
+
   /** The probe's current report, for tests and the node bridge. */
   probe(name: string): ProbeReport | undefined {
     return this.probes.get(name);

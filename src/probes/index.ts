@@ -110,6 +110,7 @@ export function compileProbe(raw: unknown, at: string, problems: string[], conte
     successesBeforeRunning: successesBeforeRunning!,
     severity,
     config,
+    source: raw,
   };
 }
 

@@ -51,4 +51,6 @@ export interface ProbeSettings {
 /** A compiled probe: shared settings plus its checker's own config. */
 export interface ProbeSpec extends ProbeSettings {
   config: unknown;
+  /** The entry as written (plain data): what crosses to the probes' worker thread, compiled again there. */
+  source: Readonly<Record<string, unknown>>;
 }

@@ -1,42 +1,88 @@
-// The agent's built-in supervision tree: what `gravity start` supervises. The root is a
-// one_for_one supervisor; this node's machine runs on the main thread and the probes supervisor on
-// a worker thread, so that a probe stuck in a loop cannot stall the agent.
+// The agent's supervision tree: what `gravity start` supervises, built from the configuration. The
+// root is a one_for_one supervisor. Children start in the order the health data flows backwards
+// (cluster, then this node, then the status hook, then the probes), so that every result has a
+// listener by the time it is produced; they stop in reverse. The probes run under their own
+// supervisor on a worker thread, so that a check stuck in a loop cannot stall the agent.
 
 import { hostname } from 'node:os';
-import type { SupervisorSpec, SupervisorSpecInput } from './spec.ts';
+import type { JsonValue } from '../actors/inspection.ts';
+import type { GravityConfig } from '../config/types.ts';
+import type { ProbeInput } from '../machines/probe.ts';
+import type { ChildSpecInput, SupervisorSpec, SupervisorSpecInput } from './spec.ts';
 import { compileSupervisorSpec } from './spec.ts';
 
 /** The root supervisor's path; every other path in the tree starts with it. */
 export const agentRootPath = 'agent';
 
+/** What the tree needs from the configuration (a GravityConfig has all of it). */
+export type AgentTreeConfig = Pick<GravityConfig, 'cluster' | 'node' | 'stateDir' | 'probes' | 'statusHookIntervalMs' | 'app'>;
+
 export interface AgentTreeOptions {
-  /** This node's name; defaults to the host name. */
-  nodeName?: string;
+  /** The configuration; without it, a single master named after the host with no probes. */
+  config?: AgentTreeConfig;
+}
+
+function probeChild(probe: AgentTreeConfig['probes'][number], stateDir: string): ChildSpecInput {
+  const input: ProbeInput = {
+    name: probe.name,
+    checker: probe.checker,
+    severity: probe.severity,
+    intervalMs: probe.intervalMs,
+    timeoutMs: probe.timeoutMs,
+    failuresBeforeFailed: probe.failuresBeforeFailed,
+    successesBeforeRunning: probe.successesBeforeRunning,
+    config: probe.source,
+    stateDir,
+  };
+  // A probe stops at once (its check is aborted); it restarts whatever ended it.
+  return { id: `probe:${probe.name}`, start: { actor: 'probe', input: input as unknown as JsonValue }, shutdown: 1000 };
 }
 
 /** The tree in its user-facing form (what a spec file would say). */
 export function agentTreeSpecInput(options: AgentTreeOptions = {}): SupervisorSpecInput {
-  const name = options.nodeName ?? hostname();
-  return {
-    strategy: 'one_for_one',
-    children: [
-      {
-        id: `node:${name}`,
-        start: { actor: 'node', input: { name, role: 'master' } },
+  const name = options.config?.node.name ?? hostname();
+  const role = options.config?.node.role ?? 'master';
+  const probes = options.config?.probes ?? [];
+  const statusHook = options.config?.app?.hooks.status;
+  const children: ChildSpecInput[] = [
+    {
+      id: 'cluster',
+      start: { actor: 'cluster', input: { name: options.config?.cluster.name ?? name, nodes: [name], statusHook: statusHook !== undefined } },
+    },
+    {
+      id: `node:${name}`,
+      start: { actor: 'node', input: { name, role, expectedProbes: probes.map((probe) => probe.name) } },
+    },
+  ];
+  if (statusHook !== undefined) {
+    children.push({
+      id: 'hook:status',
+      start: {
+        actor: 'status-hook',
+        input: { job: statusHook as unknown as JsonValue, intervalMs: options.config?.statusHookIntervalMs ?? 60_000 },
       },
-      {
-        id: 'probes',
-        type: 'supervisor',
-        thread: 'worker',
-        start: { supervisor: { strategy: 'one_for_one', children: [] } },
+    });
+  }
+  children.push({
+    id: 'probes',
+    type: 'supervisor',
+    thread: 'worker',
+    start: {
+      supervisor: {
+        strategy: 'one_for_one',
+        // Probes are cheap to restart and independent: allow bursts before giving up on the thread.
+        intensity: 10,
+        period: 30,
+        children: probes.map((probe) => probeChild(probe, options.config?.stateDir ?? '/var/lib/gravity')),
       },
-    ],
-  };
+    },
+  });
+  return { strategy: 'one_for_one', intensity: 3, period: 30, children };
 }
 
 /**
  * The compiled tree the agent starts.
- * @example const spec = buildAgentTreeSpec({ nodeName: 'node-1' }); // children: node:node-1, probes
+ * @example const spec = buildAgentTreeSpec({ config }); // children: cluster, node:node-1, [hook:status], probes
  */
 export function buildAgentTreeSpec(options: AgentTreeOptions = {}): SupervisorSpec {
   return compileSupervisorSpec(agentTreeSpecInput(options), agentRootPath);

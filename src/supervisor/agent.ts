@@ -15,7 +15,7 @@ import { logSupervisorDecisions } from '../log.ts';
 import { gravityVersion } from '../version.ts';
 import type { AgentLifecycle, PingResult, TreeResult } from '../api/control-protocol.ts';
 import { controlSocketName } from '../api/control-protocol.ts';
-import type { ControlServer } from '../api/control-server.ts';
+import type { ControlHandlers, ControlServer } from '../api/control-server.ts';
 import { startControlServer } from '../api/control-server.ts';
 import type { ExitReason } from './child.ts';
 import { describeExit } from './child.ts';
@@ -52,6 +52,36 @@ export interface AgentOptions {
   workerSpares?: number;
   /** The config file given with --config; read by later parts of the agent. */
   configFile?: string;
+  /** Parts of the agent beside the tree (store, health endpoint, ...), started in order, stopped in reverse. */
+  extensions?: AgentExtension[];
+}
+
+/** What an extension is given: the agent's bus, its root supervisor (not yet started) and its logger. */
+export interface AgentExtensionContext {
+  stateDir: string;
+  bus: InspectionBus;
+  root: Supervisor;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** A started extension: control methods it answers, work once the tree runs, and how to stop it. */
+export interface AgentExtensionHandle {
+  handlers?: Partial<ControlHandlers>;
+  /** Called once the supervision tree is up (listeners, servers that need the tree). */
+  afterTreeStart?(): Promise<void>;
+  /** Called after the tree has stopped. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A part of the agent started before the tree (so that it misses no inspection record) and stopped
+ * after it. A failure to start fails the agent's start.
+ * @example const health: AgentExtension = { name: 'health', start: async (ctx) => ({ stop: async () => undefined }) };
+ */
+export interface AgentExtension {
+  name: string;
+  start(context: AgentExtensionContext): Promise<AgentExtensionHandle>;
 }
 
 /** Why the agent ended, and the exit code the process should end with. */
@@ -132,6 +162,7 @@ export async function runAgent(options: AgentOptions): Promise<Agent> {
   });
   let finished = false;
   let server: ControlServer | undefined;
+  const extensions: { name: string; handle: AgentExtensionHandle }[] = [];
   const signalHandlers = new Map<NodeJS.Signals, () => void>();
 
   /** Releases what the agent holds; idempotent and safe to call from any exit path. */
@@ -142,6 +173,13 @@ export async function runAgent(options: AgentOptions): Promise<Agent> {
       await server?.close();
     } catch (error) {
       logger.warn({ err: error }, 'could not close the control socket');
+    }
+    for (const { name, handle } of [...extensions].reverse()) {
+      try {
+        await handle.stop();
+      } catch (error) {
+        logger.warn({ err: error, extension: name }, 'an agent extension did not stop cleanly');
+      }
     }
     await endWorkerSpares();
     lock.release();
@@ -233,8 +271,16 @@ export async function runAgent(options: AgentOptions): Promise<Agent> {
     throw error;
   };
 
+  for (const extension of options.extensions ?? []) {
+    try {
+      extensions.push({ name: extension.name, handle: await extension.start({ stateDir, bus, root, logger, clock }) });
+    } catch (error) {
+      return failStart(error);
+    }
+  }
+  const handlers: ControlHandlers = Object.assign({ ping, tree }, ...extensions.map(({ handle }) => handle.handlers ?? {})) as ControlHandlers;
   try {
-    server = await startControlServer({ socketPath, handlers: { ping, tree }, logger });
+    server = await startControlServer({ socketPath, handlers, logger });
   } catch (error) {
     const wrapped = isGravityError(error)
       ? error
@@ -245,6 +291,12 @@ export async function runAgent(options: AgentOptions): Promise<Agent> {
   try {
     await root.start();
   } catch (error) {
+    return failStart(error);
+  }
+  try {
+    for (const { handle } of extensions) await handle.afterTreeStart?.();
+  } catch (error) {
+    await root.stop(options.shutdownTimeoutMs ?? 30_000);
     return failStart(error);
   }
   if (lifecycle === 'starting') enter('running', { socket: socketPath, children: options.spec.children.map((child) => child.id) });

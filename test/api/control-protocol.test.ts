@@ -18,7 +18,7 @@ describe('api/control-protocol', () => {
       ['[1,2]', null, /JSON object/],
       ['{"method":"ping"}', null, /id must be an integer/],
       ['{"id":1.5,"method":"ping"}', null, /id must be an integer/],
-      ['{"id":2,"method":"reboot"}', 2, /unknown method "reboot" \(known: ping, tree\)/],
+      ['{"id":2,"method":"reboot"}', 2, /unknown method "reboot" \(known: ping, tree, status, history\)/],
       ['{"id":4,"method":"ping","params":[1]}', 4, /params must be an object/],
     ];
     for (const [line, id, problem] of table) {
@@ -26,6 +26,26 @@ describe('api/control-protocol', () => {
       assert.ok('problem' in parsed, line);
       assert.equal(parsed.id, id, line);
       assert.match(parsed.problem, problem, line);
+    }
+  });
+
+  it('checks the params of history requests', () => {
+    assert.deepEqual(parseRequest('{"id":5,"method":"history","params":{"since":1000,"node":"node-1","limit":10}}'), {
+      request: { id: 5, method: 'history', params: { since: 1000, node: 'node-1', limit: 10 } },
+    });
+    assert.deepEqual(parseRequest('{"id":6,"method":"history"}'), { request: { id: 6, method: 'history', params: {} } });
+    const table: [string, RegExp][] = [
+      ['{"since":"yesterday"}', /since must be a number/],
+      ['{"node":7}', /node must be a string/],
+      ['{"limit":-1}', /limit must be a non-negative integer/],
+      ['{"limit":1.5}', /limit must be a non-negative integer/],
+      ['{"type":"Probe Failed"}', /unknown history param "type"/],
+    ];
+    for (const [params, problem] of table) {
+      const parsed = parseRequest(`{"id":9,"method":"history","params":${params}}`);
+      assert.ok('problem' in parsed, params);
+      assert.equal(parsed.id, 9);
+      assert.match(parsed.problem, problem, params);
     }
   });
 

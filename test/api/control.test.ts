@@ -39,8 +39,12 @@ describe('api/control server and client', function () {
   beforeEach(() => {
     stateDir = mkdtempSync(join(tmpdir(), 'gravity-control-'));
   });
-  afterEach(async () => {
+  async function closeAll(): Promise<void> {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  }
+
+  afterEach(async () => {
+    await closeAll();
     rmSync(stateDir, { recursive: true, force: true });
   });
 
@@ -89,6 +93,25 @@ describe('api/control server and client', function () {
       return true;
     });
     await assert.rejects(callAgent({ stateDir }, 'ping'), (error) => isGravityError(error, 'E_INTERNAL'));
+  });
+
+  it('serves status and history once registered, and refuses them with E_CONTROL_REQUEST until then', async () => {
+    await serve();
+    await assert.rejects(callAgent({ stateDir }, 'status'), (error) => isGravityError(error, 'E_CONTROL_REQUEST'));
+    await assert.rejects(callAgent({ stateDir }, 'history', {}), (error) => isGravityError(error, 'E_CONTROL_REQUEST'));
+    await closeAll();
+    const asked: unknown[] = [];
+    await serve({
+      history: (query) => {
+        asked.push(query);
+        return { events: [{ id: 'e1', time: 1000, type: 'Node Degraded', node: 'node-1' }] };
+      },
+    });
+    assert.deepEqual(await callAgent({ stateDir }, 'history', { node: 'node-1', since: 500 }), {
+      events: [{ id: 'e1', time: 1000, type: 'Node Degraded', node: 'node-1' }],
+    });
+    assert.deepEqual(asked, [{ node: 'node-1', since: 500 }]);
+    await assert.rejects(callAgent({ stateDir }, 'history', { limit: -1 }), (error) => isGravityError(error, 'E_CONTROL_REQUEST'));
   });
 
   it('answers a malformed request with E_CONTROL_REQUEST and keeps the connection', async () => {

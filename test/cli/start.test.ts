@@ -1,10 +1,11 @@
-// `gravity start` as a real process: it comes up and serves its socket (mode 0600), `debug tree`
-// shows the built-in tree, a second agent on the same state dir is refused, SIGTERM stops the tree
-// in reverse order and exits 0, and a root supervisor that gives up ends the process with 70.
+// `gravity start` as a real process: it comes up from a config file and serves its socket (mode
+// 0600), `debug tree` shows the tree built from the config, a second agent on the same state dir is
+// refused, SIGTERM stops the tree in reverse order and exits 0, and a root supervisor that gives up
+// ends the process with 70.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../../src/errors.ts';
@@ -21,7 +22,12 @@ describe('gravity start (real process)', function () {
 
   before(async () => {
     stateDir = mkdtempSync(join(tmpdir(), 'gravity-start-'));
-    agent = spawnTs(cliMain, ['start', '--state-dir', stateDir]);
+    const config = join(stateDir, 'gravity.yaml');
+    writeFileSync(
+      config,
+      ['cluster: { name: test }', 'node: { name: n1 }', 'health: { listen: "127.0.0.1:0" }', 'probes:', '  - checker: memory', ''].join('\n'),
+    );
+    agent = spawnTs(cliMain, ['start', '--state-dir', stateDir, '--config', config]);
     await waitForAgent(stateDir, agent);
   });
 
@@ -42,15 +48,16 @@ describe('gravity start (real process)', function () {
     assert.equal(socket.mode & 0o777, 0o600);
   });
 
-  it('debug tree shows agent, node:<host> and probes on a worker thread', async () => {
+  it('debug tree shows the tree built from the config: cluster, node, and the probes on a worker thread', async () => {
     const result = await runCli(['debug', 'tree', '--state-dir', stateDir]);
     assert.equal(result.code, 0, result.stderr);
     const lines = result.stdout.trimEnd().split('\n');
-    assert.equal(lines.length, 3, result.stdout);
+    assert.equal(lines.length, 5, result.stdout);
     assert.match(lines[0] ?? '', /^agent\s+running\s+main\s+restarts=0\s+up \d+s\s+one_for_one$/);
-    const host = hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    assert.match(lines[1] ?? '', new RegExp(`^├── node:${host}\\s+running\\s+main\\s+restarts=0\\s+up \\d+s\\s+actor=running$`));
-    assert.match(lines[2] ?? '', /^└── probes\s+running\s+worker\s+restarts=0\s+up \d+s\s+one_for_one$/);
+    assert.match(lines[1] ?? '', /^├── cluster\s+running\s+main\s+restarts=0\s+up \d+s\s+actor=\w+$/);
+    assert.match(lines[2] ?? '', /^├── node:n1\s+running\s+main\s+restarts=0\s+up \d+s\s+actor=\w+$/);
+    assert.match(lines[3] ?? '', /^└── probes\s+running\s+worker\s+restarts=0\s+up \d+s\s+one_for_one$/);
+    assert.match(lines[4] ?? '', /^\s+└── probe:memory\s+running\s+main\s+restarts=0\s+up \d+s\s+actor=/);
 
     const json = await runCli(['debug', 'tree', '--state-dir', stateDir, '--format', 'json']);
     assert.equal(json.code, 0, json.stderr);
@@ -59,7 +66,11 @@ describe('gravity start (real process)', function () {
     assert.equal(view.root.id, 'agent');
     assert.deepEqual(
       view.root.children.map((child) => [child.id, child.thread, child.state]),
-      [[`node:${hostname()}`, 'main', 'running'], ['probes', 'worker', 'running']],
+      [
+        ['cluster', 'main', 'running'],
+        ['node:n1', 'main', 'running'],
+        ['probes', 'worker', 'running'],
+      ],
     );
   });
 
@@ -78,7 +89,7 @@ describe('gravity start (real process)', function () {
     assert.equal(result.code, 0, result.stderr);
     const records = logRecords(result.stdout);
     const stops = records.filter((record) => record.action === 'stop' && record.supervisor === 'agent').map((record) => record.child);
-    assert.deepEqual(stops, ['probes', `node:${hostname()}`]);
+    assert.deepEqual(stops, ['probes', 'node:n1', 'cluster']);
     const lifecycle = records.map((record) => record.lifecycle).filter((value) => value !== undefined);
     assert.deepEqual(lifecycle, ['starting', 'running', 'stopping', 'stopped']);
     assert.ok(!existsSync(join(stateDir, 'agent.sock')), 'the socket is removed');

@@ -1,31 +1,79 @@
-// The agent's built-in tree: this node's machine on the main thread, the probes supervisor on a
-// worker thread, under a one_for_one root.
+// The agent's tree from its configuration: cluster, this node, the status hook when the app has one,
+// and the probes under a worker-hosted supervisor, in the order health data needs them.
 
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { agentTreeSpecInput, buildAgentTreeSpec } from '../../src/supervisor/agent-tree.ts';
+import type { AgentTreeConfig } from '../../src/supervisor/agent-tree.ts';
 import { validateSupervisorSpec } from '../../src/supervisor/spec.ts';
 
+const config: AgentTreeConfig = {
+  cluster: { name: 'prod' },
+  node: { name: 'node-1', role: 'master', advertiseAddr: '127.0.0.1' },
+  stateDir: '/var/lib/gravity',
+  statusHookIntervalMs: 30_000,
+  probes: [
+    {
+      name: 'web',
+      checker: 'tcp',
+      intervalMs: 1000,
+      timeoutMs: 500,
+      failuresBeforeFailed: 2,
+      successesBeforeRunning: 1,
+      severity: 'critical',
+      config: { address: '127.0.0.1:8080' },
+      source: { checker: 'tcp', name: 'web', address: '127.0.0.1:8080', interval: '1s' },
+    },
+  ],
+  app: {
+    path: '/etc/gravity/app.yaml',
+    hooks: { status: { command: ['/bin/true'], env: {}, activeDeadlineSeconds: 30, restartPolicy: 'Never', backoffLimit: 0 } },
+  },
+};
+
 describe('supervisor/agent-tree', () => {
-  it('builds node:<name> (node actor, master) and probes (worker-hosted supervisor, no children yet)', () => {
-    const spec = buildAgentTreeSpec({ nodeName: 'node-1' });
+  it('builds cluster, node, status hook and the worker-hosted probes, in that order', () => {
+    const spec = buildAgentTreeSpec({ config });
     assert.equal(spec.strategy, 'one_for_one');
     assert.deepEqual(
       spec.children.map((child) => [child.id, child.type, child.thread]),
       [
+        ['cluster', 'worker', 'main'],
         ['node:node-1', 'worker', 'main'],
+        ['hook:status', 'worker', 'main'],
         ['probes', 'supervisor', 'worker'],
       ],
     );
-    const [node, probes] = spec.children;
-    assert.deepEqual(node?.start, { actor: 'node', input: { name: 'node-1', role: 'master' } });
+    const [cluster, node, hook, probes] = spec.children;
+    assert.deepEqual(cluster?.start, { actor: 'cluster', input: { name: 'prod', nodes: ['node-1'], statusHook: true } });
+    assert.deepEqual(node?.start, { actor: 'node', input: { name: 'node-1', role: 'master', expectedProbes: ['web'] } });
+    assert.deepEqual(hook?.start, { actor: 'status-hook', input: { job: config.app!.hooks.status, intervalMs: 30_000 } });
     assert.ok(probes?.type === 'supervisor');
-    assert.equal(probes.start.supervisor.strategy, 'one_for_one');
-    assert.deepEqual(probes.start.supervisor.children, []);
+    const [web] = probes.start.supervisor.children;
+    assert.equal(web?.id, 'probe:web');
+    assert.deepEqual(web?.start, {
+      actor: 'probe',
+      input: {
+        name: 'web',
+        checker: 'tcp',
+        severity: 'critical',
+        intervalMs: 1000,
+        timeoutMs: 500,
+        failuresBeforeFailed: 2,
+        successesBeforeRunning: 1,
+        config: config.probes[0]!.source,
+        stateDir: '/var/lib/gravity',
+      },
+    });
   });
 
-  it('names the node after the host by default, and the input form is a valid spec', () => {
-    assert.equal(buildAgentTreeSpec().children[0]?.id, `node:${hostname()}`);
-    assert.deepEqual(validateSupervisorSpec(agentTreeSpecInput({ nodeName: 'n' })), []);
+  it('without an app status hook there is no hook:status child', () => {
+    const spec = buildAgentTreeSpec({ config: { ...config, app: undefined } as AgentTreeConfig });
+    assert.ok(!spec.children.some((child) => child.id === 'hook:status'));
+  });
+
+  it('without a config: a master named after the host, no probes; the input form is a valid spec', () => {
+    assert.equal(buildAgentTreeSpec().children[1]?.id, `node:${hostname()}`);
+    assert.deepEqual(validateSupervisorSpec(agentTreeSpecInput({ config })), []);
   });
 });

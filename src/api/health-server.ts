@@ -1,0 +1,220 @@
+// The health endpoint (HTTPS :7575): what anyone who can reach the node may read, and nothing else.
+// GET / answers the seed's JSON with 200 while the cluster runs and 503 while it is degraded; /local
+// the same for this node; /history the status history; /metrics Prometheus text; /time this node's
+// clock (for the time-drift checks of peers). It is plain node:https, not a framework: it serves a
+// snapshot that the actors keep up to date, so it answers at once, even while a probe hangs.
+
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Clock } from '../clock.ts';
+import { parseDuration } from '../duration.ts';
+import { GravityError } from '../errors.ts';
+import { healthEndpointJson, healthHttpStatus, nodeEndpointJson } from '../health/endpoint-json.ts';
+import type { ClusterReport } from '../health/types.ts';
+import type { HistoryQuery, HistoryStore } from '../store/types.ts';
+
+export interface HealthServerOptions {
+  /** Address to listen on (`0.0.0.0`, `::`, `127.0.0.1`, ...). */
+  host: string;
+  /** 0 picks a free port (see `HealthServer.port`). */
+  port: number;
+  /** PEM key and certificate (src/api/tls.ts makes them). */
+  tls: { key: string; cert: string };
+  /** The current health snapshot; must not block (it is called on every request). */
+  report: () => ClusterReport;
+  /** This node's name, for GET /local. */
+  localNode: string;
+  history: HistoryStore;
+  /** The Prometheus text exposition. */
+  metrics: () => Promise<string>;
+  /** The Content-Type of the metrics text (default: Prometheus text format 0.0.4). */
+  metricsContentType?: string;
+  clock: Clock;
+}
+
+export interface HealthServer {
+  readonly host: string;
+  /** The port it listens on (the one picked, when asked for 0). */
+  readonly port: number;
+  /** `https://host:port` (IPv6 hosts in brackets). */
+  readonly url: string;
+  /** Stops listening and closes every connection, keep-alive ones included. */
+  close(): Promise<void>;
+}
+
+/** The routes served; anything else is 404. */
+export const healthRoutes = ['/', '/local', '/history', '/metrics', '/time'] as const;
+
+const prometheusContentType = 'text/plain; version=0.0.4; charset=utf-8';
+const jsonContentType = 'application/json; charset=utf-8';
+const maxHistoryLimit = 100_000;
+
+interface Reply {
+  status: number;
+  body: Buffer;
+  contentType: string;
+}
+
+function json(status: number, value: unknown): Reply {
+  return { status, body: Buffer.from(`${JSON.stringify(value)}\n`), contentType: jsonContentType };
+}
+
+function errorReply(status: number, message: string): Reply {
+  return json(status, { error: message });
+}
+
+/** `?since=`: a duration back from now (`1h`), an RFC 3339 time, or epoch milliseconds. */
+export function parseSince(text: string, now: number): number | undefined {
+  if (/^\d+$/u.test(text)) return Number(text);
+  const ms = parseDuration(text);
+  if (ms !== undefined) return now - ms;
+  if (!/^\d{4}-\d{2}-\d{2}/u.test(text)) return undefined;
+  const time = Date.parse(text);
+  return Number.isNaN(time) ? undefined : time;
+}
+
+function historyQuery(params: URLSearchParams, now: number): HistoryQuery | string {
+  const query: HistoryQuery = {};
+  for (const key of params.keys()) {
+    if (key !== 'since' && key !== 'node' && key !== 'limit') return `unknown query parameter ${JSON.stringify(key)} (known: since, node, limit)`;
+  }
+  const since = params.get('since');
+  if (since !== null) {
+    const time = parseSince(since, now);
+    if (time === undefined) return `since: must be a duration (1h), an RFC 3339 time or epoch milliseconds, got ${JSON.stringify(since)}`;
+    query.since = time;
+  }
+  const node = params.get('node');
+  if (node !== null) query.node = node;
+  const limit = params.get('limit');
+  if (limit !== null) {
+    const value = Number(limit);
+    if (!/^\d+$/u.test(limit) || value < 1 || value > maxHistoryLimit) return `limit: must be a whole number from 1 to ${maxHistoryLimit}, got ${JSON.stringify(limit)}`;
+    query.limit = value;
+  }
+  return query;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Starts the health endpoint; resolves once it listens (E_LISTEN when it cannot).
+ * @example
+ * const server = await startHealthServer({ host: '0.0.0.0', port: 7575, tls: await ensureServerCertificate(dir, names),
+ *   report: () => model.report(clock.now()), localNode: 'node-1', history: store.history, metrics: () => metrics.metrics(), clock });
+ * await server.close();
+ */
+export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
+  // The JSON of the last snapshot seen, so that a burst of requests between two changes serializes once.
+  let cached: { report: ClusterReport; cluster: Reply; local: Reply } | undefined;
+
+  const statusReplies = (): { cluster: Reply; local: Reply } => {
+    const report = options.report();
+    if (cached?.report === report) return cached;
+    const body = healthEndpointJson(report);
+    const node = report.nodes.find((entry) => entry.name === options.localNode);
+    const local =
+      node === undefined
+        ? errorReply(503, `node ${JSON.stringify(options.localNode)} is not in the health report yet`)
+        : json(healthHttpStatus(node.status), nodeEndpointJson(node));
+    cached = { report, cluster: json(healthHttpStatus(report.status), body), local };
+    return cached;
+  };
+
+  const route = async (pathname: string, params: URLSearchParams): Promise<Reply> => {
+    switch (pathname) {
+      case '/':
+        return statusReplies().cluster;
+      case '/local':
+        return statusReplies().local;
+      case '/history': {
+        const query = historyQuery(params, options.clock.now());
+        if (typeof query === 'string') return errorReply(400, query);
+        const events = options.history.list(query).map((event) => ({ ...event, timestamp: new Date(event.time).toISOString() }));
+        return json(200, { events });
+      }
+      case '/metrics':
+        return { status: 200, body: Buffer.from(await options.metrics()), contentType: options.metricsContentType ?? prometheusContentType };
+      case '/time':
+        return json(200, { time: options.clock.now() });
+      default:
+        return errorReply(404, 'not found');
+    }
+  };
+
+  const send = (request: IncomingMessage, response: ServerResponse, reply: Reply, extra: Record<string, string> = {}): void => {
+    response.writeHead(reply.status, {
+      'content-type': reply.contentType,
+      'content-length': reply.body.length,
+      'cache-control': 'no-store',
+      ...extra,
+    });
+    response.end(request.method === 'HEAD' ? undefined : reply.body);
+  };
+
+  const handle = (request: IncomingMessage, response: ServerResponse): void => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      send(request, response, errorReply(405, 'method not allowed: the health endpoint is read-only'), { allow: 'GET, HEAD' });
+      return;
+    }
+    const target = request.url ?? '/';
+    const queryAt = target.indexOf('?');
+    const pathname = queryAt < 0 ? target : target.slice(0, queryAt);
+    const params = new URLSearchParams(queryAt < 0 ? '' : target.slice(queryAt + 1));
+    route(pathname, params).then(
+      (reply) => send(request, response, reply),
+      (error: unknown) => send(request, response, errorReply(503, describe(error))),
+    );
+  };
+
+  const server = https.createServer(
+    {
+      key: options.tls.key,
+      cert: options.tls.cert,
+      minVersion: 'TLSv1.2',
+      keepAlive: true,
+      requestTimeout: 30_000,
+      headersTimeout: 10_000,
+    },
+    handle,
+  );
+  server.keepAliveTimeout = 30_000;
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      const why =
+        error.code === 'EADDRINUSE'
+          ? 'the address is in use'
+          : error.code === 'EACCES'
+            ? 'permission denied (a port below 1024 needs root)'
+            : error.code === 'EADDRNOTAVAIL'
+              ? 'not an address of this host'
+              : error.message;
+      reject(new GravityError('E_LISTEN', `cannot listen on ${options.host}:${options.port} for the health endpoint: ${why}`, { cause: error }));
+    };
+    server.once('error', onError);
+    server.listen(options.port, options.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  let closing: Promise<void> | undefined;
+  return {
+    host: options.host,
+    port,
+    url: `https://${shownHost}:${port}`,
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => (error === undefined ? resolve() : reject(error)));
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,124 @@
+// The agent's health service beside its tree: the status history store, the health model fed from
+// the bus, the routing between probe, node and cluster machines, the metrics, the HTTPS health
+// endpoint, and the control methods `status` and `history`. Started before the tree so that it
+// misses no record; the endpoint opens once the tree runs.
+
+import type { GravityConfig } from '../config/types.ts';
+import type { AgentExtension, AgentExtensionHandle } from '../supervisor/agent.ts';
+import type { TimerHandle } from '../clock.ts';
+import { openSqliteStore } from '../store/sqlite.ts';
+import { ensureServerCertificate } from '../api/tls.ts';
+import { startHealthServer } from '../api/health-server.ts';
+import type { HealthServer } from '../api/health-server.ts';
+import { HealthModel } from './model.ts';
+import { startHealthAggregation } from './aggregator.ts';
+import { createHealthMetrics, transitionKindOf } from './metrics.ts';
+import { toHistoryEvents } from './timeline.ts';
+
+/** How often expired history is dropped (as Satellite: hourly). */
+const evictEveryMs = 3_600_000;
+
+export interface HealthExtensionOptions {
+  /** Overrides the configured listen port (tests use 0 for a free port). */
+  port?: number;
+  /** Called once the endpoint listens, with its URL. */
+  onListening?: (url: string) => void;
+}
+
+/**
+ * @example runAgent({ ..., extensions: [healthExtension(config)] })
+ */
+export function healthExtension(config: GravityConfig, options: HealthExtensionOptions = {}): AgentExtension {
+  return {
+    name: 'health',
+    start({ stateDir, bus, root, logger, clock }): Promise<AgentExtensionHandle> {
+      const store = openSqliteStore(stateDir, { retentionMs: config.historyRetentionMs, clock });
+      const model = new HealthModel({
+        clusterName: config.cluster.name,
+        node: { name: config.node.name, role: config.node.role, addr: config.node.advertiseAddr },
+        probes: config.probes.map((probe) => ({ name: probe.name, checker: probe.checker, severity: probe.severity })),
+        ...(config.app?.name === undefined ? {} : { application: { name: config.app.name, ...(config.app.version === undefined ? {} : { version: config.app.version }) } }),
+      });
+      const metrics = createHealthMetrics();
+      const report = () => model.report(clock.now());
+      const stopAggregation = startHealthAggregation({
+        bus,
+        model,
+        nodeName: config.node.name,
+        clock,
+        sendTo: (child, event) => root.sendTo(child, event),
+        history: store.history,
+        onTransition: (transition) => {
+          for (const event of toHistoryEvents([transition], config.node.name, 0)) metrics.recordTransition(transitionKindOf(event.type));
+          if (transition.kind === 'probe' && transition.to === 'failed') {
+            logger.warn({ probe: transition.probe, checker: transition.checker, error: transition.error }, 'probe failed');
+          } else if (transition.kind === 'probe' && transition.from === 'failed') {
+            logger.info({ probe: transition.probe, checker: transition.checker }, 'probe recovered');
+          } else if (transition.kind === 'cluster') {
+            logger[transition.to === 'degraded' ? 'warn' : 'info']({ cluster: transition.to, reason: transition.reason }, `cluster ${transition.to}`);
+          }
+        },
+        onHistoryError: (error) => logger.error({ err: error }, 'could not record a status transition in the history'),
+      });
+      const stopCountingRestarts = bus.subscribe(
+        (record) => {
+          if (record.kind === 'supervisor' && record.action === 'restart') metrics.recordRestart(record.path, record.child);
+        },
+        { kinds: ['supervisor'] },
+      );
+      let evictTimer: TimerHandle | undefined;
+      const evict = (): void => {
+        try {
+          store.history.evict(clock.now() - config.historyRetentionMs);
+        } catch (error) {
+          logger.error({ err: error }, 'could not drop expired status history');
+        }
+        evictTimer = clock.setTimeout(evict, evictEveryMs);
+      };
+      evict();
+      let server: HealthServer | undefined;
+
+      return Promise.resolve({
+        handlers: {
+          status: () => report(),
+          history: (query) => ({ events: store.history.list(query) }),
+        },
+        async afterTreeStart() {
+          const certificate = await ensureServerCertificate(stateDir, {
+            hostnames: [config.node.name],
+            ips: [config.node.advertiseAddr, config.health.host],
+            now: clock.now(),
+          });
+          if (certificate.generated) logger.info({ cert: certificate.certPath }, 'generated the health endpoint certificate');
+          server = await startHealthServer({
+            host: config.health.host,
+            port: options.port ?? config.health.port,
+            tls: certificate,
+            report: () => {
+              const current = report();
+              metrics.updateFromReport(current);
+              return current;
+            },
+            localNode: config.node.name,
+            history: store.history,
+            metrics: () => {
+              metrics.updateFromReport(report());
+              return metrics.metrics();
+            },
+            metricsContentType: metrics.contentType,
+            clock,
+          });
+          logger.info({ url: server.url }, 'health endpoint listening');
+          options.onListening?.(server.url);
+        },
+        async stop() {
+          await server?.close();
+          if (evictTimer !== undefined) clock.clearTimeout(evictTimer);
+          stopCountingRestarts();
+          stopAggregation();
+          store.close();
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,275 @@
+// The embedded store: one SQLite file, `gravity.db`, in the state dir. It keeps the status history
+// (and will keep the cluster's other records) on the node itself, so it survives restarts without
+// any other service. WAL mode lets `gravity status history` read while the agent writes; the schema
+// is versioned (sqlite-migrations.ts); a damaged or unreadable file becomes one clear E_STORE error.
+
+import { statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
+import type { Clock } from '../clock.ts';
+import { systemClock } from '../clock.ts';
+import { GravityError } from '../errors.ts';
+import { assertKnownVersion, migrate, schemaVersion } from './sqlite-migrations.ts';
+import type { HistoryEvent, HistoryEventType, HistoryQuery, HistoryStore, Store } from './types.ts';
+
+/** The store's file name inside the state dir. */
+export const storeFileName = 'gravity.db';
+
+/** How long status history is kept by default: 7 days, as Satellite. */
+export const defaultHistoryRetentionMs = 7 * 24 * 60 * 60 * 1000;
+
+/** How long a statement waits for another connection's write lock before it fails. */
+export const busyTimeoutMs = 5000;
+
+export interface SqliteStoreOptions {
+  /** Events older than this are refused on append and dropped by `evictExpired`; 7 days by default. */
+  retentionMs?: number;
+  /** Where "now" comes from for the retention; the system clock by default. */
+  clock?: Pick<Clock, 'now'>;
+}
+
+/** The writable embedded store, with what the agent needs to keep the history within its retention. */
+export interface SqliteStore extends Store {
+  /** The database file. */
+  readonly file: string;
+  readonly retentionMs: number;
+  /** Drops the events older than the retention; returns how many were dropped. */
+  evictExpired(): number;
+}
+
+/** The database file of a state dir. */
+export function storePath(stateDir: string): string {
+  return join(stateDir, storeFileName);
+}
+
+interface HistoryRow {
+  id: string;
+  time: number;
+  type: string;
+  node: string | null;
+  checker: string | null;
+  detail: string | null;
+}
+
+const damagedHint =
+  "the file is damaged or is not gravity's: stop the agent, move the file aside and start the agent again, which creates a new one (the status history in it is lost)";
+const accessHint = "check that it is a regular file the agent's user can read and write, and that its file system is writable and has room";
+
+function sqliteCode(error: unknown): string | undefined {
+  if (!(error instanceof Database.SqliteError)) return undefined;
+  const { code } = error as { code?: unknown };
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Turns what SQLite or the file system says about the file into E_STORE; anything else is returned as is. */
+function storeError(file: string, error: unknown, doing: string): unknown {
+  if (error instanceof GravityError) return error;
+  const code = sqliteCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (code !== undefined) {
+    if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT')) {
+      return new GravityError('E_STORE', `${file} is not a usable SQLite database (${message})`, { hint: damagedHint, cause: error });
+    }
+    if (/^SQLITE_(CANTOPEN|PERM|READONLY|AUTH|IOERR|FULL|LOCKED|BUSY)/.test(code)) {
+      return new GravityError('E_STORE', `cannot ${doing} ${file}: ${message}`, { hint: accessHint, cause: error });
+    }
+    return error;
+  }
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof errno === 'string' && ['EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'EROFS', 'EIO', 'ENOSPC'].includes(errno)) {
+    return new GravityError('E_STORE', `cannot ${doing} ${file}: ${message}`, { hint: accessHint, cause: error });
+  }
+  return error;
+}
+
+function guarded<T>(file: string, doing: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw storeError(file, error, doing);
+  }
+}
+
+function toEvent(row: HistoryRow): HistoryEvent {
+  // The type column is written from HistoryEventType only; a newer gravity may add types, shown as stored.
+  const event: HistoryEvent = { id: row.id, time: row.time, type: row.type as HistoryEventType };
+  if (row.node !== null) event.node = row.node;
+  if (row.checker !== null) event.checker = row.checker;
+  if (row.detail !== null) event.detail = row.detail;
+  return event;
+}
+
+/** The one query `list` runs, with only the conditions the query asks for; statements are kept per shape. */
+function historyLister(db: Database.Database): (query: HistoryQuery) => HistoryEvent[] {
+  const statements = new Map<string, Statement<unknown[], HistoryRow>>();
+  return (query) => {
+    const conditions: string[] = [];
+    const params: (string | number)[] = [];
+    if (query.since !== undefined) {
+      conditions.push('time >= ?');
+      params.push(query.since);
+    }
+    if (query.node !== undefined) {
+      conditions.push('node = ?');
+      params.push(query.node);
+    }
+    let sql = 'SELECT id, time, type, node, checker, detail FROM history';
+    if (conditions.length > 0) sql += ` WHERE ${conditions.join(' AND ')}`;
+    // rowid breaks ties between events of the same millisecond: the order they were stored in.
+    sql += ' ORDER BY time ASC, rowid ASC';
+    if (query.limit !== undefined) {
+      sql += ' LIMIT ?';
+      params.push(Math.max(0, Math.trunc(query.limit)));
+    }
+    let statement = statements.get(sql);
+    if (statement === undefined) {
+      statement = db.prepare<unknown[], HistoryRow>(sql);
+      statements.set(sql, statement);
+    }
+    return statement.all(...params).map(toEvent);
+  };
+}
+
+/** The file's kind, or undefined when there is no file; SQLite itself says only "disk I/O error" for a directory. */
+function fileKind(file: string): 'file' | 'directory' | 'other' | undefined {
+  try {
+    const stats = statSync(file);
+    return stats.isFile() ? 'file' : stats.isDirectory() ? 'directory' : 'other';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw storeError(file, error, 'open');
+  }
+}
+
+function openDatabase(file: string, options: Database.Options): Database.Database {
+  const kind = fileKind(file);
+  if (kind !== undefined && kind !== 'file') throw new GravityError('E_STORE', `cannot open ${file}: it is not a regular file`, { hint: accessHint });
+  if (kind === undefined && fileKind(dirname(file)) !== 'directory') {
+    // better-sqlite3 says this with a TypeError; the agent creates its state dir before it opens the store.
+    throw new GravityError('E_STORE', `cannot open ${file}: the state dir ${dirname(file)} does not exist or is not a directory`, {
+      hint: 'create it, or pass the --state-dir the agent uses',
+    });
+  }
+  try {
+    return new Database(file, { timeout: busyTimeoutMs, ...options });
+  } catch (error) {
+    throw storeError(file, error, 'open');
+  }
+}
+
+/** Runs `setup` on a fresh connection; closes the connection if it fails. */
+function prepareConnection<T>(db: Database.Database, file: string, setup: () => T): T {
+  try {
+    return setup();
+  } catch (error) {
+    db.close();
+    throw storeError(file, error, 'open');
+  }
+}
+
+/**
+ * Opens (creating or migrating if needed) the store of a state dir; the state dir must exist.
+ * @example
+ * const store = openSqliteStore('/var/lib/gravity');
+ * store.history.append([{ id: 'e1', time: Date.now(), type: 'Probe Failed', node: 'node-1', checker: 'web' }]);
+ * store.close();
+ */
+export function openSqliteStore(stateDir: string, options: SqliteStoreOptions = {}): SqliteStore {
+  const retentionMs = options.retentionMs ?? defaultHistoryRetentionMs;
+  if (!Number.isFinite(retentionMs) || retentionMs <= 0) throw new RangeError(`history retention must be a positive number of ms, got ${retentionMs}`);
+  const clock = options.clock ?? systemClock;
+  const file = storePath(stateDir);
+  const db = openDatabase(file, {});
+
+  const statements = prepareConnection(db, file, () => {
+    // The first statement that reads the file: a file that is not a database fails here.
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    if (mode !== 'wal') throw new GravityError('E_STORE', `${file} could not be switched to WAL mode (it is in ${String(mode)} mode)`, { hint: accessHint });
+    migrate(db, file);
+    return {
+      insert: db.prepare<[string, number, string, string | null, string | null, string | null]>(
+        // An id already stored is skipped (replication sends events twice); unlike INSERT OR IGNORE, an
+        // event missing a required field still fails, and takes its batch with it.
+        'INSERT INTO history (id, time, type, node, checker, detail) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+      ),
+      evict: db.prepare<[number]>('DELETE FROM history WHERE time < ?'),
+      list: historyLister(db),
+    };
+  });
+
+  const appendAll = db.transaction((events: readonly HistoryEvent[], oldest: number): number => {
+    let added = 0;
+    for (const event of events) {
+      // As Satellite: an event already past the retention would be evicted at once, so it is refused.
+      if (event.time < oldest) continue;
+      added += statements.insert.run(event.id, event.time, event.type, event.node ?? null, event.checker ?? null, event.detail ?? null).changes;
+    }
+    return added;
+  });
+
+  const history: HistoryStore = {
+    append: (events) => guarded(file, 'write to', () => (events.length === 0 ? 0 : appendAll(events, clock.now() - retentionMs))),
+    list: (query = {}) => guarded(file, 'read', () => statements.list(query)),
+    evict: (before) => guarded(file, 'write to', () => statements.evict.run(before).changes),
+  };
+
+  const store: SqliteStore = {
+    file,
+    retentionMs,
+    history,
+    evictExpired: () => history.evict(clock.now() - retentionMs),
+    close() {
+      if (db.open) db.close();
+    },
+  };
+  prepareConnection(db, file, () => store.evictExpired());
+  return store;
+}
+
+function readOnly(what: string): never {
+  throw new GravityError('E_INTERNAL', `cannot ${what}: the store was opened read-only`);
+}
+
+function emptyStore(): Store {
+  return {
+    history: { append: () => readOnly('append history'), list: () => [], evict: () => readOnly('evict history') },
+    close: () => undefined,
+  };
+}
+
+/**
+ * Opens the store of a state dir for reading only, for CLI commands while the agent is down. A state
+ * dir without a store (the agent never ran there) reads as an empty history, not as an error.
+ * @example const store = openSqliteStoreReadOnly(stateDir); const events = store.history.list({ node: 'node-1' }); store.close();
+ */
+export function openSqliteStoreReadOnly(stateDir: string): Store {
+  const file = storePath(stateDir);
+  if (fileKind(file) === undefined) return emptyStore();
+  const db = openDatabase(file, { readonly: true, fileMustExist: true });
+  const list = prepareConnection(db, file, () => {
+    const version = assertKnownVersion(db, file);
+    if (version === 0) return undefined; // created, but the agent never got to set it up: nothing stored yet
+    if (version < schemaVersion) {
+      throw new GravityError('E_STORE', `${file} has schema version ${version}, older than this gravity reads (${schemaVersion})`, {
+        hint: "start the agent once ('gravity start'): it upgrades the file",
+      });
+    }
+    return historyLister(db);
+  });
+  if (list === undefined) {
+    db.close();
+    return emptyStore();
+  }
+  return {
+    history: {
+      append: () => readOnly('append history'),
+      list: (query = {}) => guarded(file, 'read', () => list(query)),
+      evict: () => readOnly('evict history'),
+    },
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}

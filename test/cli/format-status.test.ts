@@ -1,0 +1,178 @@
+// `gravity status` text against fixed ClusterReports: healthy, degraded by a failed probe, a failed
+// warning probe, degraded by the status hook, an offline node; and the tabwriter alignment it uses.
+
+import assert from 'node:assert/strict';
+import { degradedReason, formatStatus, formatStatusText, nodeStatusText, tabwrite } from '../../src/cli/format-status.ts';
+import type { ClusterReport, NodeReport, ProbeReport } from '../../src/health/types.ts';
+
+const versions = { client: '0.1.0', server: '0.1.0' };
+
+function probe(name: string, status: ProbeReport['status'], extra: Partial<ProbeReport> = {}): ProbeReport {
+  return { name, checker: name, status, severity: 'critical', ...extra };
+}
+
+function node(name: string, addr: string, extra: Partial<NodeReport> = {}): NodeReport {
+  return { name, addr, role: 'master', member: 'alive', status: 'running', probes: [probe('web', 'running'), probe('disk-space', 'running')], ...extra };
+}
+
+function cluster(extra: Partial<ClusterReport> = {}): ClusterReport {
+  return {
+    name: 'prod',
+    status: 'running',
+    application: { name: 'shop', version: '1.2.3' },
+    nodes: [node('node-1', '10.0.0.1'), node('node-2', '10.0.0.2', { role: 'node' })],
+    time: Date.UTC(2020, 1, 18, 21, 37, 7),
+    ...extra,
+  };
+}
+
+const refused = 'dial tcp 127.0.0.1:8080: connect: connection refused';
+
+describe('cli/format-status', () => {
+  it('a healthy cluster', () => {
+    assert.equal(
+      formatStatusText(cluster(), versions),
+      [
+        'Cluster name:     prod',
+        'Cluster status:   active',
+        'Application:      shop, version 1.2.3',
+        'Gravity version:  0.1.0 (client) / 0.1.0 (server)',
+        'Cluster nodes:',
+        '    Masters:',
+        '        * node-1 / 10.0.0.1',
+        '            Status:  healthy',
+        '    Nodes:',
+        '        * node-2 / 10.0.0.2',
+        '            Status:  healthy',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('degraded by a failed probe: the node is degraded and the probe marked [×] with its error', () => {
+    const report = cluster({
+      status: 'degraded',
+      nodes: [node('node-1', '10.0.0.1', { status: 'degraded', probes: [probe('web', 'failed', { checker: 'tcp', error: refused }), probe('disk-space', 'running')] })],
+    });
+    assert.equal(
+      formatStatusText(report, versions),
+      [
+        'Cluster name:     prod',
+        'Cluster status:   degraded (one or more of cluster nodes are not healthy)',
+        'Application:      shop, version 1.2.3',
+        'Gravity version:  0.1.0 (client) / 0.1.0 (server)',
+        'Cluster nodes:',
+        '    Masters:',
+        '        * node-1 / 10.0.0.1',
+        '            Status:  degraded',
+        `            [×]      web (${refused})`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('a failed warning probe is marked [!] after the critical ones, and does not by itself make the node degraded', () => {
+    const report = cluster({
+      nodes: [
+        node('node-1', '10.0.0.1', {
+          probes: [
+            probe('disk-space', 'failed', { severity: 'warning', error: 'disk /var/lib/gravity is 85% full (warning at 80%)' }),
+            probe('web', 'running'),
+          ],
+        }),
+      ],
+    });
+    const text = formatStatusText(report, versions);
+    assert.match(text, /^Cluster status: {3}active$/m);
+    assert.ok(
+      text.endsWith(['        * node-1 / 10.0.0.1', '            Status:  healthy', '            [!]      disk-space (disk /var/lib/gravity is 85% full (warning at 80%))', ''].join('\n')),
+      text,
+    );
+
+    const both = cluster({
+      status: 'degraded',
+      nodes: [
+        node('node-1', '10.0.0.1', {
+          status: 'degraded',
+          probes: [probe('disk-space', 'failed', { severity: 'warning', error: 'full' }), probe('web', 'failed', { error: refused }), probe('dns', 'failed')],
+        }),
+      ],
+    });
+    assert.ok(
+      formatStatusText(both, versions).endsWith(
+        ['            Status:  degraded', `            [×]      web (${refused})`, '            [×]      dns', '            [!]      disk-space (full)', ''].join('\n'),
+      ),
+    );
+  });
+
+  it('degraded by the status hook: the reason is shown, the nodes are healthy', () => {
+    const report = cluster({ status: 'degraded', reason: 'application status check failed' });
+    const text = formatStatusText(report, versions);
+    assert.match(text, /^Cluster status: {3}degraded \(application status check failed\)$/m);
+    assert.doesNotMatch(text, /\[×\]/);
+    assert.equal(text.match(/Status: {2}healthy/g)?.length, 2);
+    assert.equal(degradedReason(report), 'application status check failed');
+  });
+
+  it('an offline node: a node that reports nothing, or whose member has failed', () => {
+    const report = cluster({
+      status: 'degraded',
+      nodes: [node('node-1', '10.0.0.1'), node('node-2', '10.0.0.2', { role: 'node', status: 'unknown', probes: [] }), node('node-3', '', { role: 'node', member: 'failed' })],
+    });
+    assert.equal(
+      formatStatusText(report, { client: '0.2.0' }),
+      [
+        'Cluster name:     prod',
+        'Cluster status:   degraded (one or more of cluster nodes are not healthy)',
+        'Application:      shop, version 1.2.3',
+        'Gravity version:  0.2.0 (client) / n/a (server)',
+        'Cluster nodes:',
+        '    Masters:',
+        '        * node-1 / 10.0.0.1',
+        '            Status:  healthy',
+        '    Nodes:',
+        '        * node-2 / 10.0.0.2',
+        '            Status:  offline',
+        '        * node-3',
+        '            Status:  offline',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('leaves out what is not known: no application, no version, no workers', () => {
+    const text = formatStatusText(cluster({ application: undefined, nodes: [node('node-1', '10.0.0.1')] }), versions);
+    assert.doesNotMatch(text, /Application:|Nodes:/);
+    assert.match(text, /^Cluster name: {5}prod$/m);
+    assert.match(formatStatusText(cluster({ application: { name: 'shop' } }), versions), /^Application: {6}shop$/m);
+  });
+
+  it('names node statuses as Gravity does', () => {
+    assert.equal(nodeStatusText(node('n', 'a')), 'healthy');
+    assert.equal(nodeStatusText(node('n', 'a', { status: 'degraded' })), 'degraded');
+    assert.equal(nodeStatusText(node('n', 'a', { status: 'unknown' })), 'offline');
+    assert.equal(nodeStatusText(node('n', 'a', { member: 'left' })), 'offline');
+    assert.equal(nodeStatusText(node('n', 'a', { member: 'leaving' })), 'healthy');
+    assert.equal(degradedReason(cluster()), undefined);
+  });
+
+  it('json is the ClusterReport', () => {
+    const report = cluster({ status: 'degraded', reason: 'application status check failed' });
+    assert.deepEqual(JSON.parse(formatStatus(report, versions, 'json')), report);
+    assert.equal(formatStatus(report, versions, 'text'), formatStatusText(report, versions));
+  });
+
+  describe('tabwrite', () => {
+    it('aligns a column over consecutive lines only, as Go tabwriter', () => {
+      assert.deepEqual(tabwrite(['a:\t1', 'long key:\t2', 'break', 'b:\t3']), ['a:         1', 'long key:  2', 'break', 'b:  3']);
+    });
+
+    it('aligns nested columns within the runs of lines that have them', () => {
+      assert.deepEqual(tabwrite(['a\tb\tc', 'aaa\tbbbb\tc', 'aa\tb'], 1), ['a   b    c', 'aaa bbbb c', 'aa  b']);
+    });
+
+    it('counts a character outside ASCII as one column', () => {
+      assert.deepEqual(tabwrite(['[×]\tx', 'ab:\ty']), ['[×]  x', 'ab:  y']);
+    });
+  });
+});
