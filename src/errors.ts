@@ -103,7 +103,7 @@ export const errorCatalogue = {
     exitCode: ExitCode.clusterDegraded,
     kind: 'user',
     message: 'the cluster is degraded',
-    hint: "the failed probes are marked [×] above; 'gravity status history' shows when each changed",
+    hint: "'gravity status history' shows what changed and when",
   },
   E_CONFIG_INVALID: {
     exitCode: ExitCode.usage,

@@ -30,8 +30,10 @@ export function formatHistoryLine(event: HistoryEvent): string {
   const fields: string[] = [];
   if (event.node !== undefined) fields.push(`node=${event.node}`);
   if (event.checker !== undefined) fields.push(`checker=${event.checker}`);
-  // JSON quoting keeps the line one line whatever the error says.
-  if (event.detail !== undefined && event.detail !== '') fields.push(`error=${JSON.stringify(event.detail)}`);
+  // JSON quoting keeps the line one line whatever the error says. A probe's detail is its error; a
+  // cluster's is the reason it is degraded.
+  const label = event.type.startsWith('Cluster') ? 'reason' : 'error';
+  if (event.detail !== undefined && event.detail !== '') fields.push(`${label}=${JSON.stringify(event.detail)}`);
   const head = `${formatEventTime(event.time)} ${type}`;
   if (fields.length === 0) return head;
   return `${head}${' '.repeat(Math.max(1, typeColumnWidth - type.length))}${fields.join(' ')}`;

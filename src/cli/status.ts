@@ -47,6 +47,7 @@ export async function readHistory(stateDir: string, query: HistoryQuery): Promis
   try {
     return (await callAgent({ stateDir }, 'history', query)).events;
   } catch (error) {
+    // Only a missing agent sends us to the file; an agent that runs but fails must be heard.
     if (!isGravityError(error, 'E_AGENT_NOT_RUNNING')) throw error;
   }
   const store = openSqliteStoreReadOnly(stateDir);

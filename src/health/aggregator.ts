@@ -64,6 +64,16 @@ export function startHealthAggregation(options: HealthAggregationOptions): () =>
       }
       const transitions = model.apply(record);
       if (transitions.length === 0) return;
+      // Recorded before routing: routing makes the next machine transition at once (re-entering
+      // here), and the history must read cause first, then effect.
+      const events = toHistoryEvents(transitions, nodeName, options.clock.now());
+      if (events.length > 0 && options.history !== undefined) {
+        try {
+          options.history.append(events);
+        } catch (error) {
+          options.onHistoryError?.(error);
+        }
+      }
       for (const transition of transitions) {
         options.onTransition?.(transition);
         switch (transition.kind) {
@@ -78,14 +88,6 @@ export function startHealthAggregation(options: HealthAggregationOptions): () =>
             break;
           case 'cluster':
             break;
-        }
-      }
-      const events = toHistoryEvents(transitions, nodeName, options.clock.now());
-      if (events.length > 0 && options.history !== undefined) {
-        try {
-          options.history.append(events);
-        } catch (error) {
-          options.onHistoryError?.(error);
         }
       }
     },

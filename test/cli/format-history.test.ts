@@ -79,7 +79,7 @@ describe('cli/format-history', () => {
     );
     assert.equal(
       formatHistoryLine(event('2020-02-18T21:37:07Z', 'Cluster Degraded', undefined, undefined, 'application status check failed')),
-      '2020-02-18T21:37:07Z [Cluster Degraded]  error="application status check failed"',
+      '2020-02-18T21:37:07Z [Cluster Degraded]  reason="application status check failed"',
     );
     assert.equal(formatHistoryLine(event('2020-02-18T21:37:07Z', 'Node Degraded', 'node-1', undefined, '')), '2020-02-18T21:37:07Z [Node Degraded]     node=node-1');
   });

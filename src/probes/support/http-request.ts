@@ -47,7 +47,14 @@ export type HttpOutcome =
     }
   | { ok: false; error: string };
 
-type Phase = 'connecting' | 'awaiting response headers' | 'reading the response body';
+type Phase = 'connecting' | 'handshaking' | 'awaiting response headers' | 'reading the response body';
+
+const phaseText: Record<Phase, string> = {
+  connecting: 'connecting',
+  handshaking: 'in the TLS handshake',
+  'awaiting response headers': 'while awaiting response headers',
+  'reading the response body': 'while reading the response body',
+};
 
 async function tlsMaterial(tls: TlsFiles): Promise<{ options: https.RequestOptions } | { error: string }> {
   const options: https.RequestOptions = { rejectUnauthorized: tls.tlsVerify };
@@ -103,7 +110,7 @@ export async function httpRequest(options: HttpRequestOptions): Promise<HttpOutc
       request.destroy();
       resolve(outcome);
     };
-    const onAbort = (): void => finish({ ok: false, error: `timed out after ${options.timeoutMs}ms ${phase === 'connecting' ? 'connecting' : `while ${phase}`}` });
+    const onAbort = (): void => finish({ ok: false, error: `timed out after ${options.timeoutMs}ms ${phaseText[phase]}` });
     const module = secure ? https : http;
     const request = module.request(url, requestOptions, (response) => {
       phase = 'reading the response body';
@@ -129,25 +136,29 @@ export async function httpRequest(options: HttpRequestOptions): Promise<HttpOutc
       response.on('error', (error) => finish({ ok: false, error: `reading the response body: ${describeError(error)}` }));
     });
     request.on('socket', (socket: Socket) => {
-      const connected = (): void => {
+      socket.once('connect', () => {
+        if (phase === 'connecting') phase = secure ? 'handshaking' : 'awaiting response headers';
+      });
+      socket.once(secure ? 'secureConnect' : 'connect', () => {
         phase = 'awaiting response headers';
         sentAt = Date.now();
-      };
-      socket.once(secure ? 'secureConnect' : 'connect', connected);
+      });
     });
     request.on('error', (error) => {
       const reason = describeError(error);
       const code = errorCode(error);
-      if (phase !== 'connecting' || reason.startsWith('tls: ')) finish({ ok: false, error: reason });
+      const port = url.port === '' ? (secure ? 443 : 80) : url.port;
+      if ((phase !== 'connecting' && phase !== 'handshaking') || reason.startsWith('tls: ')) finish({ ok: false, error: reason });
+      else if (phase === 'handshaking') finish({ ok: false, error: `TLS handshake with ${url.hostname}:${port}: ${reason}` });
       else if (options.socketPath !== undefined) finish({ ok: false, error: `dial unix ${options.socketPath}: connect: ${reason}` });
       else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'ENODATA') {
         finish({ ok: false, error: `dial tcp: lookup ${url.hostname}: ${reason}` });
-      } else finish({ ok: false, error: `dial tcp ${url.hostname}:${url.port === '' ? (secure ? 443 : 80) : url.port}: connect: ${reason}` });
+      } else finish({ ok: false, error: `dial tcp ${url.hostname}:${port}: connect: ${reason}` });
     });
     signal.addEventListener('abort', onAbort, { once: true });
     if (options.requestTimeoutMs !== undefined) {
       const limit = options.requestTimeoutMs;
-      timer = setTimeout(() => finish({ ok: false, error: `timed out after ${limit}ms ${phase === 'connecting' ? 'connecting' : `while ${phase}`}` }), limit);
+      timer = setTimeout(() => finish({ ok: false, error: `timed out after ${limit}ms ${phaseText[phase]}` }), limit);
     }
     request.end();
   });
