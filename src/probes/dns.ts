@@ -25,6 +25,11 @@ export interface DnsConfig {
 
 const hostnamePattern = /^(?=.{1,253}\.?$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?$/;
 
+/** One spelling per address (`0:0::1` and `::1` are the same IPv6 address). */
+export function normalizeAddress(address: string): string {
+  return isIP(address) === 6 ? new URL(`http://[${address}]/`).hostname.slice(1, -1) : address;
+}
+
 /** A DNS error's reason, in the words of Go's resolver (`no such host`, `i/o timeout`). */
 function dnsReason(error: unknown): string {
   switch (errorCode(error)) {
@@ -85,10 +90,10 @@ export const dnsChecker: Checker<DnsConfig> = {
       if (isIP(raw.expectedAddresses) === 0) {
         keys.problem('expectedAddresses', `must be an IP address or a list of them, got ${JSON.stringify(raw.expectedAddresses)}`);
         expectedAddresses = undefined;
-      } else expectedAddresses = [raw.expectedAddresses];
+      } else expectedAddresses = [normalizeAddress(raw.expectedAddresses)];
     } else {
       expectedAddresses = keys.list('expectedAddresses', { fallback: [], what: 'an IP address or a list of them' }, (value, elementAt) =>
-        typeof value === 'string' && isIP(value) !== 0 ? value : keys.wrongElement(elementAt, 'an IP address', value),
+        typeof value === 'string' && isIP(value) !== 0 ? normalizeAddress(value) : keys.wrongElement(elementAt, 'an IP address', value),
       );
     }
     const family = keys.oneOf('family', ['any', 'ipv4', 'ipv6'] as const, 'any');
@@ -109,7 +114,7 @@ export const dnsChecker: Checker<DnsConfig> = {
       const work = config.nameservers.length === 0 ? systemLookup(config) : serverLookup(config, context);
       const raced = await untilAborted(work, context.signal);
       if (!raced.done) return { status: 'failed', error: `${label}: timed out after ${context.timeoutMs}ms` };
-      addresses = raced.value;
+      addresses = raced.value.map(normalizeAddress);
     } catch (error) {
       return { status: 'failed', error: `${label}: ${dnsReason(error)}` };
     }

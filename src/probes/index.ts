@@ -67,12 +67,12 @@ export function compileProbe(raw: unknown, at: string, problems: string[], conte
     problems.push(`${at}.checker: unknown checker ${JSON.stringify(raw.checker)} (known: ${[...checkers.keys()].sort().join(', ')})`);
     return undefined;
   }
+  const before = problems.length;
   for (const key of Object.keys(raw)) {
     if (!sharedKeys.includes(key) && !checker.keys.includes(key)) {
       problems.push(`${at}.${key}: unknown key for checker ${checker.id} (allowed: ${[...sharedKeys, ...checker.keys].join(', ')})`);
     }
   }
-  const before = problems.length;
   let name = checker.id;
   if (raw.name !== undefined) {
     if (typeof raw.name === 'string' && namePattern.test(raw.name)) name = raw.name;
@@ -82,9 +82,10 @@ export function compileProbe(raw: unknown, at: string, problems: string[], conte
   if (intervalMs !== undefined && intervalMs < minIntervalMs) {
     problems.push(`${at}.interval: must be at least 1s, got ${JSON.stringify(raw.interval)}`);
   }
-  const timeoutMs = duration(raw.timeout, `${at}.timeout`, problems, Math.min(probeDefaults.timeoutMs, intervalMs ?? probeDefaults.timeoutMs));
+  // The default timeout fits within a short interval; an interval below the floor is reported once, above.
+  const timeoutMs = duration(raw.timeout, `${at}.timeout`, problems, Math.min(probeDefaults.timeoutMs, Math.max(intervalMs ?? minIntervalMs, minIntervalMs)));
   if (timeoutMs !== undefined && timeoutMs <= 0) problems.push(`${at}.timeout: must be more than 0`);
-  if (timeoutMs !== undefined && intervalMs !== undefined && timeoutMs > intervalMs) {
+  if (timeoutMs !== undefined && intervalMs !== undefined && intervalMs >= minIntervalMs && timeoutMs > intervalMs) {
     problems.push(`${at}.timeout: must not exceed the interval (${JSON.stringify(raw.interval ?? '10s')})`);
   }
   const failuresBeforeFailed = positiveInteger(raw.failuresBeforeFailed, `${at}.failuresBeforeFailed`, problems, probeDefaults.failuresBeforeFailed);
@@ -126,7 +127,10 @@ export function compileProbes(raw: unknown, at: string, problems: string[], cont
   raw.forEach((entry: unknown, index) => {
     const probe = compileProbe(entry, `${at}[${index}]`, problems, context);
     if (probe === undefined) return;
-    if (names.has(probe.name)) problems.push(`${at}[${index}].name: another probe is already named ${JSON.stringify(probe.name)}`);
+    if (names.has(probe.name)) {
+      problems.push(`${at}[${index}].name: another probe is already named ${JSON.stringify(probe.name)}`);
+      return;
+    }
     names.add(probe.name);
     probes.push(probe);
   });
