@@ -1,7 +1,8 @@
 // The time-drift checker against real HTTPS peers on 127.0.0.1 serving GET /time: a peer whose clock
 // agrees passes, one ahead or behind by more than the threshold fails with the drift and its sign, a
 // slow peer (over the 100 ms request timeout) is ignored or fails by `unreachablePeers`, and no peers
-// at all is running.
+// at all is running. Tests that need a measurement allow 2 s per request, so that a loaded CI host
+// does not turn them into timeouts.
 
 import assert from 'node:assert/strict';
 import { measureDrift, timeDriftChecker } from '../../src/probes/time-drift.ts';
@@ -71,7 +72,7 @@ describe('time-drift checker', () => {
 
   it('measures the drift as peer time + rtt/2 - local time', async () => {
     peer.offsetMs = 1000;
-    const config = mustCompile(timeDriftChecker, { peers: [peer.address] });
+    const config = mustCompile(timeDriftChecker, { peers: [peer.address], requestTimeout: '2s' });
     const drift = await measureDrift(peer.address, config, { signal: AbortSignal.timeout(2000), timeoutMs: 2000, stateDir: dir.path });
     assert.ok('driftMs' in drift, JSON.stringify(drift));
     assert.ok(Math.abs(drift.driftMs - 1000) < 50, `drift ${drift.driftMs} ms`);
@@ -88,7 +89,7 @@ describe('time-drift checker', () => {
   it('fails for each peer past the threshold, with the drift and its sign', async () => {
     peer.offsetMs = 1000;
     other.offsetMs = -2000;
-    const result = await runCheck(timeDriftChecker, mustCompile(timeDriftChecker, { peers: [peer.address, other.address] }));
+    const result = await runCheck(timeDriftChecker, mustCompile(timeDriftChecker, { peers: [peer.address, other.address], requestTimeout: '2s' }));
     assert.equal(result.status, 'failed');
     assert.match(
       result.error ?? '',
@@ -119,7 +120,7 @@ describe('time-drift checker', () => {
   it('reports unreachable and malformed peers with unreachablePeers: fail', async () => {
     const port = await closedPort();
     peer.body = '{"now":1}';
-    const result = await runCheck(timeDriftChecker, mustCompile(timeDriftChecker, { peers: [peer.address, `127.0.0.1:${port}`], unreachablePeers: 'fail' }));
+    const result = await runCheck(timeDriftChecker, mustCompile(timeDriftChecker, { peers: [peer.address, `127.0.0.1:${port}`], unreachablePeers: 'fail', requestTimeout: '2s' }));
     assert.equal(
       result.error,
       `cannot measure time drift with ${peer.address}: Get https://${peer.address}/time: the answer has no "time" in epoch milliseconds: "{\\"now\\":1}"; ` +
@@ -128,11 +129,11 @@ describe('time-drift checker', () => {
   });
 
   it('verifies the peers’ certificates when asked', async () => {
-    const untrusted = await runCheck(timeDriftChecker, mustCompile(timeDriftChecker, { peers: [peer.address], tlsVerify: true, unreachablePeers: 'fail' }));
+    const untrusted = await runCheck(timeDriftChecker, mustCompile(timeDriftChecker, { peers: [peer.address], tlsVerify: true, unreachablePeers: 'fail', requestTimeout: '2s' }));
     assert.match(untrusted.error ?? '', /tls: self[- ]signed certificate/);
     const trusted = await runCheck(
       timeDriftChecker,
-      mustCompile(timeDriftChecker, { peers: [`localhost:${peer.port}`], tlsVerify: true, caFile: certificate.certFile, unreachablePeers: 'fail' }),
+      mustCompile(timeDriftChecker, { peers: [`localhost:${peer.port}`], tlsVerify: true, caFile: certificate.certFile, unreachablePeers: 'fail', requestTimeout: '2s' }),
     );
     assert.equal(trusted.status, 'running', trusted.error);
   });

@@ -68,7 +68,7 @@ describe('supervisor/agent-tree', () => {
   });
 
   it('without an app status hook there is no hook:status child', () => {
-    const spec = buildAgentTreeSpec({ config: { ...config, app: undefined } as AgentTreeConfig });
+    const spec = buildAgentTreeSpec({ config: { ...config, app: undefined } });
     assert.ok(!spec.children.some((child) => child.id === 'hook:status'));
   });
 
