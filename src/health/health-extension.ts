@@ -10,7 +10,7 @@ import { openSqliteStore } from '../store/sqlite.ts';
 import { ensureServerCertificate } from '../api/tls.ts';
 import { startHealthServer } from '../api/health-server.ts';
 import type { HealthServer } from '../api/health-server.ts';
-import { HealthModel } from './model.ts';
+import { HealthModel, healthPaths } from './model.ts';
 import { startHealthAggregation } from './aggregator.ts';
 import { createHealthMetrics, transitionKindOf } from './metrics.ts';
 import { toHistoryEvents } from './timeline.ts';
@@ -66,6 +66,11 @@ export function healthExtension(config: GravityConfig, options: HealthExtensionO
         },
         { kinds: ['supervisor'] },
       );
+      // Every completed check is observed (durations), not only those a scrape happens to see.
+      const stopObservingChecks = bus.subscribe(() => metrics.updateFromReport(report()), {
+        kinds: ['snapshot'],
+        pathPrefix: healthPaths.probesSupervisor,
+      });
       let evictTimer: TimerHandle | undefined;
       const evict = (): void => {
         try {
@@ -94,11 +99,7 @@ export function healthExtension(config: GravityConfig, options: HealthExtensionO
             host: config.health.host,
             port: options.port ?? config.health.port,
             tls: certificate,
-            report: () => {
-              const current = report();
-              metrics.updateFromReport(current);
-              return current;
-            },
+            report,
             localNode: config.node.name,
             history: store.history,
             metrics: () => {
@@ -115,6 +116,7 @@ export function healthExtension(config: GravityConfig, options: HealthExtensionO
           await server?.close();
           if (evictTimer !== undefined) clock.clearTimeout(evictTimer);
           stopCountingRestarts();
+          stopObservingChecks();
           stopAggregation();
           store.close();
         },

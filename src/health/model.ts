@@ -60,6 +60,7 @@ export class HealthModel {
   private clusterStatus: 'running' | 'degraded' = 'degraded';
   private clusterReason: string | undefined = startingReason;
   private clusterStarted = false;
+  private cachedReport: ClusterReport | undefined;
   private hookResult: { result: 'passed' | 'failed'; message?: string; runs: number } | undefined;
 
   constructor(options: HealthModelOptions) {
@@ -72,6 +73,7 @@ export class HealthModel {
   /** Takes one inspection record; returns the transitions it caused (often none). */
   apply(record: InspectionRecord): HealthTransition[] {
     if (record.kind !== 'snapshot') return [];
+    this.cachedReport = undefined;
     if (record.path.startsWith(healthPaths.probePrefix) && !record.path.slice(healthPaths.probePrefix.length).includes('/')) {
       return this.applyProbe(record.path.slice(healthPaths.probePrefix.length), record.value, record.context);
     }
@@ -81,7 +83,17 @@ export class HealthModel {
     return [];
   }
 
+  /**
+   * The current picture. The same object is returned until something changes, so that readers can
+   * cache what they derive from it (the endpoint serializes it once per change); `time` is when it
+   * was taken.
+   */
   report(now: number): ClusterReport {
+    this.cachedReport ??= this.buildReport(now);
+    return this.cachedReport;
+  }
+
+  private buildReport(now: number): ClusterReport {
     const { node } = this.options;
     return {
       name: this.options.clusterName,
