@@ -23,7 +23,7 @@ const cliMain = fileURLToPath(new URL(compiled ? '../../src/cli/main.js' : '../.
 const sameBytesServer = fileURLToPath(new URL(`./fixtures/same-bytes-server.${compiled ? 'js' : 'ts'}`, import.meta.url));
 const execArgv = compiled ? [] : ['--import', 'tsx'];
 
-const trials = Number(process.env.BENCH_TRIALS ?? 20);
+const trials = Number(process.env.BENCH_TRIALS ?? 40);
 const loadSeconds = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
 const cpuSeconds = Number(process.env.BENCH_CPU_SECONDS ?? 60);
 
@@ -288,7 +288,9 @@ async function main(): Promise<void> {
   console.log(`health benchmark (node ${process.version}, ${compiled ? 'compiled' : 'tsx'})\n`);
   console.log(`1. failure detection (${trials} trials: listener closed -> noticed)`);
   const detected = await detection();
-  const fmt = (values: number[]): string => `median ${Math.round(percentile(values, 50))} ms, p99 ${Math.round(percentile(values, 99))} ms`;
+  const mean = (values: number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const fmt = (values: number[]): string =>
+    `median ${Math.round(percentile(values, 50))} ms, mean ${Math.round(mean(values))} ms, p99 ${Math.round(percentile(values, 99))} ms`;
   console.log(`  gravity (tcp probe, 1 s interval, endpoint 503):  ${fmt(detected.ours)}`);
   console.log(`  baseline: monit (set daemon 1, port check):      ${fmt(detected.monit)}`);
 

@@ -1,5 +1,5 @@
 // The health endpoint (HTTPS :7575): what anyone who can reach the node may read, and nothing else.
-// GET / answers the seed's JSON with 200 while the cluster runs and 503 while it is degraded; /local
+// GET / answers Gravity's JSON with 200 while the cluster runs and 503 while it is degraded; /local
 // the same for this node; /history the status history; /metrics Prometheus text; /time this node's
 // clock (for the time-drift checks of peers). It is plain node:https, not a framework: it serves a
 // snapshot that the actors keep up to date, so it answers at once, even while a probe hangs.

@@ -13,7 +13,10 @@ import { GravityError } from '../errors.ts';
 export interface CertificateOptions {
   /** DNS names the certificate must name (the first is its common name); `localhost` is always added. */
   hostnames: readonly string[];
-  /** IP addresses it must name; 127.0.0.1 and ::1 are always added, 0.0.0.0 and :: are ignored. */
+  /**
+   * IP addresses it must name; 127.0.0.1 and ::1 are always added, 0.0.0.0 and :: are ignored, and
+   * a host name here (an advertise address or listen host given by name) is named as a DNS name.
+   */
   ips: readonly string[];
   /** The openssl binary (default: `openssl` on the PATH). */
   openssl?: string;
@@ -37,16 +40,15 @@ const renewBeforeMs = 30 * 86_400_000;
 const dnsNamePattern = /^[A-Za-z0-9_*](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?$/u;
 
 function sans(options: CertificateOptions): { dns: string[]; ips: string[] } {
-  const dns = [...new Set([...options.hostnames, 'localhost'].map((name) => name.toLowerCase()))];
+  // An address given as a host name (an advertise address may be one) is named as a DNS name.
+  const names = [...options.hostnames, ...options.ips.filter((ip) => net.isIP(ip) === 0), 'localhost'];
+  const dns = [...new Set(names.map((name) => name.toLowerCase()))];
   for (const name of dns) {
     if (!dnsNamePattern.test(name) || net.isIP(name) !== 0) {
-      throw new GravityError('E_TLS', `cannot put ${JSON.stringify(name)} in a certificate: not a DNS name (IP addresses go in ips)`);
+      throw new GravityError('E_TLS', `cannot put ${JSON.stringify(name)} in a certificate: not a DNS name or an IP address`);
     }
   }
-  const ips = [...new Set(['127.0.0.1', '::1', ...options.ips])].filter((ip) => ip !== '0.0.0.0' && ip !== '::');
-  for (const ip of ips) {
-    if (net.isIP(ip) === 0) throw new GravityError('E_TLS', `cannot put ${JSON.stringify(ip)} in a certificate: not an IP address`);
-  }
+  const ips = [...new Set(['127.0.0.1', '::1', ...options.ips.filter((ip) => net.isIP(ip) !== 0)])].filter((ip) => ip !== '0.0.0.0' && ip !== '::');
   return { dns, ips };
 }
 

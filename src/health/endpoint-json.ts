@@ -1,5 +1,5 @@
 // The health endpoint's JSON (GET / and GET /local on :7575), built from the health snapshot. It is
-// the seed's format, key for key and in the same (alphabetical) order, so that scripts written
+// Gravity's format, key for key and in the same (alphabetical) order, so that scripts written
 // against Gravity's endpoint keep working: cluster `status`, and per node `member_status`, `name`,
 // `probes[] {checker, error?, severity?, status}` and `status`.
 

@@ -1,4 +1,4 @@
-// The health endpoint over real HTTPS: the seed's JSON with 200/503 following the snapshot, /local,
+// The health endpoint over real HTTPS: Gravity's JSON with 200/503 following the snapshot, /local,
 // /history, /metrics, /time, 404 and 405, keep-alive, and `curl -sk ... | python3 -m json.tool`.
 
 import assert from 'node:assert/strict';
@@ -152,7 +152,7 @@ describe('api/health-server', () => {
   });
   afterEach(() => server.close());
 
-  it("answers the seed's JSON with 200 while running", async () => {
+  it("answers Gravity's JSON with 200 while running", async () => {
     const response = await request(server.port, '/');
     assert.equal(response.status, 200);
     assert.match(String(response.headers['content-type']), /^application\/json/);
@@ -172,7 +172,7 @@ describe('api/health-server', () => {
       status: 'running',
     };
     assert.deepEqual(JSON.parse(response.body), expected);
-    // Key for key in the seed's order, so that the pretty-printed output reads the same.
+    // Key for key in Gravity's order, so that the pretty-printed output reads the same.
     assert.equal(response.body, `${JSON.stringify(expected)}\n`);
   });
 

@@ -67,6 +67,11 @@ describe('api/tls', () => {
     });
   });
 
+  it('names an address given by host name as a DNS name', async () => {
+    const made = await ensureServerCertificate(stateDir, { hostnames: ['node-1'], ips: ['node-1.example.com', 'localhost'] });
+    assert.equal(new X509Certificate(made.cert).checkHost('node-1.example.com'), 'node-1.example.com');
+  });
+
   it('refuses a host name that cannot go in a certificate', async () => {
     await assert.rejects(ensureServerCertificate(stateDir, { hostnames: ['bad name,DNS:evil'], ips: [] }), (error) =>
       isGravityError(error, 'E_TLS'),
