@@ -123,6 +123,52 @@ export const errorCatalogue = {
     message: 'cannot listen on the configured address',
     hint: 'another process may hold the port: change health.listen in the config',
   },
+  E_PHASE_FAILED: {
+    exitCode: ExitCode.operationFailed,
+    kind: 'user',
+    message: 'a phase of the operation failed',
+    hint: "'gravity plan' shows the failed phase and its error; fix the cause, then 'gravity plan resume', or undo with 'gravity rollback'",
+  },
+  E_PLAN_INVALID: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'invalid plan file',
+    hint: 'fix every problem listed above (file:line:column); docs/plans.md describes every key',
+  },
+  E_PHASE_NOT_FOUND: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'no such phase in the plan',
+    hint: "'gravity plan' lists the phases; a path is the phase's full id, e.g. /masters/node-1/drain",
+  },
+  E_PHASE_PATH: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'invalid phase path',
+    hint: "write the full id from the Phase column of 'gravity plan', e.g. /masters/node-1/drain",
+  },
+  E_OPERATION_NOT_FOUND: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'no such operation',
+    hint: "'gravity plan' shows the last operation; pass an id it knows with --operation-id",
+  },
+  E_OPERATION_EXISTS: {
+    exitCode: ExitCode.internal,
+    kind: 'internal',
+    message: 'an operation with this id already exists',
+  },
+  E_PLAN_REFUSED: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'the plan engine refused the request',
+  },
+  E_OPERATION_LOCKED: {
+    exitCode: ExitCode.agentState,
+    kind: 'user',
+    message: 'another operation run holds the cluster operation lock',
+    hint: "wait for it to finish, or follow it with 'gravity plan --follow'",
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -140,17 +140,19 @@ async function detection(): Promise<{ ours: number[]; monit: number[] }> {
     'probes:',
     `  - { checker: tcp, name: target, address: "127.0.0.1:${port}", interval: 1s, timeout: 500ms }`,
   ]);
-  const monit = startMonit(dir, port);
   const ours: number[] = [];
   const theirs: number[] = [];
+  let monit: ChildProcess | undefined;
   try {
     await until(async () => ((await endpointStatus(agent.url)) === 200 ? true : undefined), 30_000, 'the agent to be healthy');
-    await sleep(2500); // monit's first cycles
     for (let trial = 0; trial < trials; trial += 1) {
-      if (trial > 0) await until(() => readNsFile(join(dir, 'up')), 30_000, 'monit to see the target up again');
-      await until(async () => ((await endpointStatus(agent.url)) === 200 ? true : undefined), 30_000, 'the agent to see it up again');
-      for (const file of ['up', 'down']) if (existsSync(join(dir, file))) unlinkSync(join(dir, file));
-      await sleep(Math.random() * 1000); // a random phase of both cycles
+      await until(async () => ((await endpointStatus(agent.url)) === 200 ? true : undefined), 30_000, 'the agent to see the target up');
+      for (const file of ['up', 'down', 'monit.pid']) if (existsSync(join(dir, file))) unlinkSync(join(dir, file));
+      // A fresh monit each trial, so that its cycle's phase against the agent's is random in every
+      // trial (two free-running 1 s loops otherwise keep nearly the same offset for many trials).
+      monit = startMonit(dir, port);
+      await until(() => (existsSync(join(dir, 'monit.pid')) ? true : undefined), 10_000, 'monit to start');
+      await sleep(1500 + Math.random() * 1000); // past monit's first checks, at a random phase of both cycles
       const closedAt = nowMs();
       await closeServer(target);
       const oursAt = await until(async () => ((await endpointStatus(agent.url)) === 503 ? nowMs() : undefined), 30_000, 'the endpoint to answer 503', 5);
@@ -158,10 +160,12 @@ async function detection(): Promise<{ ours: number[]; monit: number[] }> {
       ours.push(oursAt - closedAt);
       theirs.push(monitAt - closedAt);
       process.stdout.write(`  trial ${trial + 1}/${trials}: gravity ${Math.round(oursAt - closedAt)} ms, monit ${Math.round(monitAt - closedAt)} ms\n`);
+      await stopProcess(monit);
+      monit = undefined;
       target = await listen(port);
     }
   } finally {
-    monit.kill('SIGTERM');
+    if (monit !== undefined) await stopProcess(monit);
     await stopProcess(agent.child);
     await closeServer(target);
     rmSync(dir, { recursive: true, force: true });

@@ -7,6 +7,8 @@ import { gravityVersion } from '../version.ts';
 import { makeDebugCommand } from './debug.ts';
 import { makeStartCommand } from './start.ts';
 import { makeStatusCommand } from './status.ts';
+import { makePlanCommand } from './plan.ts';
+import { makeRollbackCommand } from './rollback.ts';
 
 /** The global options, parsed. */
 export interface GlobalOptions {
@@ -80,6 +82,8 @@ export function makeProgram(output: CliOutput = processOutput): Command {
   program.addCommand(makeStartCommand());
   program.addCommand(makeDebugCommand(output));
   program.addCommand(makeStatusCommand(output));
+  program.addCommand(makePlanCommand(output));
+  program.addCommand(makeRollbackCommand(output));
 
   forEachCommand(program, (command) => {
     command

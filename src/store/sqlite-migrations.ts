@@ -30,6 +30,45 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: 'operations: plans, the append-only changelog of leaf states, the operation lock',
+    up(db) {
+      // The plan is written once, as JSON, with its operation; leaf states are only ever appended to
+      // phase_changes (seq gives their order, AUTOINCREMENT never reuses one), so a plan is rebuilt
+      // from the two. The state lists are frozen here on purpose: a migration must mean the same
+      // thing forever, and a new state would come with a new migration.
+      db.exec(`
+        CREATE TABLE operations (
+          id          TEXT PRIMARY KEY NOT NULL,
+          type        TEXT NOT NULL,
+          description TEXT NOT NULL,
+          state       TEXT NOT NULL CHECK (state IN ('in_progress', 'completed', 'failed')),
+          created     INTEGER NOT NULL,
+          updated     INTEGER NOT NULL,
+          rolled_back INTEGER NOT NULL DEFAULT 0 CHECK (rolled_back IN (0, 1)),
+          plan        TEXT NOT NULL CHECK (json_valid(plan))
+        );
+        CREATE INDEX operations_created ON operations (created);
+        CREATE TABLE phase_changes (
+          seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+          operation_id TEXT NOT NULL,
+          phase_id     TEXT NOT NULL,
+          state        TEXT NOT NULL CHECK (state IN ('unstarted', 'in_progress', 'completed', 'failed', 'rolled_back')),
+          time         INTEGER NOT NULL,
+          error        TEXT
+        );
+        CREATE INDEX phase_changes_operation ON phase_changes (operation_id);
+        CREATE TABLE operation_lock (
+          id           INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+          operation_id TEXT NOT NULL,
+          pid          INTEGER NOT NULL,
+          hostname     TEXT NOT NULL,
+          since        INTEGER NOT NULL
+        );
+      `);
+    },
+  },
 ];
 
 /** The schema version this build reads and writes. */
@@ -45,7 +84,7 @@ export function assertKnownVersion(db: Database, file: string, latest: number = 
   const version = userVersion(db);
   if (version > latest) {
     throw new GravityError('E_STORE', `${file} has schema version ${version}, newer than this gravity knows (${latest})`, {
-      hint: 'run the gravity version that wrote it, or move the file aside (the status history in it is then lost)',
+      hint: 'run the gravity version that wrote it, or move the file aside (the status history and operations in it are then lost)',
     });
   }
   return version;

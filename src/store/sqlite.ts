@@ -1,7 +1,9 @@
 // The embedded store: one SQLite file, `gravity.db`, in the state dir. It keeps the status history
-// (and will keep the cluster's other records) on the node itself, so it survives restarts without
-// any other service. WAL mode lets `gravity status history` read while the agent writes; the schema
-// is versioned (sqlite-migrations.ts); a damaged or unreadable file becomes one clear E_STORE error.
+// and the operations with their plans (and will keep the cluster's other records) on the node itself,
+// so they survive restarts without any other service. WAL mode lets `gravity status history` and
+// `gravity plan` read while the agent or an operation writes; every write is on disk when it returns
+// (see openSqliteStore); the schema is versioned (sqlite-migrations.ts); a damaged or unreadable file
+// becomes one clear E_STORE error.
 
 import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,7 +12,9 @@ import type { Statement } from 'better-sqlite3';
 import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
 import { GravityError } from '../errors.ts';
-import { assertKnownVersion, migrate, schemaVersion } from './sqlite-migrations.ts';
+import { assertKnownVersion, migrate } from './sqlite-migrations.ts';
+import type { Guard } from './sqlite-operations.ts';
+import { noOperations, operationsSchemaVersion, sqliteOperations, sqliteOperationsReadOnly } from './sqlite-operations.ts';
 import type { HistoryEvent, HistoryEventType, HistoryQuery, HistoryStore, Store } from './types.ts';
 
 /** The store's file name inside the state dir. */
@@ -53,7 +57,7 @@ interface HistoryRow {
 }
 
 const damagedHint =
-  "the file is damaged or is not gravity's: stop the agent, move the file aside and start the agent again, which creates a new one (the status history in it is lost)";
+  "the file is damaged or is not gravity's: stop the agent, move the file aside and start the agent again, which creates a new one (the status history and operations in it are lost)";
 const accessHint = "check that it is a regular file the agent's user can read and write, and that its file system is writable and has room";
 
 function sqliteCode(error: unknown): string | undefined {
@@ -89,6 +93,10 @@ function guarded<T>(file: string, doing: string, work: () => T): T {
   } catch (error) {
     throw storeError(file, error, doing);
   }
+}
+
+function guard(file: string): Guard {
+  return (doing, work) => guarded(file, doing, work);
 }
 
 function toEvent(row: HistoryRow): HistoryEvent {
@@ -187,6 +195,14 @@ export function openSqliteStore(stateDir: string, options: SqliteStoreOptions = 
     // The first statement that reads the file: a file that is not a database fails here.
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal') throw new GravityError('E_STORE', `${file} could not be switched to WAL mode (it is in ${String(mode)} mode)`, { hint: accessHint });
+    // Durability: a plan's phase change must be on disk before the phase's effect starts, or a crash
+    // could leave a plan that lies. In WAL mode the default (NORMAL) survives a killed process (the
+    // commit's write() reached the kernel) but not a power loss or kernel crash: the WAL is only
+    // fsynced at checkpoints. FULL fsyncs the WAL at every commit, so a commit is on disk when it
+    // returns, whatever stops the node next; checkpoints keep SQLite's default policy, since a
+    // committed transaction is already durable in the WAL. The cost is one fsync per write (about
+    // 0.2 ms on an SSD; history appends are batched). A per-connection setting: it is made on every open.
+    db.pragma('synchronous = FULL');
     migrate(db, file);
     return {
       insert: db.prepare<[string, number, string, string | null, string | null, string | null]>(
@@ -215,10 +231,13 @@ export function openSqliteStore(stateDir: string, options: SqliteStoreOptions = 
     evict: (before) => guarded(file, 'write to', () => statements.evict.run(before).changes),
   };
 
+  const operations = prepareConnection(db, file, () => sqliteOperations(db, file, guard(file)));
+
   const store: SqliteStore = {
     file,
     retentionMs,
     history,
+    operations,
     evictExpired: () => history.evict(clock.now() - retentionMs),
     close() {
       if (db.open) db.close();
@@ -232,42 +251,42 @@ function readOnly(what: string): never {
   throw new GravityError('E_INTERNAL', `cannot ${what}: the store was opened read-only`);
 }
 
-function emptyStore(): Store {
+function emptyStore(file: string): Store {
   return {
     history: { append: () => readOnly('append history'), list: () => [], evict: () => readOnly('evict history') },
+    operations: noOperations(file),
     close: () => undefined,
   };
 }
 
 /**
- * Opens the store of a state dir for reading only, for CLI commands while the agent is down. A state
- * dir without a store (the agent never ran there) reads as an empty history, not as an error.
+ * Opens the store of a state dir for reading only, for CLI commands (while the agent runs or not). A
+ * state dir without a store (the agent never ran there) reads as an empty history and no operations,
+ * not as an error; so does a file from an older gravity for what it does not have yet (a file from
+ * before the operation tables has no operations). Writes throw.
  * @example const store = openSqliteStoreReadOnly(stateDir); const events = store.history.list({ node: 'node-1' }); store.close();
  */
 export function openSqliteStoreReadOnly(stateDir: string): Store {
   const file = storePath(stateDir);
-  if (fileKind(file) === undefined) return emptyStore();
+  if (fileKind(file) === undefined) return emptyStore(file);
   const db = openDatabase(file, { readonly: true, fileMustExist: true });
-  const list = prepareConnection(db, file, () => {
+  const views = prepareConnection(db, file, () => {
     const version = assertKnownVersion(db, file);
     if (version === 0) return undefined; // created, but the agent never got to set it up: nothing stored yet
-    if (version < schemaVersion) {
-      throw new GravityError('E_STORE', `${file} has schema version ${version}, older than this gravity reads (${schemaVersion})`, {
-        hint: "start the agent once ('gravity start'): it upgrades the file",
-      });
-    }
-    return historyLister(db);
+    const operations = version >= operationsSchemaVersion ? sqliteOperationsReadOnly(db, file, guard(file)) : noOperations(file);
+    return { list: historyLister(db), operations };
   });
-  if (list === undefined) {
+  if (views === undefined) {
     db.close();
-    return emptyStore();
+    return emptyStore(file);
   }
   return {
     history: {
       append: () => readOnly('append history'),
-      list: (query = {}) => guarded(file, 'read', () => list(query)),
+      list: (query = {}) => guarded(file, 'read', () => views.list(query)),
       evict: () => readOnly('evict history'),
     },
+    operations: views.operations,
     close() {
       if (db.open) db.close();
     },

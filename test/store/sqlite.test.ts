@@ -97,9 +97,10 @@ describe('store/sqlite', function () {
       const file = storePath(stateDir);
       const db = new Database(file);
       try {
-        const extra = { version: 2, description: 'test', up: (target: Database.Database) => target.exec('CREATE TABLE extra (x INTEGER)') };
-        assert.deepEqual(migrate(db, file, [extra, ...migrations]), [1, 2]);
-        assert.equal(userVersion(db), 2);
+        const next = schemaVersion + 1;
+        const extra = { version: next, description: 'test', up: (target: Database.Database) => target.exec('CREATE TABLE extra (x INTEGER)') };
+        assert.deepEqual(migrate(db, file, [extra, ...migrations]), [...migrations.map((migration) => migration.version), next]);
+        assert.equal(userVersion(db), next);
         assert.deepEqual(migrate(db, file, [extra, ...migrations]), []);
       } finally {
         db.close();
@@ -110,7 +111,7 @@ describe('store/sqlite', function () {
       const file = storePath(stateDir);
       const db = new Database(file);
       try {
-        const broken = { version: 2, description: 'broken', up: (target: Database.Database) => target.exec('CREATE TABLE nope (') };
+        const broken = { version: schemaVersion + 1, description: 'broken', up: (target: Database.Database) => target.exec('CREATE TABLE nope (') };
         assert.throws(() => migrate(db, file, [...migrations, broken]));
         assert.equal(userVersion(db), 0);
         assert.equal(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'history'").pluck().get(), 0);

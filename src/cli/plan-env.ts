@@ -1,0 +1,99 @@
+// What every plan command needs: the configuration (this node, the cluster's members, the app's
+// hooks), the store in the state dir, the operation asked for, and an engine that runs its phases in
+// this process with this node's executors, reporting progress to the terminal.
+
+import { hostname } from 'node:os';
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load.ts';
+import type { GravityConfig } from '../config/types.ts';
+import { GravityError } from '../errors.ts';
+import { PlanEngine } from '../plan/engine.ts';
+import { createPhaseExecutors } from '../plan/executors.ts';
+import { openSqliteStore } from '../store/sqlite.ts';
+import { ensureStateDir } from '../supervisor/state-dir.ts';
+import type { OperationRecord, Store } from '../store/types.ts';
+import { createProgress } from './progress.ts';
+import type { ProgressReporter } from './progress.ts';
+import { globalOptions } from './program.ts';
+
+export interface PlanEnv {
+  config: GravityConfig;
+  store: Store;
+  quiet: boolean;
+  close(): void;
+}
+
+/** Loads the config as `gravity start` does, and opens the store of its state dir. */
+export function openPlanEnv(command: Command): PlanEnv {
+  const globals = globalOptions(command);
+  const config = loadConfig({
+    configPath: globals.config,
+    explicit: globals.configGiven,
+    ...(globals.stateDirGiven ? { stateDirFlag: globals.stateDir } : {}),
+  });
+  ensureStateDir(config.stateDir);
+  const store = openSqliteStore(config.stateDir);
+  return { config, store, quiet: globals.quiet, close: () => store.close() };
+}
+
+/** The operation named by --operation-id, or the last one. */
+export function selectOperation(env: PlanEnv, operationId: string | undefined): OperationRecord {
+  const record = operationId === undefined ? env.store.operations.last() : env.store.operations.get(operationId);
+  if (record === undefined) {
+    throw new GravityError(
+      'E_OPERATION_NOT_FOUND',
+      operationId === undefined ? `there is no operation in state dir ${env.config.stateDir}` : `no operation ${operationId}`,
+      { hint: "'gravity plan create -f FILE' creates one from a plan file" },
+    );
+  }
+  return record;
+}
+
+/** A progress reporter on stderr (so that stdout stays the command's output). */
+export function planProgress(env: PlanEnv): ProgressReporter {
+  return createProgress({
+    stream: { write: (text: string) => process.stderr.write(text), columns: process.stderr.columns },
+    tty: process.stderr.isTTY === true,
+    quiet: env.quiet,
+  });
+}
+
+/** An engine for the operation; SIGINT and SIGTERM stop it (running phases are killed and read failed). */
+export function planEngine(env: PlanEnv, operationId: string, progress: ProgressReporter): { engine: PlanEngine; release: () => void } {
+  const engine = new PlanEngine({
+    store: env.store.operations,
+    runner: createPhaseExecutors({ stateDir: env.config.stateDir, localNode: env.config.node.name, ...(env.config.app === undefined ? {} : { app: env.config.app }) }),
+    operationId,
+    holder: { pid: process.pid, hostname: hostname() },
+    onProgress: (event) => {
+      switch (event.kind) {
+        case 'start':
+          progress.phaseStarted({ phaseId: event.phaseId, action: event.action, ...(event.node === undefined ? {} : { node: event.node }) });
+          break;
+        case 'done':
+          progress.phaseCompleted(event.phaseId);
+          break;
+        case 'failed':
+          progress.phaseFailed(event.phaseId, event.error);
+          break;
+        case 'skipped':
+          progress.print(`phase "${event.phaseId}" is ${event.reason}: nothing to do (use --force to run it again)`);
+          break;
+        case 'warning':
+          progress.print(`warning: ${event.message}`);
+          break;
+      }
+    },
+  });
+  const stop = (): void => engine.stop();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return {
+    engine,
+    release: () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      progress.stop();
+    },
+  };
+}

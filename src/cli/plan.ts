@@ -1,0 +1,246 @@
+// `gravity plan` and its subcommands: show an operation's plan (or follow it), create an operation
+// from a plan file, execute or roll back a phase, resume, complete. The phases run in this process
+// (by design, as Gravity's `plan execute` does), with their states written to the store in the state
+// dir before and after each effect, so another terminal's `gravity plan` always tells the truth.
+
+import { randomUUID } from 'node:crypto';
+import { Command, Option } from 'commander';
+import { GravityError, isGravityError } from '../errors.ts';
+import { createOperation, PlanEngine } from '../plan/engine.ts';
+import { leaves, normalizePhasePath, resolvePlan } from '../plan/phase-state.ts';
+import { loadPlanFile } from '../plan/plan-file.ts';
+import type { Operation, PhaseState } from '../plan/types.ts';
+import type { OperationRecord } from '../store/types.ts';
+import { formatFollowEndLine, formatFollowLine, formatPlan, formatRollbackLine } from './format-plan.ts';
+import type { PlanFormat } from './format-plan.ts';
+import { openPlanEnv, planEngine, planProgress, selectOperation } from './plan-env.ts';
+import type { PlanEnv } from './plan-env.ts';
+import type { CliOutput } from './program.ts';
+import { processOutput } from './program.ts';
+
+interface DisplayOptions {
+  operationId?: string;
+  format?: PlanFormat;
+  follow?: boolean;
+}
+
+const color = (): boolean => process.stdout.isTTY === true;
+
+function toOperation(env: PlanEnv, record: OperationRecord): Operation {
+  const current = env.store.operations.get(record.id) ?? record;
+  return {
+    id: current.id,
+    type: current.type,
+    description: current.description,
+    state: current.state,
+    created: current.created,
+    updated: current.updated,
+    ...(current.rolledBack === true ? { rolledBack: true } : {}),
+    plan: resolvePlan(current.plan, env.store.operations.changes(current.id)),
+  };
+}
+
+function formatOf(command: Command, own: PlanFormat | undefined): PlanFormat {
+  return own ?? command.parent?.opts<DisplayOptions>().format ?? 'text';
+}
+
+function operationIdOf(command: Command, own: string | undefined): string | undefined {
+  return own ?? command.parent?.opts<DisplayOptions>().operationId;
+}
+
+/** Follows the operation: a line per leaf change, until it ends (or a phase fails). */
+async function follow(env: PlanEnv, record: OperationRecord, output: CliOutput, pollMs = 250): Promise<void> {
+  const seen = new Map<string, PhaseState>();
+  let first = true;
+  for (;;) {
+    const operation = toOperation(env, record);
+    const all = leaves(operation.plan);
+    all.forEach((leaf, index) => {
+      const before = seen.get(leaf.id);
+      seen.set(leaf.id, leaf.state);
+      if (before === leaf.state || (first && leaf.state === 'unstarted')) return;
+      output.out(`${formatFollowLine(leaf.updated ?? Date.now(), index + 1, all.length, leaf.id, leaf.state, { color: color() })}\n`);
+    });
+    first = false;
+    if (operation.state !== 'in_progress') {
+      output.out(`${formatFollowEndLine(Date.now(), operation.rolledBack === true ? 'rolled back' : 'completed', { color: color() })}\n`);
+      if (operation.state === 'failed') throw new GravityError('E_PHASE_FAILED', `operation ${operation.id} ended failed`);
+      return;
+    }
+    const failed = all.find((leaf) => leaf.state === 'failed');
+    if (failed !== undefined) throw new GravityError('E_PHASE_FAILED', `phase "${failed.id}" failed: ${failed.error ?? 'no error recorded'}`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+/** Runs `work` with an engine for the operation, then prints the plan as it stands. */
+async function withEngine(
+  command: Command,
+  operationId: string | undefined,
+  output: CliOutput,
+  work: (engine: PlanEngine, env: PlanEnv, record: OperationRecord) => Promise<void>,
+): Promise<void> {
+  const env = openPlanEnv(command);
+  try {
+    const record = selectOperation(env, operationIdOf(command, operationId));
+    const progress = planProgress(env);
+    const { engine, release } = planEngine(env, record.id, progress);
+    let ran = true;
+    try {
+      await work(engine, env, record);
+    } catch (error) {
+      // A refusal changed nothing: the error says why, the plan is as it was.
+      ran = !isGravityError(error, 'E_PLAN_REFUSED') && !isGravityError(error, 'E_OPERATION_LOCKED');
+      throw error;
+    } finally {
+      release();
+      if (ran && !env.quiet) output.out(formatPlan(toOperation(env, record), 'text', { color: color() }));
+    }
+  } finally {
+    env.close();
+  }
+}
+
+const phaseOption = (): Option => new Option('--phase <path>', 'the phase: an absolute path such as /masters/node-1/drain').makeOptionMandatory();
+const forceOption = (what: string): Option => new Option('--force', what);
+const operationOption = (): Option => new Option('--operation-id <id>', 'the operation (default: the last one)');
+
+/**
+ * @example program.addCommand(makePlanCommand()); // gravity plan execute --phase /init
+ */
+export function makePlanCommand(output: CliOutput = processOutput): Command {
+  const display = async (options: DisplayOptions, command: Command): Promise<void> => {
+    const env = openPlanEnv(command);
+    try {
+      const record = selectOperation(env, operationIdOf(command, options.operationId));
+      if (options.follow === true || command.parent?.opts<DisplayOptions>().follow === true) {
+        await follow(env, record, output);
+        return;
+      }
+      output.out(formatPlan(toOperation(env, record), formatOf(command, options.format), { color: color() }));
+    } finally {
+      env.close();
+    }
+  };
+  const plan = new Command('plan')
+    .description("show an operation's plan: its phases with their states (the last operation by default)")
+    .addOption(operationOption())
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'short', 'json', 'yaml']))
+    .addOption(new Option('--follow', 'follow the operation: a line per phase change, until it ends'))
+    .action(display);
+
+  plan
+    .command('display')
+    .description('show the plan (the same as `gravity plan`)')
+    .addOption(operationOption())
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'short', 'json', 'yaml']))
+    .addOption(new Option('--follow', 'follow the operation: a line per phase change, until it ends'))
+    .action(display);
+
+  plan
+    .command('create')
+    .description('create a custom operation from a plan file (docs/plans.md) and print its plan')
+    .addOption(new Option('-f, --file <file>', 'the plan file (YAML)').makeOptionMandatory())
+    .addOption(new Option('--execute', 'run the whole plan at once, as `gravity plan resume` would'))
+    .action(async (options: { file: string; execute?: boolean }, command: Command) => {
+      const env = openPlanEnv(command);
+      try {
+        const { description, plan: spec } = loadPlanFile(options.file, {
+          members: [env.config.node.name],
+          ...(env.config.app === undefined ? {} : { app: env.config.app }),
+        });
+        const id = createOperation(env.store.operations, { id: randomUUID(), type: 'custom', description, plan: spec, created: Date.now() });
+        output.out(`created operation ${id}\n`);
+        const record = selectOperation(env, id);
+        if (options.execute !== true) {
+          output.out(formatPlan(toOperation(env, record), 'text', { color: color() }));
+          return;
+        }
+        const progress = planProgress(env);
+        const { engine, release } = planEngine(env, id, progress);
+        try {
+          await engine.resume();
+        } finally {
+          release();
+          output.out(formatPlan(toOperation(env, record), 'text', { color: color() }));
+        }
+      } finally {
+        env.close();
+      }
+    });
+
+  plan
+    .command('execute')
+    .description('execute a phase: a leaf, or a group (its children in order, or `parallel` at a time)')
+    .addOption(phaseOption())
+    .addOption(forceOption('run it even if completed or in progress, and without checking its requirements'))
+    .addOption(operationOption())
+    .action(async (options: { phase: string; force?: boolean; operationId?: string }, command: Command) => {
+      const phase = normalizePhasePath(options.phase);
+      await withEngine(command, options.operationId, output, (engine) => engine.execute(phase, { force: options.force === true }));
+    });
+
+  plan
+    .command('rollback')
+    .description("roll back a phase: a leaf, or a group's executed leaves in reverse order")
+    .addOption(phaseOption())
+    .addOption(forceOption('roll back even though phases that depend on it have started'))
+    .addOption(new Option('--dry-run', 'print what would be rolled back and change nothing'))
+    .addOption(operationOption())
+    .action(async (options: { phase: string; force?: boolean; dryRun?: boolean; operationId?: string }, command: Command) => {
+      const phase = normalizePhasePath(options.phase);
+      if (options.dryRun === true) {
+        const env = openPlanEnv(command);
+        try {
+          const record = selectOperation(env, operationIdOf(command, options.operationId));
+          const engine = new PlanEngine({
+            store: env.store.operations,
+            runner: { execute: () => Promise.resolve(), rollback: () => Promise.resolve() },
+            operationId: record.id,
+            holder: { pid: process.pid, hostname: 'dry-run' },
+          });
+          const order = await engine.rollback(phase, { force: options.force === true, dryRun: true });
+          const nodes = new Map(leaves(toOperation(env, record).plan).map((leaf) => [leaf.id, leaf.node]));
+          for (const id of order) output.out(`${formatRollbackLine(id, nodes.get(id), true)}\n`);
+        } finally {
+          env.close();
+        }
+        return;
+      }
+      await withEngine(command, options.operationId, output, async (engine) => {
+        await engine.rollback(phase, { force: options.force === true, dryRun: false });
+      });
+    });
+
+  plan
+    .command('resume')
+    .description('re-run the in-progress and failed phases and everything not yet run, in order; then complete the operation')
+    .addOption(operationOption())
+    .action(async (options: { operationId?: string }, command: Command) => {
+      await withEngine(command, options.operationId, output, async (engine) => {
+        await engine.resume();
+      });
+    });
+
+  plan
+    .command('complete')
+    .description('mark the operation completed if every phase completed, else failed')
+    .addOption(operationOption())
+    .action((options: { operationId?: string }, command: Command) => {
+      const env = openPlanEnv(command);
+      try {
+        const record = selectOperation(env, operationIdOf(command, options.operationId));
+        const engine = new PlanEngine({
+          store: env.store.operations,
+          runner: { execute: () => Promise.resolve(), rollback: () => Promise.resolve() },
+          operationId: record.id,
+          holder: { pid: process.pid, hostname: 'complete' },
+        });
+        output.out(`operation ${record.id} is ${engine.complete() === 'completed' ? 'completed' : 'failed'}\n`);
+      } finally {
+        env.close();
+      }
+    });
+
+  return plan;
+}

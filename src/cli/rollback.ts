@@ -1,0 +1,68 @@
+// `gravity rollback`: rolls back every executed phase of the active operation in reverse order, after
+// the seed's confirmation prompt (unless --confirm), or only prints what it would do (--dry-run). The
+// operation then ends failed ("rolled back").
+
+import { createInterface } from 'node:readline/promises';
+import { Command, Option } from 'commander';
+import { GravityError } from '../errors.ts';
+import { leaves, resolvePlan } from '../plan/phase-state.ts';
+import { formatPlan, formatRollbackLine, formatRollbackWarning, rollbackQuestion } from './format-plan.ts';
+import { openPlanEnv, planEngine, planProgress } from './plan-env.ts';
+import type { CliOutput } from './program.ts';
+import { processOutput } from './program.ts';
+
+async function ask(question: string): Promise<string> {
+  const reader = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY === true });
+  try {
+    return (await reader.question(question)).trim().toLowerCase();
+  } finally {
+    reader.close();
+  }
+}
+
+/**
+ * @example program.addCommand(makeRollbackCommand()); // gravity rollback --dry-run
+ */
+export function makeRollbackCommand(output: CliOutput = processOutput): Command {
+  return new Command('rollback')
+    .description('roll back every executed phase of the active operation, in reverse order')
+    .addOption(new Option('--dry-run', 'print what would be rolled back and change nothing'))
+    .addOption(new Option('--confirm', 'do not ask for confirmation'))
+    .action(async (options: { dryRun?: boolean; confirm?: boolean }, command: Command) => {
+      const env = openPlanEnv(command);
+      try {
+        const record = env.store.operations.list().find((operation) => operation.state === 'in_progress');
+        if (record === undefined) {
+          throw new GravityError('E_OPERATION_NOT_FOUND', 'there is no active operation to roll back', { hint: "'gravity plan' shows the last operation" });
+        }
+        const plan = resolvePlan(record.plan, env.store.operations.changes(record.id));
+        const nodes = new Map(leaves(plan).map((leaf) => [leaf.id, leaf.node]));
+        if (options.dryRun !== true && options.confirm !== true) {
+          output.out(formatRollbackWarning(record));
+          const answer = await ask(rollbackQuestion);
+          if (answer !== 'yes' && answer !== 'y') {
+            output.out('Action cancelled by user.\n');
+            return;
+          }
+        }
+        const progress = planProgress(env);
+        const { engine, release } = planEngine(env, record.id, {
+          // The "Rolling back ..." lines are this command's output (stdout); the reporter adds timings.
+          phaseStarted: (start) => output.out(`${formatRollbackLine(start.phaseId, nodes.get(start.phaseId), false)}\n`),
+          phaseCompleted: (phaseId) => progress.phaseCompleted(phaseId),
+          phaseFailed: (phaseId, error) => progress.phaseFailed(phaseId, error),
+          print: (line) => progress.print(line),
+          stop: () => progress.stop(),
+        });
+        try {
+          const order = await engine.rollbackAll({ dryRun: options.dryRun === true });
+          if (options.dryRun === true) for (const id of order) output.out(`${formatRollbackLine(id, nodes.get(id), true)}\n`);
+          else output.out(formatPlan(engine.operation(), 'text', { color: process.stdout.isTTY === true }));
+        } finally {
+          release();
+        }
+      } finally {
+        env.close();
+      }
+    });
+}

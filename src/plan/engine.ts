@@ -1,0 +1,331 @@
+// The plan engine: executes, rolls back, resumes and completes an operation's plan. It checks what
+// Gravity checks (requirements of a phase and its ancestors, in-progress and completed phases, the
+// dependents of a phase being rolled back), schedules the leaves (in order, or `parallel: N` at a
+// time), and runs them as a plan machine whose steps run phase machines; each phase machine writes
+// the leaf's state to the store before and after its effect. Everything shown is rebuilt from the
+// store, so a crash at any instant leaves a plan that tells the truth. One operation runs at a time:
+// the cluster's operation lock is held for the whole run.
+
+import { createActor, fromPromise, toPromise } from 'xstate';
+import type { Clock } from '../clock.ts';
+import { systemClock } from '../clock.ts';
+import { GravityError } from '../errors.ts';
+import { phaseMachine } from '../machines/phase.ts';
+import type { PhaseAction, PhaseMachineInput, RecordInput } from '../machines/phase.ts';
+import { planMachine } from '../machines/plan.ts';
+import type { PlanStep } from '../machines/plan.ts';
+import type { OperationRecord, OperationStore } from '../store/types.ts';
+import type { PhaseRunner } from './executors.ts';
+import { ancestors, dependents, findPhase, isCompleted, leaves, resolvePlan } from './phase-state.ts';
+import type { Operation, Phase, PhaseSpec } from './types.ts';
+
+export type ProgressEvent =
+  | { kind: 'start'; phaseId: string; action: PhaseAction; node?: string }
+  | { kind: 'done'; phaseId: string; action: PhaseAction; durationMs: number }
+  | { kind: 'failed'; phaseId: string; action: PhaseAction; durationMs: number; error: string }
+  | { kind: 'skipped'; phaseId: string; reason: string }
+  | { kind: 'warning'; message: string };
+
+export interface PlanEngineOptions {
+  store: OperationStore;
+  runner: PhaseRunner;
+  operationId: string;
+  /** Who runs it, for the operation lock. */
+  holder: { pid: number; hostname: string };
+  clock?: Clock;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+function refuse(message: string, details: string[] = [], hint?: string): GravityError {
+  return new GravityError('E_PLAN_REFUSED', message, { details, ...(hint === undefined ? {} : { hint }) });
+}
+
+function specIndex(root: PhaseSpec): Map<string, PhaseSpec> {
+  const index = new Map<string, PhaseSpec>();
+  const visit = (phase: PhaseSpec): void => {
+    index.set(phase.id, phase);
+    for (const child of phase.phases) visit(child);
+  };
+  visit(root);
+  return index;
+}
+
+/**
+ * @example
+ * const engine = new PlanEngine({ store: store.operations, runner, operationId, holder: { pid: process.pid, hostname } });
+ * await engine.execute('/init', { force: false });
+ */
+export class PlanEngine {
+  private readonly options: PlanEngineOptions;
+  private readonly clock: Clock;
+  private readonly record: OperationRecord;
+  private readonly specs: Map<string, PhaseSpec>;
+  private readonly abort = new AbortController();
+
+  constructor(options: PlanEngineOptions) {
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+    const record = options.store.get(options.operationId);
+    if (record === undefined) throw new GravityError('E_OPERATION_NOT_FOUND', `no operation ${options.operationId}`);
+    this.record = record;
+    this.specs = specIndex(record.plan);
+  }
+
+  /** The plan as stored now. */
+  plan(): Phase {
+    return resolvePlan(this.record.plan, this.options.store.changes(this.record.id));
+  }
+
+  operation(): Operation {
+    const current = this.options.store.get(this.record.id) ?? this.record;
+    return {
+      id: current.id,
+      type: current.type,
+      description: current.description,
+      state: current.state,
+      created: current.created,
+      updated: current.updated,
+      ...(current.rolledBack === true ? { rolledBack: true } : {}),
+      plan: this.plan(),
+    };
+  }
+
+  /** Stops the run in progress: running phases are aborted (their processes killed) and read failed. */
+  stop(): void {
+    this.abort.abort(new Error('interrupted'));
+  }
+
+  /** Executes a leaf or a whole group. A completed phase is a no-op unless forced. */
+  async execute(phaseId: string, options: { force: boolean }): Promise<void> {
+    const plan = this.plan();
+    const target = this.find(plan, phaseId);
+    this.assertActive();
+    const targetLeaves = leaves(target);
+    const inProgress = targetLeaves.filter((leaf) => leaf.state === 'in_progress');
+    if (!options.force && inProgress.length > 0) {
+      throw refuse(
+        inProgress.length === 1 && inProgress[0]?.id === phaseId
+          ? `phase "${phaseId}" is in progress, use --force flag to force execution`
+          : `phase "${phaseId}" has phases in progress, use --force flag to force execution`,
+        inProgress.map((leaf) => leaf.id),
+        "or 'gravity plan resume', which re-runs them",
+      );
+    }
+    if (!options.force) this.checkRequirements(plan, target);
+    const runnable = (leaf: Phase): boolean => options.force || leaf.state !== 'completed';
+    if (!targetLeaves.some(runnable)) {
+      this.options.onProgress?.({ kind: 'skipped', phaseId, reason: 'already completed' });
+      return;
+    }
+    await this.run(this.schedule(target, runnable), 'execute', !options.force);
+  }
+
+  /** Re-runs in-progress and failed phases and everything not yet run, in order; then completes. */
+  async resume(): Promise<Operation['state']> {
+    const plan = this.plan();
+    this.assertActive();
+    await this.run(
+      this.schedule(plan, (leaf) => leaf.state !== 'completed'),
+      'execute',
+      true,
+    );
+    return this.complete();
+  }
+
+  /** Rolls back a leaf, or a group's executed leaves in reverse order. */
+  async rollback(phaseId: string, options: { force: boolean; dryRun: boolean }): Promise<string[]> {
+    const plan = this.plan();
+    const target = this.find(plan, phaseId);
+    if (!options.dryRun) this.assertActive();
+    if (target.state === 'unstarted') throw refuse(`phase "${phaseId}" hasn't been executed yet`);
+    if (target.state === 'rolled_back') throw refuse(`phase "${phaseId}" has already been rolled back`);
+    const blocking = dependents(plan, phaseId).filter((phase) => phase.state !== 'unstarted' && phase.state !== 'rolled_back');
+    if (blocking.length > 0) {
+      const ids = blocking.map((phase) => phase.id);
+      if (!options.force) {
+        throw refuse(
+          `phase "${phaseId}" cannot be rolled back: phases that depend on it have started and are not rolled back`,
+          ids,
+          'roll those back first, or use --force',
+        );
+      }
+      this.options.onProgress?.({ kind: 'warning', message: `rolling back "${phaseId}" although these depend on it: ${ids.join(', ')}` });
+    }
+    const order = leaves(target)
+      .filter((leaf) => leaf.state !== 'unstarted' && leaf.state !== 'rolled_back')
+      .reverse()
+      .map((leaf) => leaf.id);
+    if (!options.dryRun) await this.run(order.map((id) => [[id]]), 'rollback', false);
+    return order;
+  }
+
+  /** Rolls back every executed leaf in reverse order; the operation ends failed ("rolled back"). */
+  async rollbackAll(options: { dryRun: boolean }): Promise<string[]> {
+    const plan = this.plan();
+    if (!options.dryRun) this.assertActive();
+    const order = leaves(plan)
+      .filter((leaf) => leaf.state !== 'unstarted' && leaf.state !== 'rolled_back')
+      .reverse()
+      .map((leaf) => leaf.id);
+    if (options.dryRun) return order;
+    await this.run(order.map((id) => [[id]]), 'rollback', false);
+    this.options.store.setState(this.record.id, 'failed', this.clock.now(), true);
+    return order;
+  }
+
+  /** Marks the operation completed if every leaf completed, else failed. */
+  complete(): Operation['state'] {
+    const state = isCompleted(this.plan()) ? 'completed' : 'failed';
+    this.options.store.setState(this.record.id, state, this.clock.now());
+    return state;
+  }
+
+  /** The leaves in the order `run` would execute them, for progress counters. */
+  leafOrder(): string[] {
+    return leaves(this.plan()).map((leaf) => leaf.id);
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private find(plan: Phase, phaseId: string): Phase {
+    const phase = findPhase(plan, phaseId);
+    if (phase === undefined) throw new GravityError('E_PHASE_NOT_FOUND', `phase "${phaseId}" not found`, { hint: "'gravity plan' lists the phases" });
+    return phase;
+  }
+
+  private assertActive(): void {
+    const state = this.options.store.get(this.record.id)?.state;
+    if (state !== 'in_progress') {
+      throw refuse(`operation ${this.record.id} is ${state === 'completed' ? 'completed' : 'failed'}: its plan cannot change any more`);
+    }
+  }
+
+  /** Requirements of the phase and of every ancestor must be completed. */
+  private checkRequirements(plan: Phase, target: Phase): void {
+    for (const phase of [...ancestors(plan, target.id), target]) {
+      for (const required of phase.requires) {
+        const requiredPhase = findPhase(plan, required);
+        if (requiredPhase?.state !== 'completed') throw refuse(`required phase "${required}" is not completed`);
+      }
+    }
+  }
+
+  /** Steps for a subtree: a group's children in order, or `parallel` of them at a time. */
+  private schedule(root: Phase, include: (leaf: Phase) => boolean): PlanStep[] {
+    const steps: PlanStep[] = [];
+    const visit = (phase: Phase): void => {
+      if (phase.phases.length === 0) {
+        if (include(phase)) steps.push([[phase.id]]);
+        return;
+      }
+      const parallel = phase.parallel ?? 1;
+      if (parallel <= 1) {
+        for (const child of phase.phases) visit(child);
+        return;
+      }
+      for (let index = 0; index < phase.phases.length; index += parallel) {
+        const slots = phase.phases
+          .slice(index, index + parallel)
+          .map((child) => leaves(child).filter(include).map((leaf) => leaf.id))
+          .filter((slot) => slot.length > 0);
+        if (slots.length > 0) steps.push(slots);
+      }
+    };
+    visit(root);
+    return steps;
+  }
+
+  /** Runs the steps as a plan machine under the operation lock; throws the first failure. */
+  private async run(steps: PlanStep[], action: PhaseAction, checkRequirements: boolean): Promise<void> {
+    if (steps.length === 0) return;
+    const lock = this.options.store.acquireLock({ operationId: this.record.id, ...this.options.holder, since: this.clock.now() });
+    if (!lock.acquired) {
+      const { holder } = lock;
+      throw new GravityError(
+        'E_OPERATION_LOCKED',
+        `operation ${holder.operationId} is being run by pid ${holder.pid} on ${holder.hostname}`,
+        { hint: "wait for it to finish, or follow it with 'gravity plan --follow'" },
+      );
+    }
+    try {
+      const logic = planMachine.provide({
+        actors: {
+          runStep: fromPromise(async ({ input }) => {
+            const outcomes = await Promise.allSettled(input.step.map((slot) => this.runSlot(slot, action, checkRequirements)));
+            const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+            if (failure !== undefined) throw failure.reason;
+          }),
+        },
+      });
+      const actor = createActor(logic, { input: { operationId: this.record.id, steps } });
+      const onAbort = (): void => actor.send({ type: 'ABORT' });
+      this.abort.signal.addEventListener('abort', onAbort);
+      actor.start();
+      const output = await toPromise(actor);
+      this.abort.signal.removeEventListener('abort', onAbort);
+      if (output.result !== 'completed') {
+        throw new GravityError('E_PHASE_FAILED', output.error ?? `the operation was ${output.result}`);
+      }
+    } finally {
+      this.options.store.releaseLock(this.record.id, this.options.holder.pid);
+    }
+  }
+
+  private async runSlot(slot: string[], action: PhaseAction, checkRequirements: boolean): Promise<void> {
+    for (const phaseId of slot) {
+      if (this.abort.signal.aborted) throw new GravityError('E_PHASE_FAILED', 'interrupted');
+      if (checkRequirements && action === 'execute') this.checkRequirements(this.plan(), this.find(this.plan(), phaseId));
+      await this.runLeaf(phaseId, action);
+    }
+  }
+
+  private async runLeaf(phaseId: string, action: PhaseAction): Promise<void> {
+    const spec = this.specs.get(phaseId);
+    if (spec === undefined) throw new GravityError('E_PHASE_NOT_FOUND', `phase "${phaseId}" not found`);
+    const started = this.clock.monotonic();
+    this.options.onProgress?.({ kind: 'start', phaseId, action, ...(spec.node === undefined ? {} : { node: spec.node }) });
+    const logic = phaseMachine.provide({
+      actors: {
+        record: fromPromise<void, RecordInput>(({ input }) => {
+          this.options.store.appendChange({
+            operationId: this.record.id,
+            phaseId: input.phaseId,
+            state: input.state,
+            time: this.clock.now(),
+            ...(input.error === undefined ? {} : { error: input.error }),
+          });
+          return Promise.resolve();
+        }),
+        runPhase: fromPromise<void, PhaseMachineInput>(({ input, signal }) => {
+          const abort = (): void => {
+            // A stopped run kills its processes too.
+            if (!signal.aborted) controller.abort(this.abort.signal.reason);
+          };
+          const controller = new AbortController();
+          signal.addEventListener('abort', () => controller.abort(signal.reason));
+          this.abort.signal.addEventListener('abort', abort);
+          const context = { signal: controller.signal, operationId: this.record.id };
+          const run = input.action === 'execute' ? this.options.runner.execute(spec, context) : this.options.runner.rollback(spec, context);
+          return run.finally(() => this.abort.signal.removeEventListener('abort', abort));
+        }),
+      },
+    });
+    const output = await toPromise(createActor(logic, { input: { phaseId, action } }).start());
+    const durationMs = this.clock.monotonic() - started;
+    if (output.state === 'failed') {
+      const error = output.error ?? `phase ${phaseId} failed`;
+      this.options.onProgress?.({ kind: 'failed', phaseId, action, durationMs, error });
+      throw new GravityError('E_PHASE_FAILED', `phase "${phaseId}" failed: ${error}`);
+    }
+    this.options.onProgress?.({ kind: 'done', phaseId, action, durationMs });
+  }
+}
+
+/** Creates a new operation from a plan; returns its id. */
+export function createOperation(
+  store: OperationStore,
+  operation: { id: string; type: OperationRecord['type']; description: string; plan: PhaseSpec; created: number },
+): string {
+  store.create(operation);
+  return operation.id;
+}

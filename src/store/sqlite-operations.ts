@@ -1,0 +1,251 @@
+// Operations in the embedded SQLite store: each operation's record with its plan (written once), the
+// append-only changelog of leaf states the plan is rebuilt from, and the cluster's single operation
+// lock. Kept apart from sqlite.ts so that the queries, the lock's takeover rule and the read-only
+// view live together; sqlite.ts owns the connection, its durability settings and error mapping.
+
+import { hostname } from 'node:os';
+import type { Database } from 'better-sqlite3';
+import { GravityError } from '../errors.ts';
+import type { OperationState, OperationType, PhaseChange, PhaseSpec, PhaseState } from '../plan/types.ts';
+import type { LockResult, OperationLockHolder, OperationRecord, OperationStore } from './types.ts';
+
+/** The first schema version (sqlite-migrations.ts) that has the operation tables. */
+export const operationsSchemaVersion = 2;
+
+/** Runs a query, turning what SQLite says about the file into E_STORE (sqlite.ts's `guarded`). */
+export type Guard = <T>(doing: 'read' | 'write to', work: () => T) => T;
+
+interface OperationRow {
+  id: string;
+  type: string;
+  description: string;
+  state: string;
+  created: number;
+  updated: number;
+  rolled_back: number;
+  plan: string;
+}
+
+interface ChangeRow {
+  operation_id: string;
+  phase_id: string;
+  state: string;
+  time: number;
+  error: string | null;
+}
+
+interface LockRow {
+  operation_id: string;
+  pid: number;
+  hostname: string;
+  since: number;
+}
+
+const operationColumns = 'id, type, description, state, created, updated, rolled_back, plan';
+// rowid breaks ties between operations created in the same millisecond: the later insert is newer.
+const newestFirst = 'ORDER BY created DESC, rowid DESC';
+
+function damaged(file: string, what: string, cause?: unknown): GravityError {
+  return new GravityError('E_STORE', `${file}: ${what} is damaged`, {
+    hint: 'the file was changed by something other than gravity; move it aside to start afresh (the operations and status history in it are then lost)',
+    cause,
+  });
+}
+
+function parsePlan(file: string, operationId: string, text: string): PhaseSpec {
+  let plan: unknown;
+  try {
+    plan = JSON.parse(text);
+  } catch (error) {
+    throw damaged(file, `the plan of operation ${operationId}`, error);
+  }
+  // The plan was written by `create` from a PhaseSpec; only a file edited by hand looks otherwise.
+  const root = plan as { id?: unknown; phases?: unknown } | null;
+  if (typeof root !== 'object' || root === null || typeof root.id !== 'string' || !Array.isArray(root.phases)) {
+    throw damaged(file, `the plan of operation ${operationId}`);
+  }
+  return plan as PhaseSpec;
+}
+
+function toRecord(file: string, row: OperationRow): OperationRecord {
+  // type and state are written from their unions only (state is also CHECKed by the schema).
+  const record: OperationRecord = {
+    id: row.id,
+    type: row.type as OperationType,
+    description: row.description,
+    state: row.state as OperationState,
+    created: row.created,
+    updated: row.updated,
+    plan: parsePlan(file, row.id, row.plan),
+  };
+  if (row.rolled_back === 1) record.rolledBack = true;
+  return record;
+}
+
+function toChange(row: ChangeRow): PhaseChange {
+  const change: PhaseChange = { operationId: row.operation_id, phaseId: row.phase_id, state: row.state as PhaseState, time: row.time };
+  if (row.error !== null) change.error = row.error;
+  return change;
+}
+
+function toHolder(row: LockRow): OperationLockHolder {
+  return { operationId: row.operation_id, pid: row.pid, hostname: row.hostname, since: row.since };
+}
+
+/**
+ * True if a process with this pid exists on this host. EPERM means it exists but belongs to another
+ * user. A zombie (dead, not yet reaped by its parent) still counts as alive: its pid is not free.
+ */
+export function processAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false; // 0 and negatives would name process groups
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') return false;
+    if (code === 'EPERM') return true;
+    throw error;
+  }
+}
+
+function notFound(operationId: string): GravityError {
+  return new GravityError('E_OPERATION_NOT_FOUND', `operation ${operationId} not found`);
+}
+
+/** The queries both views run. */
+function readers(db: Database, file: string, guard: Guard): Pick<OperationStore, 'get' | 'last' | 'list' | 'changes' | 'lockHolder'> {
+  const get = db.prepare<[string], OperationRow>(`SELECT ${operationColumns} FROM operations WHERE id = ?`);
+  const last = db.prepare<[], OperationRow>(`SELECT ${operationColumns} FROM operations ${newestFirst} LIMIT 1`);
+  const list = db.prepare<[], OperationRow>(`SELECT ${operationColumns} FROM operations ${newestFirst}`);
+  const changes = db.prepare<[string], ChangeRow>('SELECT operation_id, phase_id, state, time, error FROM phase_changes WHERE operation_id = ? ORDER BY seq ASC');
+  const lockHolder = db.prepare<[], LockRow>('SELECT operation_id, pid, hostname, since FROM operation_lock WHERE id = 1');
+  return {
+    get: (id) =>
+      guard('read', () => {
+        const row = get.get(id);
+        return row === undefined ? undefined : toRecord(file, row);
+      }),
+    last: () =>
+      guard('read', () => {
+        const row = last.get();
+        return row === undefined ? undefined : toRecord(file, row);
+      }),
+    list: () => guard('read', () => list.all().map((row) => toRecord(file, row))),
+    changes: (operationId) => guard('read', () => changes.all(operationId).map(toChange)),
+    lockHolder: () =>
+      guard('read', () => {
+        const row = lockHolder.get();
+        return row === undefined ? undefined : toHolder(row);
+      }),
+  };
+}
+
+/**
+ * The operations of a writable connection at schema version 2 or later. Durability (every write on
+ * disk when it returns) is the connection's setting, made by sqlite.ts.
+ * @example
+ * const operations = sqliteOperations(db, file, (doing, work) => work());
+ * operations.create({ id, type: 'custom', description: 'Run my plan', created: Date.now(), plan });
+ * operations.appendChange({ operationId: id, phaseId: '/init', state: 'in_progress', time: Date.now() });
+ */
+export function sqliteOperations(db: Database, file: string, guard: Guard): OperationStore {
+  const localHost = hostname();
+  const insert = db.prepare<[string, string, string, number, number, number, string]>(
+    `INSERT INTO operations (id, type, description, state, created, updated, rolled_back, plan)
+     VALUES (?, ?, ?, 'in_progress', ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+  );
+  // One statement: the change is stored only if its operation exists, so a typo cannot leave orphans.
+  const append = db.prepare<[{ operationId: string; phaseId: string; state: PhaseState; time: number; error: string | null }]>(
+    `INSERT INTO phase_changes (operation_id, phase_id, state, time, error)
+     SELECT @operationId, @phaseId, @state, @time, @error WHERE EXISTS (SELECT 1 FROM operations WHERE id = @operationId)`,
+  );
+  const setState = db.prepare<[OperationState, number, number, string]>('UPDATE operations SET state = ?, updated = ?, rolled_back = ? WHERE id = ?');
+  const currentLock = db.prepare<[], LockRow>('SELECT operation_id, pid, hostname, since FROM operation_lock WHERE id = 1');
+  const putLock = db.prepare<[string, number, string, number]>('INSERT OR REPLACE INTO operation_lock (id, operation_id, pid, hostname, since) VALUES (1, ?, ?, ?, ?)');
+  const releaseLock = db.prepare<[string, number]>('DELETE FROM operation_lock WHERE id = 1 AND operation_id = ? AND pid = ?');
+
+  // Reading the holder and taking the lock happen in one IMMEDIATE transaction: it holds SQLite's
+  // write lock from its first statement, so two processes racing serialize here (the second waits up
+  // to the busy timeout) and the second sees the first as the holder.
+  const takeLock = db.transaction((holder: OperationLockHolder): LockResult => {
+    const current = currentLock.get();
+    if (current !== undefined) {
+      // A pid can only be checked on its own host; a holder elsewhere is taken as alive.
+      const replaceable = current.hostname === localHost && (current.pid === holder.pid || !processAlive(current.pid));
+      if (!replaceable) return { acquired: false, holder: toHolder(current) };
+    }
+    putLock.run(holder.operationId, holder.pid, holder.hostname, holder.since);
+    return { acquired: true };
+  });
+
+  return {
+    ...readers(db, file, guard),
+    create: (record) =>
+      guard('write to', () => {
+        const plan = JSON.stringify(record.plan);
+        const rolledBack = record.rolledBack === true ? 1 : 0;
+        if (insert.run(record.id, record.type, record.description, record.created, record.created, rolledBack, plan).changes === 0) {
+          throw new GravityError('E_OPERATION_EXISTS', `operation ${record.id} already exists`);
+        }
+      }),
+    appendChange: (change) =>
+      guard('write to', () => {
+        const row = { operationId: change.operationId, phaseId: change.phaseId, state: change.state, time: change.time, error: change.error ?? null };
+        if (append.run(row).changes === 0) throw notFound(change.operationId);
+      }),
+    setState: (operationId, state, time, rolledBack) =>
+      guard('write to', () => {
+        // rolledBack describes the state being set: left out, the operation is not (or no longer) rolled back.
+        if (setState.run(state, time, rolledBack === true ? 1 : 0, operationId).changes === 0) throw notFound(operationId);
+      }),
+    acquireLock: (holder) => {
+      if (!Number.isSafeInteger(holder.pid) || holder.pid <= 0) throw new RangeError(`the lock holder's pid must be a positive integer, got ${holder.pid}`);
+      return guard('write to', () => takeLock.immediate(holder));
+    },
+    releaseLock: (operationId, pid) =>
+      guard('write to', () => {
+        releaseLock.run(operationId, pid);
+      }),
+  };
+}
+
+function readOnly(file: string, what: string): never {
+  throw new GravityError('E_STORE', `cannot ${what}: ${file} was opened read-only`, {
+    hint: 'this command only reads the store; operations are changed by the commands that run them',
+  });
+}
+
+function refuseWrites(file: string): Pick<OperationStore, 'create' | 'appendChange' | 'setState' | 'acquireLock' | 'releaseLock'> {
+  return {
+    create: () => readOnly(file, 'create an operation'),
+    appendChange: () => readOnly(file, 'record a phase change'),
+    setState: () => readOnly(file, "set an operation's state"),
+    acquireLock: () => readOnly(file, 'take the operation lock'),
+    releaseLock: () => readOnly(file, 'release the operation lock'),
+  };
+}
+
+/**
+ * The operations of a read-only connection at schema version 2 or later: reads work, writes throw E_STORE.
+ * @example const operations = sqliteOperationsReadOnly(db, file, guard); const op = operations.last();
+ */
+export function sqliteOperationsReadOnly(db: Database, file: string, guard: Guard): OperationStore {
+  return { ...readers(db, file, guard), ...refuseWrites(file) };
+}
+
+/**
+ * No operations: for a state dir without a store, or a file from before the operation tables existed.
+ * Writes throw E_STORE as on any read-only view.
+ * @example const operations = noOperations(file); operations.list(); // []
+ */
+export function noOperations(file: string): OperationStore {
+  return {
+    get: () => undefined,
+    last: () => undefined,
+    list: () => [],
+    changes: () => [],
+    lockHolder: () => undefined,
+    ...refuseWrites(file),
+  };
+}
