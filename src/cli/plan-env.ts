@@ -32,7 +32,7 @@ export function openPlanEnv(command: Command): PlanEnv {
     ...(globals.stateDirGiven ? { stateDirFlag: globals.stateDir } : {}),
   });
   ensureStateDir(config.stateDir);
-  const store = openSqliteStore(config.stateDir);
+  const store = openSqliteStore(config.stateDir, { retentionMs: config.historyRetentionMs });
   return { config, store, quiet: globals.quiet, close: () => store.close() };
 }
 

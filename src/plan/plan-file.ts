@@ -46,6 +46,16 @@ const executorKeys = ['run', 'hook', 'waitHealthy'] as const;
 /** Keys that only a `run:` leaf may have. */
 const runKeys = ['rollback', 'shell', 'env', 'workingDir', 'timeout', 'retries', 'retryBackoff'] as const;
 const phaseKeys = ['id', 'description', 'requires', 'node', 'parallel', 'phases', ...executorKeys, ...runKeys];
+
+/**
+ * Every key a plan file may hold, by where it is written (docs/plans.md documents each).
+ * @example planFileKeys.phase.includes('retries') // true
+ */
+export const planFileKeys: { readonly plan: readonly string[]; readonly phase: readonly string[]; readonly waitHealthy: readonly string[] } = {
+  plan: topKeys,
+  phase: phaseKeys,
+  waitHealthy: ['timeout'],
+};
 const envName = /^[A-Za-z_][A-Za-z0-9_]*$/u;
 const maxParallel = 1000;
 const maxRetries = 100;
@@ -173,7 +183,7 @@ function compileHook(fields: Fields, app: AppManifest | undefined): PhaseExecuto
 
 function compileWaitHealthy(fields: Fields, problems: string[]): PhaseExecutor | undefined {
   const raw = fields.raw.waitHealthy;
-  const wait = new Fields(raw === true ? undefined : raw, fields.path('waitHealthy'), problems, ['timeout']);
+  const wait = new Fields(raw === true ? undefined : raw, fields.path('waitHealthy'), problems, planFileKeys.waitHealthy);
   const timeoutMs = wait.duration('timeout', { fallback: planFileDefaults.waitHealthyTimeoutMs, min: '1s' });
   return timeoutMs === undefined ? undefined : { kind: 'waitHealthy', timeoutMs };
 }
