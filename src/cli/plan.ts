@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { GravityError, isGravityError } from '../errors.ts';
-import { createOperation, PlanEngine } from '../plan/engine.ts';
-import { leaves, normalizePhasePath, resolvePlan } from '../plan/phase-state.ts';
+import { createOperation, operationView, PlanEngine } from '../plan/engine.ts';
+import { leaves, normalizePhasePath } from '../plan/phase-state.ts';
 import { loadPlanFile } from '../plan/plan-file.ts';
 import type { Operation, PhaseState } from '../plan/types.ts';
 import type { OperationRecord } from '../store/types.ts';
@@ -27,17 +27,7 @@ interface DisplayOptions {
 const color = (): boolean => process.stdout.isTTY === true;
 
 function toOperation(env: PlanEnv, record: OperationRecord): Operation {
-  const current = env.store.operations.get(record.id) ?? record;
-  return {
-    id: current.id,
-    type: current.type,
-    description: current.description,
-    state: current.state,
-    created: current.created,
-    updated: current.updated,
-    ...(current.rolledBack === true ? { rolledBack: true } : {}),
-    plan: resolvePlan(current.plan, env.store.operations.changes(current.id)),
-  };
+  return operationView(env.store.operations, record);
 }
 
 function formatOf(command: Command, own: PlanFormat | undefined): PlanFormat {
@@ -122,20 +112,17 @@ export function makePlanCommand(output: CliOutput = processOutput): Command {
       env.close();
     }
   };
-  const plan = new Command('plan')
-    .description("show an operation's plan: its phases with their states (the last operation by default)")
-    .addOption(operationOption())
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'short', 'json', 'yaml']))
-    .addOption(new Option('--follow', 'follow the operation: a line per phase change, until it ends'))
-    .action(display);
-
-  plan
-    .command('display')
-    .description('show the plan (the same as `gravity plan`)')
-    .addOption(operationOption())
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'short', 'json', 'yaml']))
-    .addOption(new Option('--follow', 'follow the operation: a line per phase change, until it ends'))
-    .action(display);
+  /** `plan` and `plan display` take the same options. */
+  const withDisplayOptions = (command: Command): Command =>
+    command
+      .addOption(operationOption())
+      .addOption(new Option('--format <format>', 'output format').choices(['text', 'short', 'json', 'yaml']))
+      .addOption(new Option('--follow', 'follow the operation: a line per phase change, until it ends'))
+      .action(display);
+  const plan = withDisplayOptions(
+    new Command('plan').description("show an operation's plan: its phases with their states (the last operation by default)"),
+  );
+  plan.addCommand(withDisplayOptions(new Command('display').description('show the plan (the same as `gravity plan`)')));
 
   plan
     .command('create')

@@ -77,17 +77,7 @@ export class PlanEngine {
   }
 
   operation(): Operation {
-    const current = this.options.store.get(this.record.id) ?? this.record;
-    return {
-      id: current.id,
-      type: current.type,
-      description: current.description,
-      state: current.state,
-      created: current.created,
-      updated: current.updated,
-      ...(current.rolledBack === true ? { rolledBack: true } : {}),
-      plan: this.plan(),
-    };
+    return operationView(this.options.store, this.record);
   }
 
   /** Stops the run in progress: running phases are aborted (their processes killed) and read failed. */
@@ -319,6 +309,12 @@ export class PlanEngine {
     }
     this.options.onProgress?.({ kind: 'done', phaseId, action, durationMs });
   }
+}
+
+/** An operation as shown: its stored record with the plan rebuilt from the changelog. */
+export function operationView(store: OperationStore, record: OperationRecord): Operation {
+  const { plan, ...current } = store.get(record.id) ?? record;
+  return { ...current, plan: resolvePlan(plan, store.changes(record.id)) };
 }
 
 /** Creates a new operation from a plan; returns its id. */

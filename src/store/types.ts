@@ -1,7 +1,7 @@
 // What the agent keeps on disk, behind one interface so that the embedded SQLite store and (later)
 // etcd can both serve it: the status history, and operations with their plans, changelog and lock.
 
-import type { OperationState, OperationType, PhaseChange, PhaseSpec } from '../plan/types.ts';
+import type { Operation, OperationState, PhaseChange, PhaseSpec } from '../plan/types.ts';
 
 /** The status history's event types, as `gravity status history` prints them. */
 export type HistoryEventType =
@@ -51,14 +51,7 @@ export interface HistoryStore {
 }
 
 /** An operation as stored: its definition and its own state; leaf states live in the changelog. */
-export interface OperationRecord {
-  id: string;
-  type: OperationType;
-  description: string;
-  state: OperationState;
-  created: number;
-  updated: number;
-  rolledBack?: boolean;
+export interface OperationRecord extends Omit<Operation, 'plan'> {
   /** The root of the plan as defined (id '/'). */
   plan: PhaseSpec;
 }
