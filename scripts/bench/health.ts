@@ -150,6 +150,9 @@ async function detection(): Promise<{ ours: number[]; monit: number[] }> {
       for (const file of ['up', 'down', 'monit.pid']) if (existsSync(join(dir, file))) unlinkSync(join(dir, file));
       // A fresh monit each trial, so that its cycle's phase against the agent's is random in every
       // trial (two free-running 1 s loops otherwise keep nearly the same offset for many trials).
+      // Started at a random point of the agent's cycle (not right after the check that just saw the
+      // target up), so that neither side's phase is favoured.
+      await sleep(Math.random() * 1000);
       monit = startMonit(dir, port);
       await until(() => (existsSync(join(dir, 'monit.pid')) ? true : undefined), 10_000, 'monit to start');
       await sleep(1500 + Math.random() * 1000); // past monit's first checks, at a random phase of both cycles
