@@ -54,7 +54,7 @@ async function follow(env: PlanEnv, record: OperationRecord, output: CliOutput, 
     first = false;
     if (operation.state !== 'in_progress') {
       output.out(`${formatFollowEndLine(Date.now(), operation.rolledBack === true ? 'rolled back' : 'completed', { color: color() })}\n`);
-      if (operation.state === 'failed') throw new GravityError('E_PHASE_FAILED', `operation ${operation.id} ended failed`);
+      if (operation.state === 'failed' && operation.rolledBack !== true) throw new GravityError('E_PHASE_FAILED', `operation ${operation.id} ended failed`);
       return;
     }
     const failed = all.find((leaf) => leaf.state === 'failed');

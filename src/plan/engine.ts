@@ -16,8 +16,8 @@ import { planMachine } from '../machines/plan.ts';
 import type { PlanStep } from '../machines/plan.ts';
 import type { OperationRecord, OperationStore } from '../store/types.ts';
 import type { PhaseRunner } from './executors.ts';
-import { ancestors, dependents, findPhase, isCompleted, leaves, resolvePlan } from './phase-state.ts';
-import type { Operation, Phase, PhaseSpec } from './types.ts';
+import { ancestors, dependents, deriveState, findPhase, isCompleted, leaves, resolvePlan } from './phase-state.ts';
+import type { Operation, Phase, PhaseChange, PhaseSpec, PhaseState } from './types.ts';
 
 export type ProgressEvent =
   | { kind: 'start'; phaseId: string; action: PhaseAction; node?: string }
@@ -61,6 +61,13 @@ export class PlanEngine {
   private readonly record: OperationRecord;
   private readonly specs: Map<string, PhaseSpec>;
   private readonly abort = new AbortController();
+  /**
+   * Each leaf's latest stored change, as resolvePlan picks it: read from the store when a run starts,
+   * then kept up to date with every change this engine writes. While a run holds the operation lock
+   * no one else writes this operation's changes, so it is what the store says, without reading the
+   * whole changelog back before every leaf.
+   */
+  private latest = new Map<string, PhaseChange>();
 
   constructor(options: PlanEngineOptions) {
     this.options = options;
@@ -200,6 +207,34 @@ export class PlanEngine {
     }
   }
 
+  /**
+   * checkRequirements for a leaf about to run, with the states this run keeps (`latest`) rather than
+   * a plan rebuilt from the store: the same phases checked, the same states, the same refusal.
+   */
+  private checkLeafRequirements(phaseId: string): void {
+    const root = this.record.plan;
+    const target = this.specs.get(phaseId);
+    if (target === undefined) throw new GravityError('E_PHASE_NOT_FOUND', `phase "${phaseId}" not found`, { hint: "'gravity plan' lists the phases" });
+    for (const phase of [...ancestors(root, phaseId), target]) {
+      for (const required of phase.requires) {
+        const requiredPhase = findPhase(root, required);
+        if (requiredPhase === undefined || this.storedState(requiredPhase) !== 'completed') throw refuse(`required phase "${required}" is not completed`);
+      }
+    }
+  }
+
+  /** A phase's state from `latest`, as resolvePlan derives it. */
+  private storedState(phase: PhaseSpec): PhaseState {
+    if (phase.phases.length === 0) return this.latest.get(phase.id)?.state ?? 'unstarted';
+    return deriveState(phase.phases.map((child) => this.storedState(child)));
+  }
+
+  /** Keeps a leaf's latest change by resolvePlan's rule: the latest time wins; of equal times, the later written. */
+  private noteChange(change: PhaseChange): void {
+    const current = this.latest.get(change.phaseId);
+    if (current === undefined || change.time >= current.time) this.latest.set(change.phaseId, change);
+  }
+
   /** Steps for a subtree: a group's children in order, or `parallel` of them at a time. */
   private schedule(root: Phase, include: (leaf: Phase) => boolean): PlanStep[] {
     const steps: PlanStep[] = [];
@@ -238,6 +273,8 @@ export class PlanEngine {
       );
     }
     try {
+      this.latest = new Map();
+      for (const change of this.options.store.changes(this.record.id)) this.noteChange(change);
       const logic = planMachine.provide({
         actors: {
           runStep: fromPromise(async ({ input }) => {
@@ -264,7 +301,7 @@ export class PlanEngine {
   private async runSlot(slot: string[], action: PhaseAction, checkRequirements: boolean): Promise<void> {
     for (const phaseId of slot) {
       if (this.abort.signal.aborted) throw new GravityError('E_PHASE_FAILED', 'interrupted');
-      if (checkRequirements && action === 'execute') this.checkRequirements(this.plan(), this.find(this.plan(), phaseId));
+      if (checkRequirements && action === 'execute') this.checkLeafRequirements(phaseId);
       await this.runLeaf(phaseId, action);
     }
   }
@@ -277,13 +314,15 @@ export class PlanEngine {
     const logic = phaseMachine.provide({
       actors: {
         record: fromPromise<void, RecordInput>(({ input }) => {
-          this.options.store.appendChange({
+          const change: PhaseChange = {
             operationId: this.record.id,
             phaseId: input.phaseId,
             state: input.state,
             time: this.clock.now(),
             ...(input.error === undefined ? {} : { error: input.error }),
-          });
+          };
+          this.options.store.appendChange(change);
+          this.noteChange(change);
           return Promise.resolve();
         }),
         runPhase: fromPromise<void, PhaseMachineInput>(({ input, signal }) => {

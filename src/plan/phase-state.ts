@@ -8,17 +8,26 @@
 import { GravityError } from '../errors.ts';
 import type { Phase, PhaseChange, PhaseSpec, PhaseState } from './types.ts';
 
-/** What the tree helpers need of a phase: both PhaseSpec and Phase are trees of this shape. */
+/**
+ * What the tree helpers need of a phase: both PhaseSpec and Phase are trees of this shape.
+ * @example function count<T extends PhaseTree<T>>(root: T): number { return descendants(root).length; }
+ */
 export interface PhaseTree<T> {
   id: string;
   requires: string[];
   phases: T[];
 }
 
-/** The id of the whole plan (Gravity's RootPhase). */
+/**
+ * The id of the whole plan (Gravity's RootPhase).
+ * @example const plan: PhaseSpec = { id: rootPhaseId, description, requires: [], phases };
+ */
 export const rootPhaseId = '/';
 
-/** One segment of a phase id: what a plan file writes as `id:` (`init`, `node-1`, `k8s.v1_27`). */
+/**
+ * One segment of a phase id: what a plan file writes as `id:` (`init`, `node-1`, `k8s.v1_27`).
+ * @example phaseSegmentPattern.test('node-1') // true; '..' and 'a/b' are not segments
+ */
 export const phaseSegmentPattern = /^[A-Za-z0-9][A-Za-z0-9._-]*$/u;
 
 /**

@@ -15,6 +15,10 @@ import { GravityError } from '../errors.ts';
 import { phasePathProblem, phaseSegmentPattern, rootPhaseId } from './phase-state.ts';
 import type { PhaseExecutor, PhaseSpec } from './types.ts';
 
+/**
+ * What a plan file is checked against.
+ * @example loadPlanFile('plan.yaml', { members: [config.node.name], app: config.app })
+ */
 export interface PlanFileOptions {
   /** The cluster's node names: a phase's `node` must be one of them. */
   members: readonly string[];
@@ -22,13 +26,20 @@ export interface PlanFileOptions {
   app?: AppManifest;
 }
 
+/**
+ * A loaded plan file: what `gravity plan create` stores as a `custom` operation.
+ * @example const { description, plan } = loadPlanFile('plan.yaml', { members }); leaves(plan).length
+ */
 export interface PlanFile {
   description: string;
   /** The root (id `/`), its description the file's; its phases the file's top-level phases. */
   plan: PhaseSpec;
 }
 
-/** Defaults of a plan file's optional keys (docs/plans.md). */
+/**
+ * Defaults of a plan file's optional keys (docs/plans.md).
+ * @example planFileDefaults.timeoutMs // 3600000: a run: phase may take an hour unless it says otherwise
+ */
 export const planFileDefaults = {
   timeout: '1h',
   timeoutMs: 3_600_000,
