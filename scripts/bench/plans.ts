@@ -2,7 +2,8 @@
 // - per-phase engine overhead: a 1,000-leaf plan (10 groups of 100) of no-op phases resumed by the
 //   engine on a real SQLite store (WAL, synchronous=FULL: two fsynced writes per phase), against the
 //   same no-op executor called 1,000 times in a plain loop; overhead = engine per phase - loop per call;
-// - `gravity plan` on that plan as a whole process (spawn to exit), against `node -e ''`.
+// - `gravity plan` on that plan as a whole process (spawn to exit), against `node -e ''`; for scale,
+//   `gravity --version`, which loads the CLI's modules and does nothing else.
 // A 50-leaf plan is run first, in its own state dir, so that the figures do not measure module
 // loading and the first compilations. Run with `npm run bench:plans` (compiled, so no TypeScript
 // loader is measured). BENCH_STATE_PARENT chooses where the state dirs go (the OS temp dir by default):
@@ -40,7 +41,8 @@ function summarize(samples: number[]): { median: number; p99: number; mean: numb
   return { median: percentile(sorted, 50), p99: percentile(sorted, 99), mean, n: sorted.length };
 }
 
-const fmt = (ms: number): string => (Math.abs(ms) < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(2)} ms`);
+const fmt = (ms: number): string =>
+  Math.abs(ms) < 0.01 ? `${(ms * 1000).toFixed(1)} µs` : Math.abs(ms) < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(2)} ms`;
 
 /** A phase that does nothing: what is left of a run is the engine's own work. */
 const noOpRunner: PhaseRunner = {
@@ -203,20 +205,25 @@ async function main(): Promise<void> {
     const shownLeaves = first.stdout.split('\n').filter((line) => /^\s+\S+ leaf-\d+\s.*Completed/u.test(line)).length;
     if (shownLeaves !== leafCount) throw new Error(`gravity plan showed ${shownLeaves} completed leaves, expected ${leafCount}:\n${first.stdout.slice(0, 2000)}`);
     await wallTime(process.execPath, ['-e', '']);
+    const versionArgs = [...execArgv, cliMain, '--version'];
     const gravityTimes: number[] = [];
     const nodeTimes: number[] = [];
+    const versionTimes: number[] = [];
     for (let i = 0; i < processRounds; i += 1) {
-      // Interleaved, so that both see the same machine.
+      // Interleaved, so that all see the same machine.
       gravityTimes.push((await wallTime(process.execPath, gravityArgs)).ms);
       nodeTimes.push((await wallTime(process.execPath, ['-e', ''])).ms);
+      versionTimes.push((await wallTime(process.execPath, versionArgs)).ms);
     }
     const gravity = summarize(gravityTimes);
     const bare = summarize(nodeTimes);
+    const version = summarize(versionTimes);
     const ratio = gravity.median / bare.median;
     console.log(`\n${'whole process, spawn to exit'.padEnd(70)}median       p99`);
     row(`gravity plan (${leafCount.toLocaleString('en-US')} leaves, ${first.stdout.split('\n').length} lines of output)`, gravity.median, gravity.p99, `n=${gravity.n}`);
     row("baseline: node -e ''", bare.median, bare.p99, `n=${bare.n}`);
-    console.log(`  ratio of medians: ${ratio.toFixed(2)}x`);
+    row('for scale: gravity --version (loading the CLI, no work)', version.median, version.p99, `n=${version.n}`);
+    console.log(`  ratio of medians: ${ratio.toFixed(2)}x (gravity --version: ${(version.median / bare.median).toFixed(2)}x)`);
 
     const checks: [string, boolean][] = [
       ['engine overhead median under 2 ms per phase', overheadMedian < 2],

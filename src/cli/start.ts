@@ -3,11 +3,7 @@
 // service's main process.
 
 import { Command } from 'commander';
-import { createLogger } from '../log.ts';
-import { runAgentProcess } from '../supervisor/agent.ts';
-import { buildAgentTreeSpec } from '../supervisor/agent-tree.ts';
 import { loadConfig } from '../config/load.ts';
-import { healthExtension } from '../health/health-extension.ts';
 import { globalOptions } from './program.ts';
 
 /**
@@ -31,6 +27,14 @@ export function makeStartCommand(): Command {
         explicit: globals.configGiven,
         ...(globals.stateDirGiven ? { stateDirFlag: globals.stateDir } : {}),
       });
+      // The agent's modules (supervision, workers, the endpoint, metrics, logging) load only when the
+      // agent starts: every other command starts faster without them.
+      const [{ createLogger }, { runAgentProcess }, { buildAgentTreeSpec }, { healthExtension }] = await Promise.all([
+        import('../log.ts'),
+        import('../supervisor/agent.ts'),
+        import('../supervisor/agent-tree.ts'),
+        import('../health/health-extension.ts'),
+      ]);
       const logger = createLogger({ debug: globals.debug, quiet: globals.quiet });
       await runAgentProcess({
         stateDir: config.stateDir,

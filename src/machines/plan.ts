@@ -1,13 +1,20 @@
 // The plan machine: one pass of an operation's plan, as the engine scheduled it: a list of steps,
-// each step a set of slots that run at the same time (a group's `parallel: N`), each slot a list of
-// leaves that run in order. It stops at the first failure (a failed phase halts the operation, as in
+// each step a list of units (a unit's leaves run in order) run up to `parallel` at a time, as a pool
+// (a group's `parallel: N`). It stops at the first failure (a failed phase halts the operation, as in
 // Gravity) and can be aborted. Pure: running a step (each leaf a phase machine) is the provided
 // actor `runStep`.
 
 import { assign, fromPromise, setup } from 'xstate';
 
-/** Leaves run in order within a slot; the slots of a step run at the same time. */
-export type PlanStep = string[][];
+/**
+ * One step. The leaves of a unit run in order; up to `parallel` units run at the same time, each free
+ * slot taking the next unit as soon as one ends (Gravity's pool of `num_parallel` workers). A leaf or
+ * a group run in order is a step of one unit per leaf and `parallel: 1`.
+ */
+export interface PlanStep {
+  units: string[][];
+  parallel: number;
+}
 
 export interface PlanMachineInput {
   operationId: string;
@@ -49,7 +56,7 @@ export const planMachine = setup({
     running: {
       invoke: {
         src: 'runStep',
-        input: ({ context }) => ({ operationId: context.operationId, step: context.steps[context.index] ?? [] }),
+        input: ({ context }) => ({ operationId: context.operationId, step: context.steps[context.index] ?? { units: [], parallel: 1 } }),
         onDone: { target: 'next', actions: assign({ index: ({ context }) => context.index + 1 }) },
         onError: {
           target: 'failed',

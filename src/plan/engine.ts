@@ -9,7 +9,7 @@
 import { createActor, fromPromise, toPromise } from 'xstate';
 import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
-import { GravityError } from '../errors.ts';
+import { GravityError, isGravityError } from '../errors.ts';
 import { phaseMachine } from '../machines/phase.ts';
 import type { PhaseAction, PhaseMachineInput, RecordInput } from '../machines/phase.ts';
 import { planMachine } from '../machines/plan.ts';
@@ -152,7 +152,7 @@ export class PlanEngine {
       .filter((leaf) => leaf.state !== 'unstarted' && leaf.state !== 'rolled_back')
       .reverse()
       .map((leaf) => leaf.id);
-    if (!options.dryRun) await this.run(order.map((id) => [[id]]), 'rollback', false);
+    if (!options.dryRun) await this.run(order.map((id) => ({ units: [[id]], parallel: 1 })), 'rollback', false);
     return order;
   }
 
@@ -165,7 +165,7 @@ export class PlanEngine {
       .reverse()
       .map((leaf) => leaf.id);
     if (options.dryRun) return order;
-    await this.run(order.map((id) => [[id]]), 'rollback', false);
+    await this.run(order.map((id) => ({ units: [[id]], parallel: 1 })), 'rollback', false);
     this.options.store.setState(this.record.id, 'failed', this.clock.now(), true);
     return order;
   }
@@ -235,12 +235,15 @@ export class PlanEngine {
     if (current === undefined || change.time >= current.time) this.latest.set(change.phaseId, change);
   }
 
-  /** Steps for a subtree: a group's children in order, or `parallel` of them at a time. */
+  /**
+   * Steps for a subtree: a group's children in order, or a pool running `parallel` of them at a time
+   * (a child with nothing to run takes no slot).
+   */
   private schedule(root: Phase, include: (leaf: Phase) => boolean): PlanStep[] {
     const steps: PlanStep[] = [];
     const visit = (phase: Phase): void => {
       if (phase.phases.length === 0) {
-        if (include(phase)) steps.push([[phase.id]]);
+        if (include(phase)) steps.push({ units: [[phase.id]], parallel: 1 });
         return;
       }
       const parallel = phase.parallel ?? 1;
@@ -248,13 +251,8 @@ export class PlanEngine {
         for (const child of phase.phases) visit(child);
         return;
       }
-      for (let index = 0; index < phase.phases.length; index += parallel) {
-        const slots = phase.phases
-          .slice(index, index + parallel)
-          .map((child) => leaves(child).filter(include).map((leaf) => leaf.id))
-          .filter((slot) => slot.length > 0);
-        if (slots.length > 0) steps.push(slots);
-      }
+      const units = phase.phases.map((child) => leaves(child).filter(include).map((leaf) => leaf.id)).filter((unit) => unit.length > 0);
+      if (units.length > 0) steps.push({ units, parallel });
     };
     visit(root);
     return steps;
@@ -275,22 +273,40 @@ export class PlanEngine {
     try {
       this.latest = new Map();
       for (const change of this.options.store.changes(this.record.id)) this.noteChange(change);
+      // The step being run, settled or not: an aborted plan machine stops waiting for it, but its
+      // phases are still ending (their processes being killed) and must record that end before the
+      // lock is released and the run returns, or the plan would read in_progress after `stop()`.
+      let inflight: Promise<void> = Promise.resolve();
+      let failure: unknown;
       const logic = planMachine.provide({
         actors: {
-          runStep: fromPromise(async ({ input }) => {
-            const outcomes = await Promise.allSettled(input.step.map((slot) => this.runSlot(slot, action, checkRequirements)));
-            const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-            if (failure !== undefined) throw failure.reason;
+          runStep: fromPromise(({ input }) => {
+            const running = this.runStep(input.step, action, checkRequirements);
+            inflight = running.then(
+              () => undefined,
+              (error: unknown) => {
+                failure ??= error;
+              },
+            );
+            return running;
           }),
         },
       });
       const actor = createActor(logic, { input: { operationId: this.record.id, steps } });
       const onAbort = (): void => actor.send({ type: 'ABORT' });
       this.abort.signal.addEventListener('abort', onAbort);
-      actor.start();
-      const output = await toPromise(actor);
-      this.abort.signal.removeEventListener('abort', onAbort);
+      let output;
+      try {
+        actor.start();
+        output = await toPromise(actor);
+      } finally {
+        this.abort.signal.removeEventListener('abort', onAbort);
+        await inflight;
+      }
       if (output.result !== 'completed') {
+        // The step's own error keeps its code: a requirement refused when its leaf's turn came is
+        // E_PLAN_REFUSED (nothing ran), not a phase failure.
+        if (isGravityError(failure)) throw failure;
         throw new GravityError('E_PHASE_FAILED', output.error ?? `the operation was ${output.result}`);
       }
     } finally {
@@ -298,8 +314,29 @@ export class PlanEngine {
     }
   }
 
-  private async runSlot(slot: string[], action: PhaseAction, checkRequirements: boolean): Promise<void> {
-    for (const phaseId of slot) {
+  /**
+   * Runs a step's units, `parallel` at a time, each free slot taking the next unit. After a failure no
+   * unit starts; the running ones end, then the first failure is thrown.
+   */
+  private async runStep(step: PlanStep, action: PhaseAction, checkRequirements: boolean): Promise<void> {
+    let next = 0;
+    let failure: { error: unknown } | undefined;
+    const slot = async (): Promise<void> => {
+      for (let unit = step.units[next]; unit !== undefined && failure === undefined; unit = step.units[next]) {
+        next += 1;
+        try {
+          await this.runUnit(unit, action, checkRequirements);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(step.parallel, step.units.length)) }, slot));
+    if (failure !== undefined) throw failure.error;
+  }
+
+  private async runUnit(unit: string[], action: PhaseAction, checkRequirements: boolean): Promise<void> {
+    for (const phaseId of unit) {
       if (this.abort.signal.aborted) throw new GravityError('E_PHASE_FAILED', 'interrupted');
       if (checkRequirements && action === 'execute') this.checkLeafRequirements(phaseId);
       await this.runLeaf(phaseId, action);
@@ -332,7 +369,9 @@ export class PlanEngine {
           };
           const controller = new AbortController();
           signal.addEventListener('abort', () => controller.abort(signal.reason));
-          this.abort.signal.addEventListener('abort', abort);
+          // stop() may have come while in_progress was being recorded: the effect starts aborted.
+          if (this.abort.signal.aborted) controller.abort(this.abort.signal.reason);
+          else this.abort.signal.addEventListener('abort', abort);
           const context = { signal: controller.signal, operationId: this.record.id };
           const run = input.action === 'execute' ? this.options.runner.execute(spec, context) : this.options.runner.rollback(spec, context);
           return run.finally(() => this.abort.signal.removeEventListener('abort', abort));

@@ -21,7 +21,7 @@ function start(steps: PlanStep[], options: { stepMs?: number; failing?: string[]
   const ended: string[] = [];
   const runStep = fromPromise<void, { operationId: string; step: PlanStep }>(async ({ input, signal }) => {
     calls.push({ ...input, signal });
-    const first = input.step[0]?.[0] ?? '';
+    const first = input.step.units[0]?.[0] ?? '';
     await new Promise<void>((resolve) => setTimeout(resolve, options.stepMs ?? 1000));
     ended.push(first);
     if (options.failing?.includes(first) === true) throw new Error(`phase "${first}" failed: exit code 1`);
@@ -29,7 +29,7 @@ function start(steps: PlanStep[], options: { stepMs?: number; failing?: string[]
   const actor = createActor(planMachine.provide({ actors: { runStep } }), { input: { operationId: 'op-1', steps } });
   const output = toPromise(actor);
   actor.start();
-  return { actor, output, calls, ended, started: () => calls.map((call) => call.step[0]?.[0]) };
+  return { actor, output, calls, ended, started: () => calls.map((call) => call.step.units[0]?.[0]) };
 }
 
 describe('machines/plan', () => {
@@ -39,7 +39,11 @@ describe('machines/plan', () => {
   });
   afterEach(() => clock.restore());
 
-  const steps: PlanStep[] = [[['/init']], [['/masters/node-1/drain', '/masters/node-1/upgrade'], ['/masters/node-2/drain']], [['/finish']]];
+  const steps: PlanStep[] = [
+    { units: [['/init']], parallel: 1 },
+    { units: [['/masters/node-1/drain', '/masters/node-1/upgrade'], ['/masters/node-2/drain']], parallel: 2 },
+    { units: [['/finish']], parallel: 1 },
+  ];
 
   const cases: { name: string; steps: PlanStep[]; failing: string[]; started: string[]; output: PlanMachineOutput }[] = [
     { name: 'no steps: completed at once', steps: [], failing: [], started: [], output: { result: 'completed', done: 0 } },
@@ -96,7 +100,7 @@ describe('machines/plan', () => {
     assert.deepEqual(await run.output, { result: 'completed', done: 3 });
   });
 
-  it('each step gets the operation and the whole step (its slots and their leaves)', async () => {
+  it('each step gets the operation and the whole step (its units and how many run at once)', async () => {
     const run = start(steps, { stepMs: 1 });
     await clock.tickAsync(10);
     await run.output;
