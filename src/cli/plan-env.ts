@@ -58,6 +58,16 @@ export function planProgress(env: PlanEnv): ProgressReporter {
   });
 }
 
+/** An engine that never runs a phase: for dry runs and `plan complete`, which only read and decide. */
+export function idleEngine(env: PlanEnv, operationId: string): PlanEngine {
+  return new PlanEngine({
+    store: env.store.operations,
+    runner: { execute: () => Promise.resolve(), rollback: () => Promise.resolve() },
+    operationId,
+    holder: { pid: process.pid, hostname: hostname() },
+  });
+}
+
 /** An engine for the operation; SIGINT and SIGTERM stop it (running phases are killed and read failed). */
 export function planEngine(env: PlanEnv, operationId: string, progress: ProgressReporter): { engine: PlanEngine; release: () => void } {
   const engine = new PlanEngine({

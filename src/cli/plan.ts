@@ -6,14 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { GravityError, isGravityError } from '../errors.ts';
-import { createOperation, operationView, PlanEngine } from '../plan/engine.ts';
+import { createOperation, operationView } from '../plan/engine.ts';
+import type { PlanEngine } from '../plan/engine.ts';
 import { leaves, normalizePhasePath } from '../plan/phase-state.ts';
 import { loadPlanFile } from '../plan/plan-file.ts';
 import type { Operation, PhaseState } from '../plan/types.ts';
 import type { OperationRecord } from '../store/types.ts';
 import { formatFollowEndLine, formatFollowLine, formatPlan, formatRollbackLine } from './format-plan.ts';
 import type { PlanFormat } from './format-plan.ts';
-import { openPlanEnv, planEngine, planProgress, selectOperation } from './plan-env.ts';
+import { idleEngine, openPlanEnv, planEngine, planProgress, selectOperation } from './plan-env.ts';
 import type { PlanEnv } from './plan-env.ts';
 import type { CliOutput } from './program.ts';
 import { processOutput } from './program.ts';
@@ -180,12 +181,7 @@ export function makePlanCommand(output: CliOutput = processOutput): Command {
         const env = openPlanEnv(command);
         try {
           const record = selectOperation(env, operationIdOf(command, options.operationId));
-          const engine = new PlanEngine({
-            store: env.store.operations,
-            runner: { execute: () => Promise.resolve(), rollback: () => Promise.resolve() },
-            operationId: record.id,
-            holder: { pid: process.pid, hostname: 'dry-run' },
-          });
+          const engine = idleEngine(env, record.id);
           const order = await engine.rollback(phase, { force: options.force === true, dryRun: true });
           const nodes = new Map(leaves(toOperation(env, record).plan).map((leaf) => [leaf.id, leaf.node]));
           for (const id of order) output.out(`${formatRollbackLine(id, nodes.get(id), true)}\n`);
@@ -217,12 +213,7 @@ export function makePlanCommand(output: CliOutput = processOutput): Command {
       const env = openPlanEnv(command);
       try {
         const record = selectOperation(env, operationIdOf(command, options.operationId));
-        const engine = new PlanEngine({
-          store: env.store.operations,
-          runner: { execute: () => Promise.resolve(), rollback: () => Promise.resolve() },
-          operationId: record.id,
-          holder: { pid: process.pid, hostname: 'complete' },
-        });
+        const engine = idleEngine(env, record.id);
         output.out(`operation ${record.id} is ${engine.complete() === 'completed' ? 'completed' : 'failed'}\n`);
       } finally {
         env.close();
