@@ -53,6 +53,14 @@ export interface InspectionFilter {
 
 export type InspectionListener = (record: InspectionRecord) => void;
 
+export interface SubscribeOptions {
+  /**
+   * A passive subscriber receives the matching records that are published anyway, but does not make
+   * anyone publish more: `wants` ignores it, and worker threads forward nothing on its account.
+   */
+  passive?: boolean;
+}
+
 /** True when `path` is `prefix` itself or a descendant of it. */
 export function isUnderPath(path: string, prefix: string): boolean {
   return path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
@@ -67,18 +75,21 @@ export function matchesFilter(record: InspectionRecord, filter: InspectionFilter
 
 /**
  * The subscription API of the bus.
- * @example const off = bus.subscribe((r) => console.log(r.path, r.kind), { pathPrefix: 'agent/node:n1' });
+ * @example
+ * const off = bus.subscribe((r) => console.log(r.path, r.kind), { pathPrefix: 'agent/node:n1' });
+ * const keep = bus.subscribe((r) => recent.push(r), undefined, { passive: true }); // only what flows anyway
  */
 export class InspectionBus {
-  private readonly subscribers = new Set<{ listener: InspectionListener; filter: InspectionFilter | undefined }>();
+  private readonly subscribers = new Set<{ listener: InspectionListener; filter: InspectionFilter | undefined; passive: boolean }>();
   private readonly changeListeners = new Set<() => void>();
 
-  subscribe(listener: InspectionListener, filter?: InspectionFilter): () => void {
-    const entry = { listener, filter };
+  subscribe(listener: InspectionListener, filter?: InspectionFilter, options: SubscribeOptions = {}): () => void {
+    const passive = options.passive === true;
+    const entry = { listener, filter, passive };
     this.subscribers.add(entry);
-    this.notifyChange();
+    if (!passive) this.notifyChange();
     return () => {
-      if (this.subscribers.delete(entry)) this.notifyChange();
+      if (this.subscribers.delete(entry) && !passive) this.notifyChange();
     };
   }
 
@@ -99,7 +110,8 @@ export class InspectionBus {
    * it to skip building records nobody reads (and worker threads to forward only what is wanted).
    */
   wants(kind: InspectionKind, path?: string): boolean {
-    for (const { filter } of this.subscribers) {
+    for (const { filter, passive } of this.subscribers) {
+      if (passive) continue;
       if (filter?.kinds !== undefined && !filter.kinds.includes(kind)) continue;
       const prefix = filter?.pathPrefix;
       if (prefix === undefined || path === undefined || isUnderPath(path, prefix) || isUnderPath(prefix, path)) return true;

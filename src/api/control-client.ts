@@ -1,13 +1,16 @@
 // The CLI's end of the control channel: connects to the agent's socket in the state dir, sends
 // requests and waits for their answers. A missing agent, a socket the user may not open and an agent
 // that does not answer each become their own catalogue error, so commands can say what to do.
+// Streamed methods (`inspect`) arrive as an async generator of items; the reader ends one early by
+// leaving the loop or aborting its signal, which closes the connection (that is how the agent learns
+// the reader has gone).
 
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { GravityError, errorCatalogue } from '../errors.ts';
 import type { ErrorCode } from '../errors.ts';
-import type { ControlMethod, ControlMethods, ControlRequest, ControlResponse } from './control-protocol.ts';
+import type { ControlMethod, ControlMethods, ControlRequest, ControlResponse, ControlStreamMethod, ControlStreams } from './control-protocol.ts';
 import { LineSplitter, controlSocketName, encodeMessage, parseResponse } from './control-protocol.ts';
 
 export interface ControlClientOptions {
@@ -19,10 +22,28 @@ export interface ControlClientOptions {
 
 export const defaultControlTimeoutMs = 5000;
 
+export interface ControlStreamOptions {
+  /** Ends the stream (and closes the connection) when aborted; the generator then returns undefined. */
+  signal?: AbortSignal;
+  /** Fail with E_AGENT_UNREACHABLE when no message arrives for this long (no limit by default: a follow may be quiet). */
+  idleTimeoutMs?: number;
+}
+
+/** A stream's items, then its result; undefined when the reader ended it. */
+export type ControlStreamReader<S extends ControlStreamMethod> = AsyncGenerator<ControlStreams[S]['item'], ControlStreams[S]['result'] | undefined, undefined>;
+
 export interface ControlClient {
   call<M extends ControlMethod>(method: M, params?: ControlMethods[M]['params']): Promise<ControlMethods[M]['result']>;
+  /**
+   * Starts a streamed method. Leaving it before its end (break, return, throw, or the signal) closes
+   * this client, since closing the connection is how the agent learns the reader has gone.
+   */
+  stream<S extends ControlStreamMethod>(method: S, params: ControlStreams[S]['params'], options?: ControlStreamOptions): ControlStreamReader<S>;
   close(): void;
 }
+
+/** Items a stream may hold unread before the socket is paused (the agent then waits for the reader). */
+const streamHighWater = 1000;
 
 export function controlSocketPath(stateDir: string): string {
   return join(stateDir, controlSocketName);
@@ -69,7 +90,10 @@ export function connectControl(options: ControlClientOptions): Promise<ControlCl
 
   return new Promise<ControlClient>((resolve, reject) => {
     const socket: Socket = connect(socketPath);
-    const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
+    const pending = new Map<
+      number,
+      { resolve: (value: unknown) => void; reject: (error: Error) => void; timer?: NodeJS.Timeout; onItem?: (item: unknown) => void }
+    >();
     let nextId = 1;
     let connected = false;
     let closedError: GravityError | undefined;
@@ -112,10 +136,19 @@ export function connectControl(options: ControlClientOptions): Promise<ControlCl
         }
         const entry = pending.get(response.id);
         if (entry === undefined) continue;
+        if (response.ok && 'item' in response) {
+          if (entry.onItem === undefined) {
+            failAll(new GravityError('E_CONTROL_PROTOCOL', `the agent streamed items in answer to a call (id ${response.id})`));
+            socket.destroy();
+            return;
+          }
+          entry.onItem(response.item);
+          continue;
+        }
         pending.delete(response.id);
         clearTimeout(entry.timer);
-        if (response.ok) entry.resolve(response.result);
-        else entry.reject(remoteError(response.error));
+        if (!response.ok) entry.reject(remoteError(response.error));
+        else if ('result' in response) entry.resolve(response.result);
       }
     });
 
@@ -134,7 +167,15 @@ export function connectControl(options: ControlClientOptions): Promise<ControlCl
     socket.once('connect', () => {
       connected = true;
       clearTimeout(connectTimer);
+      const close = (): void => {
+        failAll(new GravityError('E_AGENT_UNREACHABLE', 'the control connection was closed'));
+        socket.end();
+        socket.destroy();
+      };
       resolve({
+        stream<S extends ControlStreamMethod>(method: S, params: ControlStreams[S]['params'], streamOptions: ControlStreamOptions = {}) {
+          return readStream<S>(method, params, streamOptions);
+        },
         call<M extends ControlMethod>(method: M, params?: ControlMethods[M]['params']): Promise<ControlMethods[M]['result']> {
           if (closedError !== undefined) return Promise.reject(closedError);
           const id = nextId++;
@@ -153,12 +194,78 @@ export function connectControl(options: ControlClientOptions): Promise<ControlCl
             socket.write(encodeMessage(request));
           });
         },
-        close() {
-          failAll(new GravityError('E_AGENT_UNREACHABLE', 'the control connection was closed'));
-          socket.end();
-          socket.destroy();
-        },
+        close,
       });
+
+      async function* readStream<S extends ControlStreamMethod>(
+        method: S,
+        params: ControlStreams[S]['params'],
+        { signal, idleTimeoutMs }: ControlStreamOptions,
+      ): ControlStreamReader<S> {
+        if (closedError !== undefined) throw closedError;
+        const id = nextId++;
+        const items: ControlStreams[S]['item'][] = [];
+        let ended: { result: ControlStreams[S]['result'] } | { error: Error } | undefined;
+        let wake: (() => void) | undefined;
+        const idle = (): NodeJS.Timeout | undefined =>
+          idleTimeoutMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                pending.delete(id);
+                ended ??= {
+                  error: new GravityError('E_AGENT_UNREACHABLE', `the agent for state dir ${stateDir} sent nothing on '${method}' for ${idleTimeoutMs} ms`),
+                };
+                wake?.();
+              }, idleTimeoutMs);
+        const entry = {
+          timer: idle(),
+          // The stream's own method fixes the item and result types; the wire only carries JSON.
+          onItem: (item: unknown): void => {
+            clearTimeout(entry.timer);
+            entry.timer = idle();
+            items.push(item as ControlStreams[S]['item']);
+            if (items.length >= streamHighWater) socket.pause();
+            wake?.();
+          },
+          resolve: (result: unknown): void => {
+            ended ??= { result: result as ControlStreams[S]['result'] };
+            wake?.();
+          },
+          reject: (error: Error): void => {
+            ended ??= { error };
+            wake?.();
+          },
+        };
+        const onAbort = (): void => wake?.();
+        signal?.addEventListener('abort', onAbort);
+        pending.set(id, entry);
+        socket.write(encodeMessage({ id, method, params }));
+        try {
+          for (;;) {
+            if (signal?.aborted === true) return undefined;
+            if (items.length > 0) {
+              const item = items.shift() as ControlStreams[S]['item'];
+              if (items.length === streamHighWater / 2) socket.resume();
+              yield item;
+              continue;
+            }
+            if (ended !== undefined) {
+              if ('error' in ended) throw ended.error;
+              return ended.result;
+            }
+            await new Promise<void>((resolveWait) => {
+              wake = resolveWait;
+            });
+            wake = undefined;
+          }
+        } finally {
+          signal?.removeEventListener('abort', onAbort);
+          clearTimeout(entry.timer);
+          pending.delete(id);
+          if (ended === undefined) close();
+          else socket.resume();
+        }
+      }
     });
   });
 }
@@ -175,6 +282,28 @@ export async function callAgent<M extends ControlMethod>(
   const client = await connectControl(options);
   try {
     return await client.call(method, params);
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * One streamed request on a fresh connection: yields its items; the connection closes when the
+ * stream ends or the reader leaves it (or aborts `signal`).
+ * @example
+ * for await (const record of streamAgent({ stateDir }, 'inspect', { pathPrefix: 'agent/probes', follow: true }, { signal })) {
+ *   console.log(JSON.stringify(record));
+ * }
+ */
+export async function* streamAgent<S extends ControlStreamMethod>(
+  options: ControlClientOptions,
+  method: S,
+  params: ControlStreams[S]['params'],
+  streamOptions: ControlStreamOptions = {},
+): ControlStreamReader<S> {
+  const client = await connectControl(options);
+  try {
+    return yield* client.stream(method, params, streamOptions);
   } finally {
     client.close();
   }

@@ -2,6 +2,9 @@
 // the Unix socket in the state dir. This file is the whole contract: the methods, their params and
 // results, and the framing. Both ends use it, so a change here is a change on both sides.
 
+import type { InspectionQuery, InspectionReadEnd } from '../actors/inspection-history.ts';
+import type { InspectionRecord } from '../actors/inspection.ts';
+import { inspectionKinds } from '../actors/inspection.ts';
 import type { ClusterReport } from '../health/types.ts';
 import type { HistoryEvent, HistoryQuery } from '../store/types.ts';
 import type { TreeNodeInfo } from '../supervisor/child.ts';
@@ -50,6 +53,42 @@ export interface ControlMethods {
 export type ControlMethod = keyof ControlMethods;
 export const controlMethods: readonly ControlMethod[] = ['ping', 'tree', 'status', 'history'];
 
+/** The params of an `inspect` request. */
+export type InspectParams = InspectionQuery;
+
+/**
+ * Every streamed method: its params, the items it sends (one message each), and the result that ends
+ * the stream. The agent answers a streamed request with any number of `{id, ok: true, item}` messages,
+ * then one `{id, ok: true, result}` or `{id, ok: false, error}`; the client ends a stream early by
+ * closing the connection.
+ */
+export interface ControlStreams {
+  /** Inspection records: the buffered ones, then (with `follow`) each new one. */
+  inspect: { params: InspectParams; item: InspectionRecord; result: InspectionReadEnd };
+}
+
+export type ControlStreamMethod = keyof ControlStreams;
+export const controlStreamMethods: readonly ControlStreamMethod[] = ['inspect'];
+
+/** What is wrong with the params of an `inspect` request, or undefined when they are InspectParams. */
+function inspectParamsProblem(params: Record<string, unknown>): string | undefined {
+  for (const key of Object.keys(params)) {
+    if (!['pathPrefix', 'kinds', 'follow', 'backlog'].includes(key)) return `unknown inspect param ${JSON.stringify(key)}`;
+  }
+  if (typeof params.follow !== 'boolean') return 'inspect param follow must be a boolean';
+  if (params.pathPrefix !== undefined && (typeof params.pathPrefix !== 'string' || params.pathPrefix === '')) {
+    return 'inspect param pathPrefix must be a non-empty string';
+  }
+  const kinds = params.kinds;
+  if (kinds !== undefined && (!Array.isArray(kinds) || !kinds.every((kind) => (inspectionKinds as readonly unknown[]).includes(kind)))) {
+    return `inspect param kinds must be a list of ${inspectionKinds.join(', ')}`;
+  }
+  if (params.backlog !== undefined && (typeof params.backlog !== 'number' || !Number.isSafeInteger(params.backlog) || params.backlog < 0)) {
+    return 'inspect param backlog must be a non-negative integer';
+  }
+  return undefined;
+}
+
 /** What is wrong with the params of a `history` request, or undefined when they are a HistoryQuery. */
 function historyParamsProblem(params: Record<string, unknown>): string | undefined {
   for (const key of Object.keys(params)) {
@@ -63,9 +102,9 @@ function historyParamsProblem(params: Record<string, unknown>): string | undefin
   return undefined;
 }
 
-export type ControlRequest = {
-  [M in ControlMethod]: { id: number; method: M; params: ControlMethods[M]['params'] };
-}[ControlMethod];
+export type ControlRequest =
+  | { [M in ControlMethod]: { id: number; method: M; params: ControlMethods[M]['params'] } }[ControlMethod]
+  | { [S in ControlStreamMethod]: { id: number; method: S; params: ControlStreams[S]['params'] } }[ControlStreamMethod];
 
 /** How an error crosses the socket: a catalogue code (or another stable code) and a message. */
 export interface ControlError {
@@ -76,6 +115,8 @@ export interface ControlError {
 
 export type ControlResponse =
   | { id: number; ok: true; result: unknown }
+  /** One item of a streamed answer; more follow until a result or an error. */
+  | { id: number; ok: true; item: unknown }
   | { id: number | null; ok: false; error: ControlError };
 
 /** One message on the wire: JSON and a newline. */
@@ -91,6 +132,14 @@ export function isControlMethod(value: unknown): value is ControlMethod {
   return typeof value === 'string' && (controlMethods as readonly string[]).includes(value);
 }
 
+/**
+ * Whether a method name is one of the streamed methods.
+ * @example isControlStreamMethod('inspect'); // true
+ */
+export function isControlStreamMethod(value: unknown): value is ControlStreamMethod {
+  return typeof value === 'string' && (controlStreamMethods as readonly string[]).includes(value);
+}
+
 /** Parses a request line; returns a problem string instead of throwing. */
 export function parseRequest(line: string): { request: ControlRequest } | { id: number | null; problem: string } {
   let value: unknown;
@@ -102,11 +151,17 @@ export function parseRequest(line: string): { request: ControlRequest } | { id: 
   if (!isRecord(value)) return { id: null, problem: 'request must be a JSON object' };
   const id = typeof value.id === 'number' && Number.isSafeInteger(value.id) ? value.id : null;
   if (id === null) return { id: null, problem: 'request id must be an integer' };
-  if (!isControlMethod(value.method)) {
-    return { id, problem: `unknown method ${JSON.stringify(value.method)} (known: ${controlMethods.join(', ')})` };
+  if (!isControlMethod(value.method) && !isControlStreamMethod(value.method)) {
+    return { id, problem: `unknown method ${JSON.stringify(value.method)} (known: ${[...controlMethods, ...controlStreamMethods].join(', ')})` };
   }
   if (value.params !== undefined && !isRecord(value.params)) return { id, problem: 'params must be an object' };
   const params: Record<string, unknown> = isRecord(value.params) ? value.params : {};
+  if (value.method === 'inspect') {
+    const problem = inspectParamsProblem(params);
+    if (problem !== undefined) return { id, problem };
+    // Checked just above: known keys only, each of its type, follow present.
+    return { request: { id, method: value.method, params: params as unknown as InspectParams } };
+  }
   if (value.method === 'history') {
     const problem = historyParamsProblem(params);
     if (problem !== undefined) return { id, problem };
@@ -129,6 +184,9 @@ export function parseResponse(line: string): ControlResponse | undefined {
   const id = value.id;
   if (value.ok === true && typeof id === 'number' && 'result' in value) {
     return { id, ok: true, result: value.result };
+  }
+  if (value.ok === true && typeof id === 'number' && 'item' in value) {
+    return { id, ok: true, item: value.item };
   }
   if (value.ok === false && (typeof id === 'number' || id === null) && isRecord(value.error)) {
     const { code, message, details } = value.error;

@@ -1,30 +1,52 @@
 // The agent's end of the control channel: a Unix socket in the state dir that only the agent's own
 // user can open (mode 0600, set through the umask before the socket exists, so there is no window in
 // which anyone else can connect). It answers the methods of control-protocol.ts with the handlers
-// the agent gives it; it holds no agent logic itself.
+// the agent gives it; it holds no agent logic itself. A streamed method's handler returns an async
+// iterator: each item it yields becomes one message, written only as fast as the client reads, and
+// its return value ends the stream. The iterator is told through an AbortSignal when the client has
+// gone or the server closes, and must then end.
 
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { GravityError, isGravityError } from '../errors.ts';
-import type { ControlError, ControlMethod, ControlMethods, ControlRequest, ControlResponse } from './control-protocol.ts';
+import type {
+  ControlError,
+  ControlMethod,
+  ControlMethods,
+  ControlRequest,
+  ControlResponse,
+  ControlStreamMethod,
+  ControlStreams,
+} from './control-protocol.ts';
 import { LineSplitter, encodeMessage, parseRequest } from './control-protocol.ts';
 
 export type ControlHandler<M extends ControlMethod> = (
   params: ControlMethods[M]['params'],
 ) => ControlMethods[M]['result'] | Promise<ControlMethods[M]['result']>;
 
+/**
+ * Answers a streamed method: yields its items and returns its result. It must end soon after
+ * `signal` aborts (the client went away, or the server is closing).
+ * @example const inspect: ControlStreamHandler<'inspect'> = (params, signal) => readInspection(bus, history, params, signal);
+ */
+export type ControlStreamHandler<S extends ControlStreamMethod> = (
+  params: ControlStreams[S]['params'],
+  signal: AbortSignal,
+) => AsyncIterator<ControlStreams[S]['item'], ControlStreams[S]['result'], undefined>;
+
 /** The methods every agent answers; the others are registered by the parts of the agent that serve them. */
 export type CoreControlMethod = 'ping' | 'tree';
 
 /**
  * The agent's handlers: `ping` and `tree` always; `status` and `history` once the health model and the
- * timeline are wired in (a method without a handler is refused with E_CONTROL_REQUEST).
+ * timeline are wired in; streamed methods (`inspect`) when given (a method without a handler is
+ * refused with E_CONTROL_REQUEST).
  */
 export type ControlHandlers = { [M in CoreControlMethod]: ControlHandler<M> } & {
   [M in Exclude<ControlMethod, CoreControlMethod>]?: ControlHandler<M>;
-};
+} & { [S in ControlStreamMethod]?: ControlStreamHandler<S> };
 
 export interface ControlServerOptions {
   socketPath: string;
@@ -65,20 +87,58 @@ function toControlError(error: unknown): ControlError {
   return { code: 'E_INTERNAL', message: error instanceof Error ? error.message : String(error) };
 }
 
-function unserved(method: ControlMethod): never {
+function unserved(method: ControlMethod | ControlStreamMethod): never {
   throw new GravityError('E_CONTROL_REQUEST', `this agent does not serve '${method}' yet`);
 }
 
-async function dispatch(handlers: ControlHandlers, request: ControlRequest): Promise<unknown> {
+/** A request's answer: one result, or an iterator of items ending with a result. */
+type Answer = { kind: 'result'; result: Promise<unknown> } | { kind: 'stream'; items: AsyncIterator<unknown, unknown, undefined> };
+
+function dispatch(handlers: ControlHandlers, request: ControlRequest, signal: AbortSignal): Answer {
+  // Promise.resolve().then: a handler that throws becomes a rejected result, like one that rejects.
+  const result = (run: () => unknown): Answer => ({ kind: 'result', result: Promise.resolve().then(run) });
   switch (request.method) {
     case 'ping':
-      return handlers.ping(request.params);
+      return result(() => handlers.ping(request.params));
     case 'tree':
-      return handlers.tree(request.params);
+      return result(() => handlers.tree(request.params));
     case 'status':
-      return (handlers.status ?? unserved(request.method))(request.params);
+      return result(() => (handlers.status ?? unserved(request.method))(request.params));
     case 'history':
-      return (handlers.history ?? unserved(request.method))(request.params);
+      return result(() => (handlers.history ?? unserved(request.method))(request.params));
+    case 'inspect':
+      return { kind: 'stream', items: (handlers.inspect ?? unserved(request.method))(request.params, signal) };
+  }
+}
+
+/** Resolves once the socket can take more, or once it is gone or the stream is aborted. */
+function writable(socket: Socket, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    socket.once('drain', done);
+    socket.once('close', done);
+    signal.addEventListener('abort', done);
+  });
+}
+
+/** Sends a stream's items, then its result; `items` is returned early when the client goes away. */
+async function pump(socket: Socket, id: number, items: AsyncIterator<unknown, unknown, undefined>, signal: AbortSignal): Promise<void> {
+  for (;;) {
+    const step = await items.next();
+    if (step.done === true) {
+      if (!socket.destroyed) socket.write(encodeMessage({ id, ok: true, result: step.value ?? null }));
+      return;
+    }
+    if (socket.destroyed) {
+      await items.return?.();
+      return;
+    }
+    if (!socket.write(encodeMessage({ id, ok: true, item: step.value })) && !signal.aborted) await writable(socket, signal);
   }
 }
 
@@ -100,10 +160,21 @@ function listen(server: Server, socketPath: string): Promise<void> {
 export async function startControlServer(options: ControlServerOptions): Promise<ControlServer> {
   const { socketPath, handlers, logger } = options;
   const connections = new Set<Socket>();
+  /** Aborted when the server closes: every stream ends. */
+  const closing = new AbortController();
+  const streams = new Set<Promise<void>>();
 
   const server = createServer((socket) => {
     connections.add(socket);
-    socket.on('close', () => connections.delete(socket));
+    /** Aborted when this client goes away (or the server closes): its streams end. */
+    const gone = new AbortController();
+    const onClosing = (): void => gone.abort();
+    closing.signal.addEventListener('abort', onClosing);
+    socket.on('close', () => {
+      connections.delete(socket);
+      closing.signal.removeEventListener('abort', onClosing);
+      gone.abort();
+    });
     socket.on('error', (error) => logger?.debug({ err: error }, 'control connection error'));
     const lines = new LineSplitter();
     const reply = (response: ControlResponse): void => {
@@ -126,13 +197,24 @@ export async function startControlServer(options: ControlServerOptions): Promise
         }
         const { request } = parsed;
         logger?.debug({ method: request.method, id: request.id }, 'control request');
-        dispatch(handlers, request).then(
-          (result) => reply({ id: request.id, ok: true, result }),
-          (error: unknown) => {
-            if (!isGravityError(error) || !error.userError) logger?.error({ err: error, method: request.method }, 'control request failed');
-            reply({ id: request.id, ok: false, error: toControlError(error) });
-          },
-        );
+        const fail = (error: unknown): void => {
+          if (!isGravityError(error) || !error.userError) logger?.error({ err: error, method: request.method }, 'control request failed');
+          reply({ id: request.id, ok: false, error: toControlError(error) });
+        };
+        let answer: Answer;
+        try {
+          answer = dispatch(handlers, request, gone.signal);
+        } catch (error) {
+          fail(error);
+          continue;
+        }
+        if (answer.kind === 'result') {
+          answer.result.then((result) => reply({ id: request.id, ok: true, result }), fail);
+        } else {
+          const stream = pump(socket, request.id, answer.items, gone.signal).catch(fail);
+          streams.add(stream);
+          void stream.finally(() => streams.delete(stream));
+        }
       }
     });
   });
@@ -147,18 +229,28 @@ export async function startControlServer(options: ControlServerOptions): Promise
   }
   chmodSync(socketPath, controlSocketMode);
 
-  let closing: Promise<void> | undefined;
+  let closed: Promise<void> | undefined;
   return {
     socketPath,
     close() {
-      closing ??= new Promise<void>((resolve) => {
+      closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const socket of connections) socket.destroy();
+        // Streams get to send their last message before the connections go.
+        closing.abort();
+        const streamsEnded = Promise.allSettled([...streams]);
+        const waited = new Promise<void>((resolveWait) => setTimeout(resolveWait, 1000).unref());
+        void Promise.race([streamsEnded, waited]).then(() => {
+          for (const socket of connections) socket.end();
+          const stragglers = setTimeout(() => {
+            for (const socket of connections) socket.destroy();
+          }, 1000);
+          stragglers.unref();
+        });
       }).then(() => {
         // net.Server removes its socket file on close; this covers the case where it did not.
         removeStaleSocket(socketPath);
       });
-      return closing;
+      return closed;
     },
   };
 }

@@ -9,13 +9,14 @@ import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
 import { GravityError, ExitCode, isGravityError } from '../errors.ts';
 import { InspectionBus } from '../actors/inspection.ts';
+import { InspectionHistory, readInspection } from '../actors/inspection-history.ts';
 import { startWorkerChild } from '../actors/worker-child.ts';
 import { endWorkerSpares, setWorkerSpares } from '../actors/worker-spares.ts';
 import { logSupervisorDecisions } from '../log.ts';
 import { gravityVersion } from '../version.ts';
 import type { AgentLifecycle, PingResult, TreeResult } from '../api/control-protocol.ts';
 import { controlSocketName } from '../api/control-protocol.ts';
-import type { ControlHandlers, ControlServer } from '../api/control-server.ts';
+import type { ControlHandlers, ControlServer, ControlStreamHandler } from '../api/control-server.ts';
 import { startControlServer } from '../api/control-server.ts';
 import type { ExitReason } from './child.ts';
 import { describeExit } from './child.ts';
@@ -155,6 +156,9 @@ export async function runAgent(options: AgentOptions): Promise<Agent> {
     throw error;
   }
   const stopLoggingDecisions = logSupervisorDecisions(bus, logger);
+  // The recent records `gravity debug inspect` shows; kept from before the tree starts.
+  const inspectionHistory = new InspectionHistory();
+  const detachInspectionHistory = inspectionHistory.attach(bus);
 
   let settle: (exit: AgentExit) => void = () => undefined;
   const done = new Promise<AgentExit>((resolveDone) => {
@@ -185,6 +189,7 @@ export async function runAgent(options: AgentOptions): Promise<Agent> {
     lock.release();
     for (const [signal, handler] of signalHandlers) process.off(signal, handler);
     stopLoggingDecisions();
+    detachInspectionHistory();
     settle(exit);
   };
 
@@ -278,7 +283,8 @@ export async function runAgent(options: AgentOptions): Promise<Agent> {
       return failStart(error);
     }
   }
-  const handlers: ControlHandlers = Object.assign({ ping, tree }, ...extensions.map(({ handle }) => handle.handlers ?? {})) as ControlHandlers;
+  const inspect: ControlStreamHandler<'inspect'> = (params, signal) => readInspection(bus, inspectionHistory, params, signal);
+  const handlers: ControlHandlers = Object.assign({ ping, tree, inspect }, ...extensions.map(({ handle }) => handle.handlers ?? {})) as ControlHandlers;
   try {
     server = await startControlServer({ socketPath, handlers, logger });
   } catch (error) {

@@ -18,7 +18,7 @@ describe('api/control-protocol', () => {
       ['[1,2]', null, /JSON object/],
       ['{"method":"ping"}', null, /id must be an integer/],
       ['{"id":1.5,"method":"ping"}', null, /id must be an integer/],
-      ['{"id":2,"method":"reboot"}', 2, /unknown method "reboot" \(known: ping, tree, status, history\)/],
+      ['{"id":2,"method":"reboot"}', 2, /unknown method "reboot" \(known: ping, tree, status, history, inspect\)/],
       ['{"id":4,"method":"ping","params":[1]}', 4, /params must be an object/],
     ];
     for (const [line, id, problem] of table) {
