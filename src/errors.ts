@@ -169,6 +169,24 @@ export const errorCatalogue = {
     message: 'another operation run holds the cluster operation lock',
     hint: "wait for it to finish, or follow it with 'gravity plan --follow'",
   },
+  E_STATECHART_UNKNOWN: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'no machine of that name to draw',
+    hint: "'gravity debug statechart --list' lists the machines",
+  },
+  E_STATECHART_MISMATCH: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: "the actor's state is not a state of that machine",
+    hint: "draw the machine the actor runs; 'gravity debug tree' shows each actor's state",
+  },
+  E_GRAPHVIZ: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: "Graphviz's dot cannot render the chart",
+    hint: 'install Graphviz (Debian: apt-get install graphviz), or use --format dot and render it elsewhere',
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -7,6 +7,8 @@ import { loadSupervisorSpecFile } from '../supervisor/spec-file.ts';
 import { agentRootPath } from '../supervisor/agent-tree.ts';
 import { formatTree, treeFromAgent, treeFromSpec } from './format-tree.ts';
 import type { TreeView } from './format-tree.ts';
+import { makeInspectCommand } from './inspect.ts';
+import { makeStatechartCommand } from './statechart.ts';
 import type { CliOutput } from './program.ts';
 import { globalOptions, processOutput } from './program.ts';
 
@@ -35,6 +37,10 @@ export function makeDebugCommand(output: CliOutput = processOutput): Command {
           : treeFromSpec(loadSupervisorSpecFile(options.spec), agentRootPath);
       output.out(options.format === 'json' ? `${JSON.stringify(view, null, 2)}\n` : formatTree(view));
     });
+
+  debug.addCommand(makeInspectCommand(output));
+
+  debug.addCommand(makeStatechartCommand(output));
 
   return debug;
 }
