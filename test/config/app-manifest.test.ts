@@ -6,18 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hookJobDefaults, loadAppManifest } from '../../src/config/app-manifest.ts';
-import { isGravityError } from '../../src/errors.ts';
-import type { GravityError } from '../../src/errors.ts';
+import { failure } from '../helpers/failure.ts';
 
-function failure(action: () => unknown): GravityError {
-  try {
-    action();
-  } catch (error) {
-    if (isGravityError(error)) return error;
-    throw error;
-  }
-  assert.fail('expected a GravityError');
-}
 
 describe('config/app-manifest', () => {
   let dir: string;

@@ -7,18 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configDefaults, defaultConfigPath, defaultStateDir, loadConfig, parseListen } from '../../src/config/load.ts';
-import { isGravityError } from '../../src/errors.ts';
-import type { GravityError } from '../../src/errors.ts';
+import { failure } from '../helpers/failure.ts';
 
-function failure(action: () => unknown): GravityError {
-  try {
-    action();
-  } catch (error) {
-    if (isGravityError(error)) return error;
-    throw error;
-  }
-  assert.fail('expected a GravityError');
-}
 
 describe('config/load', () => {
   let dir: string;

@@ -8,11 +8,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppManifest } from '../../src/config/types.ts';
-import { isGravityError } from '../../src/errors.ts';
-import type { GravityError } from '../../src/errors.ts';
 import { descendants, getPhase, leaves } from '../../src/plan/phase-state.ts';
 import { loadPlanFile, planFileDefaults, planFileKeys } from '../../src/plan/plan-file.ts';
 import type { PlanFileOptions } from '../../src/plan/plan-file.ts';
+import { failure } from '../helpers/failure.ts';
 
 const app: AppManifest = {
   path: '/etc/gravity/app.yaml',
@@ -23,15 +22,6 @@ const app: AppManifest = {
 };
 const members = ['node-1', 'node-2'];
 
-function failure(action: () => unknown): GravityError {
-  try {
-    action();
-  } catch (error) {
-    if (isGravityError(error)) return error;
-    throw error;
-  }
-  assert.fail('expected a GravityError');
-}
 
 describe('plan/plan-file', () => {
   let dir: string;
