@@ -373,12 +373,16 @@ describe('plan/executors', function () {
           tree: () => {
             throw new Error('not used by waitHealthy');
           },
-          status: () => new Promise<ClusterReport>(() => undefined),
+          status: () => {
+            asked = true;
+            return new Promise<ClusterReport>(() => undefined);
+          },
         },
       });
+      let asked = false;
       const controller = new AbortController();
       const running = executors().execute(waitPhase(60_000), context(controller.signal));
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await waitFor(() => asked, 5000, 'the executor to ask the agent');
       const started = Date.now();
       controller.abort();
       assert.equal(await failure(running), 'aborted');
