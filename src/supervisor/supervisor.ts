@@ -89,6 +89,8 @@ export class Supervisor implements RunningChild {
   async start(): Promise<void> {
     await this.enqueue(async () => {
       for (const record of [...this.children]) {
+        // stop() was called meanwhile: start nothing more; its queued orderly stop ends what started.
+        if (this.lifecycle !== 'starting') return;
         const error = await this.startChild(record, 'start');
         if (error !== undefined) {
           this.lifecycle = 'stopping';
@@ -99,7 +101,7 @@ export class Supervisor implements RunningChild {
           });
         }
       }
-      this.lifecycle = 'running';
+      if (this.lifecycle === 'starting') this.lifecycle = 'running';
     });
   }
 
@@ -221,6 +223,8 @@ export class Supervisor implements RunningChild {
       return undefined;
     } catch (error) {
       record.running = undefined;
+      // This incarnation never ran: the backoff must not count the previous one's run time as its own.
+      record.startedAt = undefined;
       record.state = 'failed';
       record.lastExit = { kind: 'error', error: serializeError(error) };
       return error instanceof Error ? error : new Error(String(error));
@@ -306,6 +310,7 @@ export class Supervisor implements RunningChild {
   private async restartChildren(records: ChildRecord[]): Promise<void> {
     if (this.lifecycle !== 'running') return;
     for (const record of records) {
+      if (this.lifecycle !== 'running') return;
       if (record.state !== 'restarting' || !this.children.includes(record)) continue;
       const error = await this.startChild(record, 'restart');
       if (error !== undefined) {

@@ -3,6 +3,7 @@ import type sinon from 'sinon';
 import { InspectionBus } from '../../src/actors/inspection.ts';
 import type { InspectionRecord } from '../../src/actors/inspection.ts';
 import { Supervisor } from '../../src/supervisor/supervisor.ts';
+import type { ChildLauncher } from '../../src/supervisor/supervisor.ts';
 import { compileSupervisorSpec } from '../../src/supervisor/spec.ts';
 import type { ChildSpecInput, SupervisorSpecInput } from '../../src/supervisor/spec.ts';
 import type { ExitReason, TreeNodeInfo } from '../../src/supervisor/child.ts';
@@ -239,6 +240,63 @@ describe('supervisor/supervisor', () => {
     assert.deepEqual(h.launcher.take(), ['fail b', 'fail b', 'stop a']);
     assert.equal(h.supervisor.state, 'failed');
     assert.equal(h.exits.length, 1);
+  });
+
+  it('backs off a restart that fails to start, even after a long stable run', async () => {
+    const h = await harness({
+      intensity: 10,
+      period: 60,
+      backoff: { baseMs: 100, factor: 2, capMs: 10_000, jitter: 0, resetAfterMs: 30_000 },
+      children: [child('a')],
+    });
+    h.launcher.take();
+    await h.fake.tickAsync(60_000); // a stable run: the first restart is immediate
+    h.launcher.failStart.add('a');
+    h.launcher.child('a').crash();
+    await h.settle();
+    // The failed start ran for no time at all: the next attempt waits, it does not burn the intensity.
+    assert.deepEqual(h.launcher.take(), ['fail a']);
+    const delays = h.records.flatMap((record) => (record.kind === 'supervisor' && record.action === 'restart' ? [record.delayMs] : []));
+    assert.deepEqual(delays, [0, 100]);
+    assert.equal(h.supervisor.state, 'running');
+    assert.equal(h.exits.length, 0);
+  });
+
+  it('a stop while children are starting ends the start: nothing more starts, and it stays stopped', async () => {
+    const bus = new InspectionBus();
+    const launcher = new FakeLauncher();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let entered: () => void = () => undefined;
+    const launching = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const gated: ChildLauncher = {
+      async launch(spec, context) {
+        if (spec.id === 'a') {
+          entered();
+          await gate;
+        }
+        return launcher.launch(spec, context);
+      },
+    };
+    const supervisor = new Supervisor({
+      path: 'root',
+      spec: compileSupervisorSpec({ children: [child('a'), child('b')] }),
+      bus,
+      clock,
+      launcher: gated,
+    });
+    const started = supervisor.start();
+    await launching; // 'a' is being launched
+    await supervisor.stop('brutal');
+    release();
+    await started;
+    await supervisor.idle();
+    assert.deepEqual(launcher.take(), ['start a', 'stop a']);
+    assert.equal(supervisor.state, 'stopped');
   });
 
   it('ignores a late exit report from an incarnation that was already replaced', async () => {
