@@ -54,8 +54,9 @@ async function follow(env: PlanEnv, record: OperationRecord, output: CliOutput, 
     });
     first = false;
     if (operation.state !== 'in_progress') {
-      output.out(`${formatFollowEndLine(Date.now(), operation.rolledBack === true ? 'rolled back' : 'completed', { color: color() })}\n`);
+      // A failed operation that was not rolled back is neither: it ends the follow with an error only.
       if (operation.state === 'failed' && operation.rolledBack !== true) throw new GravityError('E_PHASE_FAILED', `operation ${operation.id} ended failed`);
+      output.out(`${formatFollowEndLine(Date.now(), operation.rolledBack === true ? 'rolled back' : 'completed', { color: color() })}\n`);
       return;
     }
     const failed = all.find((leaf) => leaf.state === 'failed');
@@ -137,6 +138,12 @@ export function makePlanCommand(output: CliOutput = processOutput): Command {
           members: [env.config.node.name],
           ...(env.config.app === undefined ? {} : { app: env.config.app }),
         });
+        const active = env.store.operations.list().find((operation) => operation.state === 'in_progress');
+        if (active !== undefined) {
+          throw new GravityError('E_PLAN_REFUSED', `operation ${active.id} ("${active.description}") is still in progress`, {
+            hint: "a cluster runs one operation at a time: finish it ('gravity plan resume', 'gravity plan complete') or roll it back ('gravity rollback')",
+          });
+        }
         const id = createOperation(env.store.operations, { id: randomUUID(), type: 'custom', description, plan: spec, created: Date.now() });
         output.out(`created operation ${id}\n`);
         const record = selectOperation(env, id);

@@ -13,8 +13,16 @@ import { processOutput } from './program.ts';
 
 async function ask(question: string): Promise<string> {
   const reader = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY === true });
+  // Input that ends without an answer (stdin closed, or not a terminal) would leave the question
+  // pending forever: the process would exit with Node's "unsettled top-level await" code, silently.
+  const ended = new Promise<never>((_resolve, reject) => {
+    reader.once('close', () => {
+      reject(new GravityError('E_USAGE', 'no answer to the confirmation prompt: the input ended', { hint: 'answer yes or no in a terminal, or pass --confirm (or --dry-run)' }));
+    });
+  });
+  ended.catch(() => undefined);
   try {
-    return (await reader.question(question)).trim().toLowerCase();
+    return (await Promise.race([reader.question(question), ended])).trim().toLowerCase();
   } finally {
     reader.close();
   }

@@ -170,11 +170,21 @@ export class PlanEngine {
     return order;
   }
 
-  /** Marks the operation completed if every leaf completed, else failed. */
+  /**
+   * Marks the operation completed if every leaf completed, else failed. Under the operation lock, so
+   * that a run in another terminal is not marked ended under its feet; an operation that has ended is
+   * refused (completing it again would rewrite its end, and drop its "rolled back").
+   */
   complete(): Operation['state'] {
-    const state = isCompleted(this.plan()) ? 'completed' : 'failed';
-    this.options.store.setState(this.record.id, state, this.clock.now());
-    return state;
+    this.assertActive();
+    this.acquireLock();
+    try {
+      const state = isCompleted(this.plan()) ? 'completed' : 'failed';
+      this.options.store.setState(this.record.id, state, this.clock.now());
+      return state;
+    } finally {
+      this.options.store.releaseLock(this.record.id, this.options.holder.pid);
+    }
   }
 
   /** The leaves in the order `run` would execute them, for progress counters. */
@@ -258,9 +268,8 @@ export class PlanEngine {
     return steps;
   }
 
-  /** Runs the steps as a plan machine under the operation lock; throws the first failure. */
-  private async run(steps: PlanStep[], action: PhaseAction, checkRequirements: boolean): Promise<void> {
-    if (steps.length === 0) return;
+  /** Takes the cluster's operation lock for this engine's holder; throws E_OPERATION_LOCKED naming a live holder. */
+  private acquireLock(): void {
     const lock = this.options.store.acquireLock({ operationId: this.record.id, ...this.options.holder, since: this.clock.now() });
     if (!lock.acquired) {
       const { holder } = lock;
@@ -270,6 +279,12 @@ export class PlanEngine {
         { hint: "wait for it to finish, or follow it with 'gravity plan --follow'" },
       );
     }
+  }
+
+  /** Runs the steps as a plan machine under the operation lock; throws the first failure. */
+  private async run(steps: PlanStep[], action: PhaseAction, checkRequirements: boolean): Promise<void> {
+    if (steps.length === 0) return;
+    this.acquireLock();
     try {
       this.latest = new Map();
       for (const change of this.options.store.changes(this.record.id)) this.noteChange(change);

@@ -191,6 +191,31 @@ describe('integration: operation plans through the CLI (real processes, real sto
     assert.match(followed.stdout, /Operation plan is completed/);
   });
 
+  it('rollback without an answer to its prompt fails and changes nothing; a failed operation is followed to an error, not "completed"', async () => {
+    const planFile = join(dir, 'plan.yaml');
+    writeFileSync(planFile, ['description: prompt and follow', 'phases:', ...markerLeaf('a').map((line) => line.slice(4)), ...markerLeaf('b').map((line) => line.slice(4)), ''].join('\n'));
+    assert.equal((await gravity('plan', 'create', '-f', planFile)).code, 0);
+    assert.equal((await gravity('plan', 'execute', '--phase', '/a')).code, 0);
+
+    // The test's stdin is /dev/null: the prompt's input ends at once.
+    const unanswered = await gravity('rollback');
+    assert.equal(unanswered.code, 2, unanswered.stderr);
+    assert.match(unanswered.stderr, /no answer to the confirmation prompt/);
+    assert.deepEqual(lines(join(dir, 'removed')), [], 'nothing rolled back');
+    assert.equal((JSON.parse((await gravity('plan', '--format', 'json')).stdout) as { state: string }).state, 'in_progress');
+
+    const completed = await gravity('plan', 'complete');
+    assert.equal(completed.code, 0, completed.stderr);
+    assert.match(completed.stdout, /is failed/);
+    const followed = await gravity('plan', '--follow');
+    assert.equal(followed.code, 4, followed.stderr);
+    assert.doesNotMatch(followed.stdout, /Operation plan is completed/);
+    assert.match(followed.stderr, /ended failed/);
+    const again = await gravity('plan', 'complete');
+    assert.equal(again.code, 2, again.stderr);
+    assert.match(again.stderr, /cannot change any more/);
+  });
+
   it('bad input: an unknown phase, a path with .., and a bad plan file are refused and create nothing', async () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, ['description: bad', 'phases:', '  - id: a', '    description: no executor', '  - id: a', '    run: [true]', ''].join('\n'));
@@ -204,6 +229,9 @@ describe('integration: operation plans through the CLI (real processes, real sto
     const good = join(dir, 'good.yaml');
     writeFileSync(good, ['description: good', 'phases:', '  - id: a', '    description: a', '    run: ["true"]', ''].join('\n'));
     assert.equal((await gravity('plan', 'create', '-f', good)).code, 0);
+    const second = await gravity('plan', 'create', '-f', good);
+    assert.equal(second.code, 2, 'one operation at a time: a second is refused while the first is in progress');
+    assert.match(second.stderr, /is still in progress/);
     const unknown = await gravity('plan', 'execute', '--phase', '/nope');
     assert.equal(unknown.code, 2, unknown.stderr);
     assert.match(unknown.stderr, /phase "\/nope" not found/);

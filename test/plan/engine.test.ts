@@ -898,6 +898,29 @@ describe('plan/engine', () => {
       await rejection(engine().execute('/init', { force: false }), 'E_PHASE_FAILED');
       assert.equal(store.operations.lockHolder(), undefined);
     });
+
+    it('complete is refused while another process runs the operation, which is not marked ended under it', async () => {
+      runner.block('execute /init');
+      const first = engine().execute('/init', { force: false });
+      await runner.started('execute /init');
+      const second = engine({ on: openOther(), pid: process.ppid, phaseRunner: new FakeRunner() });
+      assert.throws(() => second.complete(), (error) => isGravityError(error, 'E_OPERATION_LOCKED'));
+      assert.equal(engine().operation().state, 'in_progress');
+      assert.equal(store.operations.lockHolder()?.pid, process.pid, 'the runner keeps its lock');
+      runner.release('execute /init');
+      await first;
+      assert.equal(second.complete(), 'failed');
+      assert.equal(store.operations.lockHolder(), undefined, 'complete releases the lock');
+    });
+
+    it('complete is refused once the operation has ended: a rolled-back operation stays rolled back', async () => {
+      seed({ '/init': 'completed' });
+      await engine().rollbackAll({ dryRun: false });
+      assert.throws(() => engine().complete(), (error) => isGravityError(error, 'E_PLAN_REFUSED'));
+      const operation = engine().operation();
+      assert.equal(operation.state, 'failed');
+      assert.equal(operation.rolledBack, true);
+    });
   });
 
   describe('stop', () => {
