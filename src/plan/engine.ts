@@ -121,12 +121,12 @@ export class PlanEngine {
   async resume(): Promise<Operation['state']> {
     const plan = this.plan();
     this.assertActive();
-    await this.run(
-      this.schedule(plan, (leaf) => leaf.state !== 'completed'),
-      'execute',
-      true,
-    );
-    return this.complete();
+    let state: Operation['state'] = 'failed';
+    // Completed under the same lock as the run: no other terminal can slip in between.
+    await this.run(this.schedule(plan, (leaf) => leaf.state !== 'completed'), 'execute', true, () => {
+      state = this.completeLocked();
+    });
+    return state;
   }
 
   /** Rolls back a leaf, or a group's executed leaves in reverse order. */
@@ -165,8 +165,9 @@ export class PlanEngine {
       .reverse()
       .map((leaf) => leaf.id);
     if (options.dryRun) return order;
-    await this.run(order.map((id) => ({ units: [[id]], parallel: 1 })), 'rollback', false);
-    this.options.store.setState(this.record.id, 'failed', this.clock.now(), true);
+    await this.run(order.map((id) => ({ units: [[id]], parallel: 1 })), 'rollback', false, () => {
+      this.options.store.setState(this.record.id, 'failed', this.clock.now(), true);
+    });
     return order;
   }
 
@@ -179,12 +180,17 @@ export class PlanEngine {
     this.assertActive();
     this.acquireLock();
     try {
-      const state = isCompleted(this.plan()) ? 'completed' : 'failed';
-      this.options.store.setState(this.record.id, state, this.clock.now());
-      return state;
+      return this.completeLocked();
     } finally {
       this.options.store.releaseLock(this.record.id, this.options.holder.pid);
     }
+  }
+
+  /** Completes the operation; the caller holds the lock. */
+  private completeLocked(): Operation['state'] {
+    const state = isCompleted(this.plan()) ? 'completed' : 'failed';
+    this.options.store.setState(this.record.id, state, this.clock.now());
+    return state;
   }
 
   /** The leaves in the order `run` would execute them, for progress counters. */
@@ -281,9 +287,12 @@ export class PlanEngine {
     }
   }
 
-  /** Runs the steps as a plan machine under the operation lock; throws the first failure. */
-  private async run(steps: PlanStep[], action: PhaseAction, checkRequirements: boolean): Promise<void> {
-    if (steps.length === 0) return;
+  /**
+   * Runs the steps as a plan machine under the operation lock; throws the first failure. `afterSuccess`
+   * runs under the same lock once every step succeeded (the operation's end is written there).
+   */
+  private async run(steps: PlanStep[], action: PhaseAction, checkRequirements: boolean, afterSuccess?: () => void): Promise<void> {
+    if (steps.length === 0 && afterSuccess === undefined) return;
     this.acquireLock();
     try {
       this.latest = new Map();
@@ -324,6 +333,7 @@ export class PlanEngine {
         if (isGravityError(failure)) throw failure;
         throw new GravityError('E_PHASE_FAILED', output.error ?? `the operation was ${output.result}`);
       }
+      afterSuccess?.();
     } finally {
       this.options.store.releaseLock(this.record.id, this.options.holder.pid);
     }
