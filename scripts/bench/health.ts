@@ -66,6 +66,23 @@ function listen(port: number): Promise<Server> {
   });
 }
 
+/** A TCP listener on a free port of 127.0.0.1: the probe target. */
+async function listenOnFreePort(): Promise<{ server: Server; port: number }> {
+  const server = await listen(0);
+  const address = server.address();
+  return { server, port: typeof address === 'object' && address !== null ? address.port : 0 };
+}
+
+/** An agent with one tcp probe on the target, at a 1 s interval. */
+function startTcpProbeAgent(dir: string, port: number): Promise<RunningAgent> {
+  return startAgent(dir, [
+    'node: { name: bench }',
+    'health: { listen: "127.0.0.1:0" }',
+    'probes:',
+    `  - { checker: tcp, name: target, address: "127.0.0.1:${port}", interval: 1s, timeout: 500ms }`,
+  ]);
+}
+
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
@@ -131,15 +148,10 @@ function readNsFile(path: string): number | undefined {
 
 async function detection(): Promise<{ ours: number[]; monit: number[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'gravity-bench-detect-'));
-  let target = await listen(0);
-  const address = target.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  const agent = await startAgent(dir, [
-    'node: { name: bench }',
-    'health: { listen: "127.0.0.1:0" }',
-    'probes:',
-    `  - { checker: tcp, name: target, address: "127.0.0.1:${port}", interval: 1s, timeout: 500ms }`,
-  ]);
+  const listening = await listenOnFreePort();
+  let target = listening.server;
+  const port = listening.port;
+  const agent = await startTcpProbeAgent(dir, port);
   const ours: number[] = [];
   const theirs: number[] = [];
   let monit: ChildProcess | undefined;
@@ -196,15 +208,8 @@ async function wrk(url: string): Promise<WrkResult> {
 
 async function throughput(): Promise<{ ours: WrkResult; baseline: WrkResult; driftMs: number[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'gravity-bench-load-'));
-  const target = await listen(0);
-  const address = target.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  const agent = await startAgent(dir, [
-    'node: { name: bench }',
-    'health: { listen: "127.0.0.1:0" }',
-    'probes:',
-    `  - { checker: tcp, name: target, address: "127.0.0.1:${port}", interval: 1s, timeout: 500ms }`,
-  ]);
+  const { server: target, port } = await listenOnFreePort();
+  const agent = await startTcpProbeAgent(dir, port);
   let baseline: ChildProcess | undefined;
   try {
     await until(async () => ((await endpointStatus(agent.url)) === 200 ? true : undefined), 30_000, 'the agent to be healthy');
@@ -257,9 +262,7 @@ function rssBytes(pid: number): number {
 
 async function footprint(): Promise<{ cpuPercent: number; rssMaxMb: number; rssEndMb: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'gravity-bench-cpu-'));
-  const target = await listen(0);
-  const address = target.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const { server: target, port } = await listenOnFreePort();
   const probes = Array.from({ length: 20 }, (_, index) => {
     const kinds = [
       `{ checker: tcp, name: tcp-${index}, address: "127.0.0.1:${port}", interval: 5s }`,

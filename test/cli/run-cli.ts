@@ -3,6 +3,8 @@
 
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isGravityError } from '../../src/errors.ts';
 import { callAgent } from '../../src/api/control-client.ts';
@@ -87,4 +89,13 @@ export async function waitForAgent(stateDir: string, spawned: Spawned, timeoutMs
     `the agent on ${stateDir} to run`,
     50,
   );
+}
+
+/** Starts `gravity start` on the state dir with a config file made of these lines; resolves once it runs. */
+export async function startConfiguredAgent(stateDir: string, configLines: readonly string[]): Promise<Spawned> {
+  const config = join(stateDir, 'gravity.yaml');
+  writeFileSync(config, configLines.join('\n') + '\n');
+  const agent = spawnTs(cliMain, ['start', '--state-dir', stateDir, '--config', config]);
+  await waitForAgent(stateDir, agent);
+  return agent;
 }

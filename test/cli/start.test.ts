@@ -4,14 +4,14 @@
 // ends the process with 70.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExitCode } from '../../src/errors.ts';
 import { callAgent } from '../../src/api/control-client.ts';
 import type { Spawned } from './run-cli.ts';
-import { cliMain, logRecords, runCli, spawnTs, waitForAgent } from './run-cli.ts';
+import { logRecords, runCli, spawnTs, startConfiguredAgent } from './run-cli.ts';
 
 const stackLine = /^\s+at .+:\d+:\d+\)?$/m;
 
@@ -22,13 +22,7 @@ describe('gravity start (real process)', function () {
 
   before(async () => {
     stateDir = mkdtempSync(join(tmpdir(), 'gravity-start-'));
-    const config = join(stateDir, 'gravity.yaml');
-    writeFileSync(
-      config,
-      ['cluster: { name: test }', 'node: { name: n1 }', 'health: { listen: "127.0.0.1:0" }', 'probes:', '  - checker: memory', ''].join('\n'),
-    );
-    agent = spawnTs(cliMain, ['start', '--state-dir', stateDir, '--config', config]);
-    await waitForAgent(stateDir, agent);
+    agent = await startConfiguredAgent(stateDir, ['cluster: { name: test }', 'node: { name: n1 }', 'health: { listen: "127.0.0.1:0" }', 'probes:', '  - checker: memory']);
   });
 
   after(async () => {

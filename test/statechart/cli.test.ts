@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { callAgent } from '../../src/api/control-client.ts';
@@ -13,7 +13,7 @@ import { ExitCode } from '../../src/errors.ts';
 import type { TreeNodeInfo } from '../../src/supervisor/child.ts';
 import { drawableMachineNames } from '../../src/statechart/registry.ts';
 import type { Spawned } from '../cli/run-cli.ts';
-import { cliMain, runCli, spawnTs, waitForAgent } from '../cli/run-cli.ts';
+import { runCli, startConfiguredAgent } from '../cli/run-cli.ts';
 
 const stackLine = /^\s+at .+:\d+:\d+\)?$/m;
 
@@ -98,13 +98,7 @@ describe('gravity debug statechart (real process)', function () {
 
     before(async () => {
       stateDir = mkdtempSync(join(tmpdir(), 'gravity-statechart-'));
-      const config = join(stateDir, 'gravity.yaml');
-      writeFileSync(
-        config,
-        ['cluster: { name: test }', 'node: { name: n1 }', 'health: { listen: "127.0.0.1:0" }', 'probes:', '  - checker: memory', ''].join('\n'),
-      );
-      agent = spawnTs(cliMain, ['start', '--state-dir', stateDir, '--config', config]);
-      await waitForAgent(stateDir, agent);
+      agent = await startConfiguredAgent(stateDir, ['cluster: { name: test }', 'node: { name: n1 }', 'health: { listen: "127.0.0.1:0" }', 'probes:', '  - checker: memory']);
       const { root } = await callAgent({ stateDir }, 'tree');
       const all = nodes(root);
       probePath = all.find((node) => node.id.startsWith('probe:'))?.path ?? 'no probe in the tree';
