@@ -71,6 +71,14 @@ export class Fields {
     return value as T;
   }
 
+  /** true or false; `fallback` when absent. */
+  boolean(key: string, fallback: boolean): boolean | undefined {
+    const value = this.raw[key];
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== 'boolean') return this.#wrong(key, 'true or false');
+    return value;
+  }
+
   /** A whole number in [min, max]. */
   integer(key: string, options: { fallback: number; min: number; max: number }): number | undefined {
     const value = this.raw[key];

@@ -24,6 +24,7 @@ export const configDefaults = {
   role: 'master' as NodeRole,
   advertiseAddr: '127.0.0.1',
   health: { host: '0.0.0.0', port: 7575 },
+  panel: { enabled: true, host: '0.0.0.0', port: 3009 },
   statusHookInterval: '60s',
   statusHookIntervalMs: 60_000,
   historyRetention: '7d',
@@ -41,7 +42,7 @@ export interface LoadConfigOptions {
   hostname?: string;
 }
 
-const topKeys = ['cluster', 'node', 'stateDir', 'health', 'app', 'statusHook', 'history', 'probes'];
+const topKeys = ['cluster', 'node', 'stateDir', 'health', 'panel', 'app', 'statusHook', 'history', 'probes'];
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/u;
 const hostnamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/u;
 
@@ -67,6 +68,7 @@ export function defaultConfig(options: { hostname: string; stateDir: string }): 
     node: { name: options.hostname, role: configDefaults.role, advertiseAddr: configDefaults.advertiseAddr },
     stateDir: options.stateDir,
     health: { ...configDefaults.health },
+    panel: { ...configDefaults.panel },
     statusHookIntervalMs: configDefaults.statusHookIntervalMs,
     historyRetentionMs: configDefaults.historyRetentionMs,
     probes: defaultProbes(options.stateDir),
@@ -131,6 +133,15 @@ export function compileConfigText(
     if (listen === undefined) health.problem('listen', `must be host:port with a port from 0 to 65535, e.g. 0.0.0.0:7575 or [::]:7575, got ${show(listenText)}`);
   }
 
+  const panelFields = new Fields(root.raw.panel, 'panel', problems, ['listen', 'enabled']);
+  const panelEnabled = panelFields.boolean('enabled', configDefaults.panel.enabled);
+  let panelListen: { host: string; port: number } | undefined = { host: configDefaults.panel.host, port: configDefaults.panel.port };
+  const panelListenText = panelFields.string('listen', { what: 'host:port, e.g. 0.0.0.0:3009' });
+  if (panelListenText !== undefined) {
+    panelListen = parseListen(panelListenText);
+    if (panelListen === undefined) panelFields.problem('listen', `must be host:port with a port from 0 to 65535, e.g. 0.0.0.0:3009 or [::]:3009, got ${show(panelListenText)}`);
+  }
+
   let app: AppManifest | undefined;
   const appPath = root.string('app', { what: 'the path of the application manifest (relative to this file)' });
   if (appPath !== undefined) {
@@ -161,6 +172,7 @@ export function compileConfigText(
       node: { name: nodeName!, role: role!, advertiseAddr: advertiseAddr! },
       stateDir,
       health: listen!,
+      panel: { enabled: panelEnabled!, ...panelListen! },
       statusHookIntervalMs: statusHookIntervalMs!,
       historyRetentionMs: historyRetentionMs!,
       ...(app === undefined ? {} : { app }),

@@ -29,6 +29,8 @@ export interface GravityConfig {
   node: { name: string; role: NodeRole; advertiseAddr: string };
   stateDir: string;
   health: { host: string; port: number };
+  /** The Control Panel's HTTPS listener; `enabled: false` leaves it closed. */
+  panel: { enabled: boolean; host: string; port: number };
   /** How often the status hook runs, when the app has one. */
   statusHookIntervalMs: number;
   /** How long status history is kept. */

@@ -64,6 +64,11 @@ export interface AgentExtensionContext {
   root: Supervisor;
   logger: Logger;
   clock: Clock;
+  /**
+   * The agent's control methods (its own and every extension's), as the control socket answers them.
+   * Available once every extension has started; calling it earlier throws.
+   */
+  controlHandlers(): ControlHandlers;
 }
 
 /** A started extension: control methods it answers, work once the tree runs, and how to stop it. */
@@ -71,6 +76,8 @@ export interface AgentExtensionHandle {
   handlers?: Partial<ControlHandlers>;
   /** Called once the supervision tree is up (listeners, servers that need the tree). */
   afterTreeStart?(): Promise<void>;
+  /** Called when the agent starts to stop (a signal or a stop request), before the tree stops. */
+  beforeStop?(why: string): void;
   /** Called after the tree has stopped. */
   stop(): Promise<void>;
 }
@@ -236,6 +243,13 @@ export async function runAgent(options: AgentOptions): Promise<Agent> {
   const stop = async (why = 'stop requested', signal?: NodeJS.Signals): Promise<AgentExit> => {
     if (lifecycle !== 'running' && lifecycle !== 'starting') return done;
     enter('stopping', { why, ...(signal === undefined ? {} : { signal }) });
+    for (const { name, handle } of extensions) {
+      try {
+        handle.beforeStop?.(why);
+      } catch (error) {
+        logger.warn({ err: error, extension: name }, 'an agent extension failed while the agent began to stop');
+      }
+    }
     let exit: AgentExit = { reason: 'stopped', exitCode: ExitCode.ok, ...(signal === undefined ? {} : { signal }) };
     try {
       await root.stop(options.shutdownTimeoutMs ?? 30_000);
@@ -276,15 +290,22 @@ export async function runAgent(options: AgentOptions): Promise<Agent> {
     throw error;
   };
 
+  const merged: { handlers?: ControlHandlers } = {};
+  const controlHandlers = (): ControlHandlers => {
+    const handlers = merged.handlers;
+    if (handlers === undefined) throw new Error('the control handlers are not ready before every extension has started');
+    return handlers;
+  };
   for (const extension of options.extensions ?? []) {
     try {
-      extensions.push({ name: extension.name, handle: await extension.start({ stateDir, bus, root, logger, clock }) });
+      extensions.push({ name: extension.name, handle: await extension.start({ stateDir, bus, root, logger, clock, controlHandlers }) });
     } catch (error) {
       return failStart(error);
     }
   }
   const inspect: ControlStreamHandler<'inspect'> = (params, signal) => readInspection(bus, inspectionHistory, params, signal);
-  const handlers: ControlHandlers = Object.assign({ ping, tree, inspect }, ...extensions.map(({ handle }) => handle.handlers ?? {})) as ControlHandlers;
+  const handlers = Object.assign({ ping, tree, inspect }, ...extensions.map(({ handle }) => handle.handlers ?? {})) as ControlHandlers;
+  merged.handlers = handlers;
   try {
     server = await startControlServer({ socketPath, handlers, logger });
   } catch (error) {

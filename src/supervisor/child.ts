@@ -25,6 +25,8 @@ export interface TreeNodeInfo {
   thread: ThreadPlacement;
   state: ChildState;
   restart: RestartType;
+  /** The built-in actor it runs (`probe`, `node`, ...), for children started from the registry. */
+  actor?: string;
   /** The machine's current state value, for actors. */
   actorState?: JsonValue;
   restarts: number;

@@ -157,6 +157,7 @@ export class Supervisor implements RunningChild {
           thread: record.spec.thread,
           state: record.state,
           restart: record.spec.restart,
+          ...('actor' in record.spec.start ? { actor: record.spec.start.actor } : {}),
           restarts: record.restarts,
           ...(record.startedAt === undefined || record.state !== 'running' ? {} : { startedAt: record.startedAt }),
           ...(record.lastExit === undefined ? {} : { lastExit: describeExit(record.lastExit) }),

@@ -1,0 +1,176 @@
+// The contract between the Control Panel's pages (src/web) and the agent's panel server
+// (src/api/panel-*.ts): every route, what it takes and what it answers, and the live stream's events.
+// Both sides import these types, so a change here is a change on both sides. Types only, and no
+// `node:*` import: the browser bundle uses this file.
+
+import type { InspectionRecord } from '../actors/inspection.ts';
+import type { ClusterReport } from '../health/types.ts';
+import type { Operation } from '../plan/types.ts';
+import type { MachineModel } from '../statechart/graph.ts';
+import type { HistoryEvent, HistoryEventType } from '../store/types.ts';
+import type { TreeResult } from './control-protocol.ts';
+
+/** The panel's default HTTPS port (Gravity's Control Panel port). */
+export const defaultPanelPort = 3009;
+
+/** The role that may do everything; every other role is read-only. */
+export const adminRole = '@teleadmin';
+
+/** The name of the session cookie (HttpOnly, Secure, SameSite=Strict). */
+export const sessionCookieName = 'gravity_session';
+
+/** The header every state-changing request carries with the session's CSRF token. */
+export const csrfHeaderName = 'x-csrf-token';
+
+/** Every route of the panel. Pages are answered with the app shell; `/api/*` with JSON. */
+export const panelRoutes = {
+  // -- pages (the app shell; a page needing a session redirects to /login without one) --
+  clusterPage: '/',
+  historyPage: '/history',
+  operationsPage: '/operations',
+  actorsPage: '/actors',
+  loginPage: '/login',
+  /** The signup page a `gravity users add` URL opens: `/web/newuser/<token>`. */
+  signupPage: '/web/newuser/:token',
+  /** The reset page a `gravity users reset` URL opens: `/web/reset/<token>`. */
+  resetPage: '/web/reset/:token',
+  /** The built assets (scripts, styles), public: they hold no data. */
+  assets: '/assets/*',
+
+  // -- sign-in (no session needed; POSTs still need a same-origin Origin header) --
+  /** GET: the current session, or 401. */
+  session: '/api/session',
+  /** POST LoginRequest: starts a session (sets the cookie); 401 on a wrong email or password; 429 when rate-limited. */
+  login: '/api/login',
+  /** POST: ends the session (CSRF-checked). */
+  logout: '/api/logout',
+  /** GET: what a signup or reset token is for; 401 forged, 410 expired or used. */
+  token: '/api/tokens/:token',
+  /** POST PasswordRequest: sets the password of a signup token's new user and signs in. */
+  signup: '/api/signup',
+  /** POST PasswordRequest: sets a new password from a reset token and signs in. */
+  reset: '/api/reset',
+
+  // -- data (session needed) --
+  /** GET: the cluster's health, as the health endpoint's JSON. */
+  cluster: '/api/cluster',
+  /** GET HistoryFilter as query params: the status timeline, oldest first. */
+  history: '/api/history',
+  /** GET: operations with their plan trees, newest first. */
+  operations: '/api/operations',
+  /** GET: the supervision tree with each child's state, thread, restarts and uptime. */
+  tree: '/api/tree',
+  /** GET: the machines that can be drawn. */
+  machines: '/api/machines',
+  /** GET: one machine's statechart model (states and transitions). */
+  machine: '/api/machines/:name',
+  /** GET `?path=<actor path>`: the actor's recent inspection records, oldest first. */
+  actorRecords: '/api/actor-records',
+  /** GET: the live stream (Server-Sent Events), see PanelStreamEvents. */
+  events: '/api/events',
+
+  // -- administration (session with @teleadmin, CSRF-checked) --
+  /** POST InviteRequest: creates a signup token; answers its URL. */
+  invite: '/api/users',
+} as const;
+
+export interface SessionInfo {
+  email: string;
+  roles: string[];
+  /** Holds @teleadmin: may change things; otherwise read-only. */
+  admin: boolean;
+  /** Send it back in the x-csrf-token header with every POST, PUT, PATCH or DELETE. */
+  csrfToken: string;
+  /** Epoch ms at which the session ends. */
+  expiresAt: number;
+}
+
+export interface LoginRequest {
+  email: string;
+  password: string;
+}
+
+export interface PasswordRequest {
+  token: string;
+  password: string;
+}
+
+export type UserTokenKind = 'signup' | 'reset';
+
+export interface TokenInfo {
+  email: string;
+  kind: UserTokenKind;
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
+export interface InviteRequest {
+  email: string;
+  roles: string[];
+  /** A duration such as `1h` or `30m`; 8h when absent, at most 48h. */
+  ttl?: string;
+}
+
+export interface InviteResult {
+  url: string;
+  expiresAt: number;
+}
+
+/** Every error body: a stable code (the catalogue's) and a sentence for people. */
+export interface PanelErrorBody {
+  code: string;
+  message: string;
+}
+
+/** The history page's filter, sent as query params. */
+export interface HistoryFilter {
+  node?: string;
+  checker?: string;
+  /** Epoch ms, inclusive. */
+  since?: number;
+  /** Epoch ms, inclusive. */
+  until?: number;
+  type?: HistoryEventType;
+  limit?: number;
+}
+
+export interface HistoryResponse {
+  events: HistoryEvent[];
+}
+
+export interface OperationsResponse {
+  operations: Operation[];
+}
+
+export type TreeResponse = TreeResult;
+
+export interface MachineSummary {
+  /** The name `/api/machines/:name` and the tree's `actor` field use, e.g. `probe`. */
+  name: string;
+  description: string;
+}
+
+export interface MachinesResponse {
+  machines: MachineSummary[];
+}
+
+export type MachineResponse = MachineModel;
+
+export interface ActorRecordsResponse {
+  records: InspectionRecord[];
+}
+
+/**
+ * The live stream's events (`event:` name → `data:` JSON). On connect the server sends `status`,
+ * `tree` and `operations` once, then each again whenever it changes, and every inspection record as
+ * `record` (filtered to actors under `?path=` when the stream is opened with one).
+ */
+export interface PanelStreamEvents {
+  status: ClusterReport;
+  tree: TreeResult;
+  operations: OperationsResponse;
+  record: InspectionRecord;
+}
+
+export type PanelStreamEventName = keyof PanelStreamEvents;
+export const panelStreamEventNames: readonly PanelStreamEventName[] = ['status', 'tree', 'operations', 'record'];
