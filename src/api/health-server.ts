@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../clock.ts';
 import { parseDuration } from '../duration.ts';
-import { GravityError } from '../errors.ts';
+import { listenError } from './listen-error.ts';
 import { healthEndpointJson, healthHttpStatus, nodeEndpointJson } from '../health/endpoint-json.ts';
 import type { ClusterReport } from '../health/types.ts';
 import type { HistoryQuery, HistoryStore } from '../store/types.ts';
@@ -185,15 +185,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
-      const why =
-        error.code === 'EADDRINUSE'
-          ? 'the address is in use'
-          : error.code === 'EACCES'
-            ? 'permission denied (a port below 1024 needs root)'
-            : error.code === 'EADDRNOTAVAIL'
-              ? 'not an address of this host'
-              : error.message;
-      reject(new GravityError('E_LISTEN', `cannot listen on ${options.host}:${options.port} for the health endpoint: ${why}`, { cause: error }));
+      reject(listenError(options.host, options.port, 'the health endpoint', error));
     };
     server.once('error', onError);
     server.listen(options.port, options.host, () => {

@@ -29,11 +29,12 @@ export function makeStartCommand(): Command {
       });
       // The agent's modules (supervision, workers, the endpoint, metrics, logging) load only when the
       // agent starts: every other command starts faster without them.
-      const [{ createLogger }, { runAgentProcess }, { buildAgentTreeSpec }, { healthExtension }] = await Promise.all([
+      const [{ createLogger }, { runAgentProcess }, { buildAgentTreeSpec }, { healthExtension }, { panelExtension }] = await Promise.all([
         import('../log.ts'),
         import('../supervisor/agent.ts'),
         import('../supervisor/agent-tree.ts'),
         import('../health/health-extension.ts'),
+        import('../api/panel-extension.ts'),
       ]);
       const logger = createLogger({ debug: globals.debug, quiet: globals.quiet });
       await runAgentProcess({
@@ -41,7 +42,7 @@ export function makeStartCommand(): Command {
         ...(config.source === undefined ? {} : { configFile: config.source }),
         spec: buildAgentTreeSpec({ config }),
         logger,
-        extensions: [healthExtension(config)],
+        extensions: [healthExtension(config), panelExtension(config)],
       });
     });
 }

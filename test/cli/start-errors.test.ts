@@ -68,7 +68,7 @@ describe('gravity start: bad input (real process)', function () {
 
   it('a corrupt store: a clear error and a hint, exit 2, no socket or lock left', async () => {
     writeFileSync(join(dir, 'gravity.db'), 'this is not a database, not even close to one');
-    writeFileSync(join(dir, 'gravity.yaml'), 'health: { listen: "127.0.0.1:0" }\n');
+    writeFileSync(join(dir, 'gravity.yaml'), 'health: { listen: "127.0.0.1:0" }\npanel: { enabled: false }\n');
     const result = await runCli(['start', '--state-dir', dir, '--config', join(dir, 'gravity.yaml')]);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /^error: .*gravity\.db is not a usable SQLite database/m);

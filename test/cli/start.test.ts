@@ -22,7 +22,7 @@ describe('gravity start (real process)', function () {
 
   before(async () => {
     stateDir = mkdtempSync(join(tmpdir(), 'gravity-start-'));
-    agent = await startConfiguredAgent(stateDir, ['cluster: { name: test }', 'node: { name: n1 }', 'health: { listen: "127.0.0.1:0" }', 'probes:', '  - checker: memory']);
+    agent = await startConfiguredAgent(stateDir, ['cluster: { name: test }', 'node: { name: n1 }', 'health: { listen: "127.0.0.1:0" }', 'panel: { listen: "127.0.0.1:0" }', 'probes:', '  - checker: memory']);
   });
 
   after(async () => {

@@ -113,6 +113,7 @@ describe('integration: health probing, the endpoint, status and history (real pr
       'cluster: { name: prod }',
       'node: { name: node-1, role: master, advertiseAddr: 127.0.0.1 }',
       'health: { listen: "127.0.0.1:0" }',
+      'panel: { enabled: false }',
       'probes:',
       `  - { checker: tcp, name: web, address: "127.0.0.1:${port}", interval: 1s, timeout: 500ms }`,
     ]);
@@ -192,6 +193,7 @@ describe('integration: health probing, the endpoint, status and history (real pr
       'cluster: { name: prod }',
       'node: { name: node-1 }',
       'health: { listen: "127.0.0.1:0" }',
+      'panel: { enabled: false }',
       'app: ./app.yaml',
       'statusHook: { interval: 1s }',
     ]);

@@ -45,7 +45,7 @@ describe('integration: gravity debug inspect (real processes)', function () {
 
   it('follows a probe: its snapshots as JSON lines; SIGTERM ends it with exit 0; without follow the kept records', async () => {
     const config = join(stateDir, 'gravity.yaml');
-    writeFileSync(config, ['health: { listen: "127.0.0.1:0" }', 'probes:', '  - { checker: memory, interval: 1s }', ''].join('\n'));
+    writeFileSync(config, ['health: { listen: "127.0.0.1:0" }', 'panel: { enabled: false }', 'probes:', '  - { checker: memory, interval: 1s }', ''].join('\n'));
     agent = spawnTs(cliMain, ['start', '--state-dir', stateDir, '--config', config]);
     await waitForAgent(stateDir, agent);
 

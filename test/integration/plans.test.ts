@@ -25,7 +25,7 @@ describe('integration: operation plans through the CLI (real processes, real sto
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'gravity-plans-'));
     mkdirSync(join(dir, 'markers'));
-    writeFileSync(join(dir, 'gravity.yaml'), 'node: { name: n1 }\nhealth: { listen: "127.0.0.1:0" }\n');
+    writeFileSync(join(dir, 'gravity.yaml'), 'node: { name: n1 }\nhealth: { listen: "127.0.0.1:0" }\npanel: { enabled: false }\n');
     base = ['--state-dir', join(dir, 'state'), '--config', join(dir, 'gravity.yaml')];
   });
   afterEach(async () => {

@@ -98,7 +98,7 @@ describe('gravity debug statechart (real process)', function () {
 
     before(async () => {
       stateDir = mkdtempSync(join(tmpdir(), 'gravity-statechart-'));
-      agent = await startConfiguredAgent(stateDir, ['cluster: { name: test }', 'node: { name: n1 }', 'health: { listen: "127.0.0.1:0" }', 'probes:', '  - checker: memory']);
+      agent = await startConfiguredAgent(stateDir, ['cluster: { name: test }', 'node: { name: n1 }', 'health: { listen: "127.0.0.1:0" }', 'panel: { enabled: false }', 'probes:', '  - checker: memory']);
       const { root } = await callAgent({ stateDir }, 'tree');
       const all = nodes(root);
       probePath = all.find((node) => node.id.startsWith('probe:'))?.path ?? 'no probe in the tree';
