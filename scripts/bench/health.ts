@@ -11,39 +11,18 @@ import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { Agent as HttpsAgent, request } from 'node:https';
-import { createServer } from 'node:net';
-import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callAgent } from '../../src/api/control-client.ts';
+import type { RunningAgent } from './support.ts';
+import { closeServer, compiled, execArgv, listen, listenOnFreePort, nowMs, percentile, sleep, startAgent, stopProcess, until } from './support.ts';
 
-const compiled = !import.meta.url.endsWith('.ts');
-const cliMain = fileURLToPath(new URL(compiled ? '../../src/cli/main.js' : '../../src/cli/main.ts', import.meta.url));
 const sameBytesServer = fileURLToPath(new URL(`./fixtures/same-bytes-server.${compiled ? 'js' : 'ts'}`, import.meta.url));
-const execArgv = compiled ? [] : ['--import', 'tsx'];
 
 const trials = Number(process.env.BENCH_TRIALS ?? 40);
 const loadSeconds = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
 const cpuSeconds = Number(process.env.BENCH_CPU_SECONDS ?? 60);
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const nowMs = (): number => performance.timeOrigin + performance.now();
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
-}
-
-async function until<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string, everyMs = 10): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 const keepAlive = new HttpsAgent({ keepAlive: true, maxSockets: 1 });
 function endpointStatus(url: string): Promise<number> {
@@ -58,66 +37,15 @@ function endpointStatus(url: string): Promise<number> {
   });
 }
 
-function listen(port: number): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = createServer((socket) => socket.end());
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve(server));
-  });
-}
-
-/** A TCP listener on a free port of 127.0.0.1: the probe target. */
-async function listenOnFreePort(): Promise<{ server: Server; port: number }> {
-  const server = await listen(0);
-  const address = server.address();
-  return { server, port: typeof address === 'object' && address !== null ? address.port : 0 };
-}
-
 /** An agent with one tcp probe on the target, at a 1 s interval. */
 function startTcpProbeAgent(dir: string, port: number): Promise<RunningAgent> {
   return startAgent(dir, [
     'node: { name: bench }',
     'health: { listen: "127.0.0.1:0" }',
+    'panel: { enabled: false }',
     'probes:',
     `  - { checker: tcp, name: target, address: "127.0.0.1:${port}", interval: 1s, timeout: 500ms }`,
   ]);
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}
-
-interface RunningAgent {
-  child: ChildProcess;
-  url: string;
-  stateDir: string;
-}
-
-async function startAgent(stateDir: string, configLines: string[]): Promise<RunningAgent> {
-  const config = join(stateDir, 'gravity.yaml');
-  writeFileSync(config, configLines.join('\n') + '\n');
-  const child = spawn(process.execPath, [...execArgv, cliMain, 'start', '--state-dir', stateDir, '--config', config], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, GRAVITY_LOG_LEVEL: 'info' },
-  });
-  let log = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
-  const url = await until(
-    () => {
-      const line = log.split('\n').find((text) => text.includes('"health endpoint listening"'));
-      return line === undefined ? undefined : (JSON.parse(line) as { url: string }).url;
-    },
-    30_000,
-    'the agent to listen',
-  );
-  return { child, url, stateDir };
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 function startMonit(dir: string, port: number): ChildProcess {
@@ -272,7 +200,7 @@ async function footprint(): Promise<{ cpuPercent: number; rssMaxMb: number; rssE
     ];
     return `  - ${kinds[index % kinds.length]}`;
   });
-  const agent = await startAgent(dir, ['node: { name: bench }', 'health: { listen: "127.0.0.1:0" }', 'probes:', ...probes]);
+  const agent = await startAgent(dir, ['node: { name: bench }', 'health: { listen: "127.0.0.1:0" }', 'panel: { enabled: false }', 'probes:', ...probes]);
   try {
     const pid = agent.child.pid ?? 0;
     await sleep(5000); // start-up is not steady state

@@ -91,6 +91,18 @@ export async function waitForAgent(stateDir: string, spawned: Spawned, timeoutMs
   );
 }
 
+/** The `url` of the agent's first log record with this message (e.g. 'health endpoint listening'), once it is logged. */
+export function loggedUrl(agent: Spawned, message: string, timeoutMs = 10_000): Promise<string> {
+  return waitForValue(
+    () => {
+      const record = logRecords(agent.stdout()).find((candidate) => candidate.msg === message);
+      return typeof record?.url === 'string' ? record.url : undefined;
+    },
+    timeoutMs,
+    `"${message}" with a url in the agent's log`,
+  );
+}
+
 /** Starts `gravity start` on the state dir with a config file made of these lines; resolves once it runs. */
 export async function startConfiguredAgent(stateDir: string, configLines: readonly string[]): Promise<Spawned> {
   const config = join(stateDir, 'gravity.yaml');

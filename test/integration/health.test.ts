@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HealthEndpointJson } from '../../src/health/types.ts';
 import type { Spawned } from '../cli/run-cli.ts';
-import { cliMain, logRecords, runCli, spawnTs, waitForAgent } from '../cli/run-cli.ts';
+import { cliMain, loggedUrl, logRecords, runCli, spawnTs, waitForAgent } from '../cli/run-cli.ts';
 import { waitFor, waitForValue } from '../helpers/wait.ts';
 import { listProcesses } from '../helpers/proc.ts';
 
@@ -67,14 +67,7 @@ async function startAgent(stateDir: string, configLines: string[]): Promise<{ ag
   writeFileSync(config, configLines.join('\n') + '\n');
   const agent = spawnTs(cliMain, ['start', '--state-dir', stateDir, '--config', config]);
   await waitForAgent(stateDir, agent);
-  const url = await waitForValue(
-    () => {
-      const listening = logRecords(agent.stdout()).find((record) => record.msg === 'health endpoint listening');
-      return typeof listening?.url === 'string' ? listening.url : undefined;
-    },
-    10_000,
-    'the health endpoint URL in the log',
-  );
+  const url = await loggedUrl(agent, 'health endpoint listening');
   return { agent, url };
 }
 

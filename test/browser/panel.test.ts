@@ -1,0 +1,223 @@
+// The Control Panel in a real browser (Debian's Chromium driven by playwright-core) against a real
+// agent process with a real TCP probe target: sign up from the URL `gravity users add` prints, see the
+// cluster running, stop the target and watch the top bar turn red and the probe's chart light
+// `failed` without a reload, bring it back, and the refusals (wrong password, expired and forged
+// tokens, no session). Screenshots of every page go to test-output/browser/.
+
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../../scripts/browser/chromium.ts';
+import { defaultAssetsDir } from '../../src/api/panel-server.ts';
+import type { Spawned } from '../cli/run-cli.ts';
+import { loggedUrl, repoRoot, runCli, startConfiguredAgent } from '../cli/run-cli.ts';
+
+const screenshots = join(repoRoot, 'test-output', 'browser');
+const probeActor = 'agent/probes/probe:web';
+const password = 'purple-Harbor-lantern-42';
+
+function listenOn(port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer((socket) => socket.end());
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** The URL's path, to open it on the panel's real port (the printed one names the configured port). */
+function pathOf(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.pathname}${parsed.search}`;
+}
+
+function printedUrl(stdout: string): string {
+  const match = /https:\/\/\S+/u.exec(stdout);
+  assert.ok(match !== null, `no URL in:\n${stdout}`);
+  return match[0];
+}
+
+describe('browser: the Control Panel against a real agent', function () {
+  this.timeout(120_000);
+  let stateDir: string;
+  let configFile: string;
+  let target: Server | undefined;
+  let targetPort: number;
+  let agent: Spawned | undefined;
+  let panelUrl: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  before(async () => {
+    assert.ok(
+      existsSync(join(defaultAssetsDir(), 'index.html')),
+      `the panel's pages are not built in ${defaultAssetsDir()}: run npm run build:web (npm test does)`,
+    );
+    mkdirSync(screenshots, { recursive: true });
+    stateDir = mkdtempSync(join(tmpdir(), 'gravity-panel-'));
+    target = await listenOn(0);
+    const address = target.address();
+    assert.ok(address !== null && typeof address === 'object');
+    targetPort = address.port;
+    agent = await startConfiguredAgent(stateDir, [
+      'cluster: { name: prod }',
+      'node: { name: node-1, role: master, advertiseAddr: 127.0.0.1 }',
+      'health: { listen: "127.0.0.1:0" }',
+      'panel: { listen: "127.0.0.1:0" }',
+      'probes:',
+      `  - { checker: tcp, name: web, address: "127.0.0.1:${targetPort}", interval: 1s, timeout: 500ms, failuresBeforeFailed: 1, successesBeforeRunning: 1 }`,
+    ]);
+    configFile = join(stateDir, 'gravity.yaml');
+    panelUrl = await loggedUrl(agent, 'Control Panel listening');
+    browser = await launchChromium();
+    context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 860 } });
+    page = await context.newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (agent !== undefined && agent.child.exitCode === null) {
+      agent.child.kill('SIGTERM');
+      await agent.finished;
+    }
+    if (target !== undefined) await closeServer(target);
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  const shot = (name: string, on: Page = page) => on.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+  const topBar = (status: 'running' | 'degraded', on: Page = page) => on.waitForSelector(`[data-testid="cluster-status"][data-status="${status}"]`);
+
+  it('signs up from the URL `gravity users add` prints, and shows the cluster running', async () => {
+    const added = await runCli(['users', 'add', 'admin@example.com', '--roles=@teleadmin', '--ttl=1h', '--state-dir', stateDir, '--config', configFile]);
+    assert.equal(added.code, 0, added.stderr);
+    await page.goto(`${panelUrl}${pathOf(printedUrl(added.stdout))}`);
+    await page.waitForSelector('input[name="password"]');
+    await shot('signup');
+    await page.fill('input[name="password"]', password);
+    await page.fill('input[name="confirm"]', password);
+    await page.click('button[type="submit"]');
+    await topBar('running');
+    assert.equal(new URL(page.url()).pathname, '/');
+    await page.waitForSelector(`text=web`);
+    await shot('cluster-running');
+  });
+
+  it('turns the top bar red with the reason within 3 s of the target stopping, without a reload', async () => {
+    await page.evaluate(() => {
+      (window as unknown as { stillTheSamePage: boolean }).stillTheSamePage = true;
+    });
+    assert.ok(target !== undefined);
+    await closeServer(target);
+    target = undefined;
+    const stopped = Date.now();
+    await page.waitForSelector('[data-testid="cluster-status"][data-status="degraded"]', { timeout: 3_000 - (Date.now() - stopped) });
+    const reason = await page.textContent('[data-testid="degraded-reason"]');
+    assert.match(reason ?? '', /web/u, `the reason names the failed probe: ${String(reason)}`);
+    assert.equal(await page.evaluate(() => (window as unknown as { stillTheSamePage?: boolean }).stillTheSamePage), true, 'the page was reloaded');
+    await shot('cluster-degraded');
+  });
+
+  it("lights `failed` on the probe's chart, then `running` once the target is back", async () => {
+    await page.click('a[href="/actors"]');
+    await page.click(`[data-actor-path="${probeActor}"]`);
+    await page.waitForSelector('[data-state-id="probe.active.status.failed"][data-active="true"]');
+    await shot('actors-probe-failed');
+    target = await listenOn(targetPort);
+    await page.waitForSelector('[data-state-id="probe.active.status.running"][data-active="true"]', { timeout: 10_000 });
+    assert.equal(await page.getAttribute('[data-state-id="probe.active.status.failed"]', 'data-active'), 'false');
+    await topBar('running');
+    await shot('actors-probe-running');
+    // The recorded transitions can be stepped back through: one step back shows an earlier state.
+    await page.click('[data-testid="step-back"]');
+    await page.click('[data-testid="step-live"]');
+    await page.waitForSelector('[data-state-id="probe.active.status.running"][data-active="true"]');
+  });
+
+  it('lists the transitions on the history page, filtered by checker', async () => {
+    await page.click('a[href="/history"]');
+    await page.waitForSelector('[data-testid="history-row"]');
+    const rows = await page.locator('[data-testid="history-row"]').allTextContents();
+    assert.ok(rows.some((row) => row.includes('Probe Failed')), rows.join('\n'));
+    assert.ok(rows.some((row) => row.includes('Cluster Degraded') || row.includes('Node Degraded')), rows.join('\n'));
+    await shot('history');
+  });
+
+  it("shows an operation's plan tree with each phase's state on the operations page", async () => {
+    const planFile = join(stateDir, 'plan.yaml');
+    writeFileSync(
+      planFile,
+      [
+        'description: Rotate the web certificates',
+        'phases:',
+        '  - id: prepare',
+        '    description: Check the new certificates',
+        '    run: ["true"]',
+        '  - id: swap',
+        '    description: Swap them in',
+        '    requires: [/prepare]',
+        '    run: ["false"]',
+        '',
+      ].join('\n'),
+    );
+    const created = await runCli(['plan', 'create', '-f', planFile, '--execute', '--state-dir', stateDir]);
+    assert.notEqual(created.code, 0, 'the plan fails at /swap');
+    await page.click('a[href="/operations"]');
+    await page.waitForSelector('text=Rotate the web certificates');
+    await page.waitForSelector('text=/swap');
+    const text = await page.textContent('body');
+    assert.match(text ?? '', /Completed/iu);
+    assert.match(text ?? '', /Failed/iu);
+    await shot('operations');
+  });
+
+  it('refuses a wrong password, a request without a session, and expired or forged tokens', async () => {
+    const stranger = await browser.newContext({ ignoreHTTPSErrors: true });
+    try {
+      const other = await stranger.newPage();
+      // No session: pages send to the sign-in page, the API answers 401.
+      await other.goto(`${panelUrl}/operations`);
+      assert.equal(new URL(other.url()).pathname, '/login');
+      const api = await other.request.get(`${panelUrl}/api/cluster`);
+      assert.equal(api.status(), 401);
+      // A wrong password is refused with a message, and no session starts.
+      await other.fill('input[name="email"]', 'admin@example.com');
+      await other.fill('input[name="password"]', 'not-the-password-at-all');
+      await other.click('button[type="submit"]');
+      await other.waitForSelector('[data-testid="form-error"]');
+      await shot('login-refused', other);
+      assert.equal((await other.request.get(`${panelUrl}/api/session`)).status(), 401);
+      // An expired reset token: the page says so (410) and the password stays as it was.
+      const reset = await runCli(['users', 'reset', 'admin@example.com', '--ttl=1h', '--state-dir', stateDir, '--config', configFile]);
+      assert.equal(reset.code, 0, reset.stderr);
+      const db = new Database(join(stateDir, 'gravity.db'));
+      try {
+        db.prepare('UPDATE user_tokens SET expires_at = 0 WHERE used_at IS NULL').run();
+      } finally {
+        db.close();
+      }
+      const expired = await other.goto(`${panelUrl}${pathOf(printedUrl(reset.stdout))}`);
+      assert.equal(expired?.status(), 410);
+      assert.match((await other.textContent('body')) ?? '', /expired/iu);
+      await shot('token-expired', other);
+      const forged = await other.goto(`${panelUrl}/web/newuser/${'A'.repeat(43)}`);
+      assert.equal(forged?.status(), 401);
+      // The right password still works.
+      await other.goto(`${panelUrl}/login`);
+      await other.fill('input[name="email"]', 'admin@example.com');
+      await other.fill('input[name="password"]', password);
+      await other.click('button[type="submit"]');
+      await topBar('running', other);
+    } finally {
+      await stranger.close();
+    }
+  });
+});
