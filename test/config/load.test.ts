@@ -68,6 +68,7 @@ describe('config/load', () => {
         'node: { name: node-1, role: node, advertiseAddr: 10.0.0.5 }',
         'stateDir: ../state',
         'health: { listen: "127.0.0.1:7676" }',
+        'panel: { listen: "127.0.0.1:3010", enabled: false }',
         'app: ../apps/app.yaml',
         'statusHook: { interval: 30s }',
         'history: { retention: 2d }',
@@ -90,6 +91,7 @@ describe('config/load', () => {
     assert.deepEqual(config.node, { name: 'node-1', role: 'node', advertiseAddr: '10.0.0.5' });
     assert.equal(config.stateDir, join(dir, 'state'));
     assert.deepEqual(config.health, { host: '127.0.0.1', port: 7676 });
+    assert.deepEqual(config.panel, { enabled: false, host: '127.0.0.1', port: 3010 });
     assert.equal(config.statusHookIntervalMs, 30_000);
     assert.equal(config.historyRetentionMs, 2 * 24 * 3600 * 1000);
     assert.equal(config.app?.path, join(dir, 'apps/app.yaml'));
@@ -143,6 +145,7 @@ describe('config/load', () => {
         '    name: other', //                 13
         'extra: true', //                     14 unknown key
         'health: { listen: nowhere }', //     15 not host:port
+        'panel: { listen: ":99999", enabled: yes-please }', // 16 port too big, not a boolean
         '',
       ].join('\n'),
     );
@@ -162,9 +165,11 @@ describe('config/load', () => {
     at('12:5', 'probes[2].address');
     at('14:1', 'extra');
     at('15:19', 'health.listen');
+    at('16:18', 'panel.listen');
+    at('16:37', 'panel.enabled');
     // (A missing timeout defaults to the interval when that is shorter: compileProbe also reports it.)
     const others = error.details.filter((line) => !line.includes('probes[1].timeout'));
-    assert.equal(others.length, 7, error.details.join('\n'));
+    assert.equal(others.length, 9, error.details.join('\n'));
     const lines = error.details.map((line) => Number(line.slice(path.length + 1).split(':')[0]));
     assert.deepEqual(lines, [...lines].sort((a, b) => a - b), 'listed in the order of the file');
     assert.ok(error.details.includes(`${path}:11:15: probes[1].interval: must be at least 1s, got "0s"`), error.details.join('\n'));
