@@ -169,6 +169,29 @@ export const errorCatalogue = {
     message: 'another operation run holds the cluster operation lock',
     hint: "wait for it to finish, or follow it with 'gravity plan --follow'",
   },
+  E_SYSTEMD: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'systemd refused or is missing',
+    hint: "'systemctl status gravity-agent' and 'journalctl -xe' tell more",
+  },
+  E_AGENT_STOP_TIMEOUT: {
+    exitCode: ExitCode.agentState,
+    kind: 'user',
+    message: 'the agent did not stop in time',
+    hint: "its log says what it waits for; a second SIGTERM makes it exit at once",
+  },
+  E_AGENT_START_FAILED: {
+    exitCode: ExitCode.agentState,
+    kind: 'user',
+    message: 'the agent started in the background did not come up',
+    hint: "read its log: <state-dir>/logs/agent.log, or 'journalctl -u gravity-agent'",
+  },
+  E_BACKGROUND_FAILED: {
+    exitCode: ExitCode.internal,
+    kind: 'internal',
+    message: 'a background operation ended before it started its work',
+  },
   E_STATECHART_UNKNOWN: {
     exitCode: ExitCode.usage,
     kind: 'user',
@@ -187,6 +210,60 @@ export const errorCatalogue = {
     message: "Graphviz's dot cannot render the chart",
     hint: 'install Graphviz (Debian: apt-get install graphviz), or use --format dot and render it elsewhere',
   },
+  E_USER_INVALID: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'invalid email or role',
+    hint: 'an email is name@domain; a role is @teleadmin or a name of letters, digits and -_@.',
+  },
+  E_TTL_INVALID: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'invalid token time to live',
+    hint: 'give a duration such as 30m, 1h or 1h30m, from 1m up to the maximum (48h for a signup, 24h for a reset)',
+  },
+  E_USER_EXISTS: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'a user with this email already exists',
+    hint: "'gravity users reset EMAIL' makes a password reset link for an existing user",
+  },
+  E_USER_NOT_FOUND: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'no user with this email',
+    hint: "'gravity users ls' lists the users; 'gravity users add EMAIL --roles=ROLE' invites a new one",
+  },
+  E_REQUEST_INVALID: { exitCode: ExitCode.usage, kind: 'user', message: 'the request is not valid' },
+  E_AUTH_REQUIRED: { exitCode: ExitCode.usage, kind: 'user', message: 'sign in first', hint: 'sign in again on the login page' },
+  E_AUTH_FAILED: { exitCode: ExitCode.usage, kind: 'user', message: 'wrong email or password' },
+  E_FORBIDDEN: { exitCode: ExitCode.usage, kind: 'user', message: 'your roles do not allow this', hint: 'ask a user with the @teleadmin role' },
+  E_CSRF: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'cross-site request refused',
+    hint: 'reload the Control Panel page and try again',
+  },
+  E_TOKEN_INVALID: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'this link is not valid',
+    hint: "ask an administrator for a new link ('gravity users add' or 'gravity users reset' on a cluster node)",
+  },
+  E_TOKEN_EXPIRED: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'this link has expired',
+    hint: "ask an administrator for a new link ('gravity users add' or 'gravity users reset' on a cluster node)",
+  },
+  E_TOKEN_USED: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'this link has already been used',
+    hint: "sign in with your password, or ask an administrator for a new link ('gravity users reset' on a cluster node)",
+  },
+  E_PASSWORD_WEAK: { exitCode: ExitCode.usage, kind: 'user', message: 'the password is too weak', hint: 'choose a password that fixes every problem listed' },
+  E_RATE_LIMITED: { exitCode: ExitCode.usage, kind: 'user', message: 'too many failed sign-in attempts', hint: 'wait a minute, then try again' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -69,6 +69,45 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'users, their signup and reset tokens, and Control Panel sessions',
+    up(db) {
+      // Secrets are stored as their sha-256 only (token_hash, id_hash): a copy of the file does not
+      // let anyone sign up, reset a password or take over a session. A user row exists once its
+      // password is set; an invited user is a signup token until then. used_at is set once, by the
+      // single UPDATE that redeems a token.
+      db.exec(`
+        CREATE TABLE users (
+          email         TEXT PRIMARY KEY NOT NULL,
+          roles         TEXT NOT NULL CHECK (json_valid(roles)),
+          password_hash TEXT NOT NULL,
+          created       INTEGER NOT NULL,
+          updated       INTEGER NOT NULL
+        );
+        CREATE TABLE user_tokens (
+          token_hash TEXT PRIMARY KEY NOT NULL,
+          email      TEXT NOT NULL,
+          kind       TEXT NOT NULL CHECK (kind IN ('signup', 'reset')),
+          roles      TEXT NOT NULL CHECK (json_valid(roles)),
+          created    INTEGER NOT NULL,
+          expires_at INTEGER NOT NULL,
+          used_at    INTEGER
+        );
+        CREATE INDEX user_tokens_email ON user_tokens (email, kind);
+        CREATE INDEX user_tokens_expires ON user_tokens (expires_at);
+        CREATE TABLE sessions (
+          id_hash    TEXT PRIMARY KEY NOT NULL,
+          email      TEXT NOT NULL,
+          csrf_token TEXT NOT NULL,
+          created    INTEGER NOT NULL,
+          expires_at INTEGER NOT NULL
+        );
+        CREATE INDEX sessions_email ON sessions (email);
+        CREATE INDEX sessions_expires ON sessions (expires_at);
+      `);
+    },
+  },
 ];
 
 /** The schema version this build reads and writes. */

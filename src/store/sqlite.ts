@@ -1,9 +1,9 @@
-// The embedded store: one SQLite file, `gravity.db`, in the state dir. It keeps the status history
-// and the operations with their plans (and will keep the cluster's other records) on the node itself,
-// so they survive restarts without any other service. WAL mode lets `gravity status history` and
-// `gravity plan` read while the agent or an operation writes; every write is on disk when it returns
-// (see openSqliteStore); the schema is versioned (sqlite-migrations.ts); a damaged or unreadable file
-// becomes one clear E_STORE error.
+// The embedded store: one SQLite file, `gravity.db`, in the state dir. It keeps the status history,
+// the operations with their plans and the Control Panel's users (and will keep the cluster's other
+// records) on the node itself, so they survive restarts without any other service. WAL mode lets
+// `gravity status history` and `gravity plan` read while the agent or an operation writes; every
+// write is on disk when it returns (see openSqliteStore); the schema is versioned
+// (sqlite-migrations.ts); a damaged or unreadable file becomes one clear E_STORE error.
 
 import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,6 +15,7 @@ import { GravityError } from '../errors.ts';
 import { assertKnownVersion, migrate } from './sqlite-migrations.ts';
 import type { Guard } from './sqlite-operations.ts';
 import { noOperations, operationsSchemaVersion, sqliteOperations, sqliteOperationsReadOnly } from './sqlite-operations.ts';
+import { noUsers, sqliteUsers, sqliteUsersReadOnly, usersSchemaVersion } from './sqlite-users.ts';
 import type { HistoryEvent, HistoryEventType, HistoryQuery, HistoryStore, Store } from './types.ts';
 
 /** The store's file name inside the state dir. */
@@ -40,6 +41,8 @@ export interface SqliteStore extends Store {
   readonly retentionMs: number;
   /** Drops the events older than the retention; returns how many were dropped. */
   evictExpired(): number;
+  /** A number that changes when another connection (or process) has committed to the file. */
+  dataVersion(): number;
 }
 
 /** The database file of a state dir. */
@@ -232,13 +235,16 @@ export function openSqliteStore(stateDir: string, options: SqliteStoreOptions = 
   };
 
   const operations = prepareConnection(db, file, () => sqliteOperations(db, file, guard(file)));
+  const users = prepareConnection(db, file, () => sqliteUsers(db, file, guard(file)));
 
   const store: SqliteStore = {
     file,
     retentionMs,
     history,
     operations,
+    users,
     evictExpired: () => history.evict(clock.now() - retentionMs),
+    dataVersion: () => guarded(file, 'read', () => Number(db.pragma('data_version', { simple: true }))),
     close() {
       if (db.open) db.close();
     },
@@ -255,6 +261,7 @@ function emptyStore(file: string): Store {
   return {
     history: { append: () => readOnly('append history'), list: () => [], evict: () => readOnly('evict history') },
     operations: noOperations(file),
+    users: noUsers(file),
     close: () => undefined,
   };
 }
@@ -263,7 +270,7 @@ function emptyStore(file: string): Store {
  * Opens the store of a state dir for reading only, for CLI commands (while the agent runs or not). A
  * state dir without a store (the agent never ran there) reads as an empty history and no operations,
  * not as an error; so does a file from an older gravity for what it does not have yet (a file from
- * before the operation tables has no operations). Writes throw.
+ * before the operation tables has no operations, one from before the user tables no users). Writes throw.
  * @example const store = openSqliteStoreReadOnly(stateDir); const events = store.history.list({ node: 'node-1' }); store.close();
  */
 export function openSqliteStoreReadOnly(stateDir: string): Store {
@@ -274,7 +281,8 @@ export function openSqliteStoreReadOnly(stateDir: string): Store {
     const version = assertKnownVersion(db, file);
     if (version === 0) return undefined; // created, but the agent never got to set it up: nothing stored yet
     const operations = version >= operationsSchemaVersion ? sqliteOperationsReadOnly(db, file, guard(file)) : noOperations(file);
-    return { list: historyLister(db), operations };
+    const users = version >= usersSchemaVersion ? sqliteUsersReadOnly(db, file, guard(file)) : noUsers(file);
+    return { list: historyLister(db), operations, users };
   });
   if (views === undefined) {
     db.close();
@@ -287,6 +295,7 @@ export function openSqliteStoreReadOnly(stateDir: string): Store {
       evict: () => readOnly('evict history'),
     },
     operations: views.operations,
+    users: views.users,
     close() {
       if (db.open) db.close();
     },

@@ -1,5 +1,6 @@
 // What the agent keeps on disk, behind one interface so that the embedded SQLite store and (later)
-// etcd can both serve it: the status history, and operations with their plans, changelog and lock.
+// etcd can both serve it: the status history, operations with their plans, changelog and lock, and
+// the Control Panel's users with their tokens and sessions.
 
 import type { Operation, OperationState, PhaseChange, PhaseSpec } from '../plan/types.ts';
 
@@ -90,8 +91,110 @@ export interface OperationStore {
   lockHolder(): OperationLockHolder | undefined;
 }
 
+/** What a user token is for: a new user's signup, or an existing user's password reset. */
+export type UserTokenKind = 'signup' | 'reset';
+
+/** A user who has set a password. Emails are stored as given (src/auth normalizes them to lower case). */
+export interface UserRecord {
+  email: string;
+  roles: string[];
+  /** The password's scrypt hash with its parameters (src/auth/password.ts); never the password. */
+  passwordHash: string;
+  /** Epoch ms. */
+  created: number;
+  /** Epoch ms of the last change (a password reset). */
+  updated: number;
+}
+
+/** A signup or reset token as stored: its hash, never the token itself. */
+export interface UserTokenRecord {
+  /** The sha-256 of the token (src/auth/tokens.ts). */
+  tokenHash: string;
+  email: string;
+  kind: UserTokenKind;
+  /** The roles the new user gets (signup); empty for a reset. */
+  roles: string[];
+  /** Epoch ms. */
+  created: number;
+  /** Epoch ms; the token works strictly before it. */
+  expiresAt: number;
+  /** Epoch ms when it was redeemed; a token works once. */
+  usedAt?: number;
+}
+
+/** A Control Panel session as stored: the hash of the cookie's id, never the id itself. */
+export interface SessionRecord {
+  /** The sha-256 of the session id the cookie carries. */
+  idHash: string;
+  email: string;
+  csrfToken: string;
+  /** Epoch ms. */
+  created: number;
+  /** Epoch ms; the session works strictly before it. */
+  expiresAt: number;
+}
+
+/** An invited user who has not signed up yet: their newest unused, unexpired signup token. */
+export interface PendingInvite {
+  email: string;
+  roles: string[];
+  created: number;
+  expiresAt: number;
+}
+
+export interface RedeemRequest {
+  tokenHash: string;
+  /** The page it came through: a token of the other kind is not redeemed (it reads as `unknown`). */
+  kind: UserTokenKind;
+  /** The new password's hash. */
+  passwordHash: string;
+  /** Epoch ms. */
+  now: number;
+}
+
+/** Why a token was not redeemed: unknown (never issued, or of the other kind), expired, used, or the user it names is already one / no longer one. */
+export type RedeemRefusal = 'unknown' | 'expired' | 'used' | 'user-exists' | 'no-user';
+
+export type RedeemResult = { redeemed: true; user: UserRecord } | { redeemed: false; reason: RedeemRefusal };
+
+export interface PruneCutoffs {
+  /** Sessions that expired before this (epoch ms) are dropped. */
+  sessionsExpiredBefore: number;
+  /** Tokens that expired before this (epoch ms) are dropped; until then an expired token reads as expired, not unknown. */
+  tokensExpiredBefore: number;
+}
+
+export interface UserStore {
+  get(email: string): UserRecord | undefined;
+  /** Every user, by email. */
+  list(): UserRecord[];
+  /** Unused signup tokens unexpired at `now` of emails that are not users yet, the newest per email, by email. */
+  pendingInvites(now: number): PendingInvite[];
+  /**
+   * Stores a token, replacing every unused token of the same kind for the same email (the newest link
+   * is the one that works). Throws E_USER_EXISTS for a signup of an existing user and E_USER_NOT_FOUND
+   * for a reset of someone who is not a user; nothing is written then.
+   */
+  issueToken(token: UserTokenRecord): void;
+  getToken(tokenHash: string): UserTokenRecord | undefined;
+  /**
+   * Redeems a token atomically: of two concurrent redeems of one token exactly one wins. A signup
+   * creates the user with the token's roles; a reset sets the password and ends every session of the
+   * user. A refusal changes nothing.
+   */
+  redeemToken(request: RedeemRequest): RedeemResult;
+  createSession(session: SessionRecord): void;
+  /** The session if it exists and has not expired at `now`. */
+  getSession(idHash: string, now: number): SessionRecord | undefined;
+  /** Ends a session; false if there was none. */
+  deleteSession(idHash: string): boolean;
+  /** Drops expired sessions and tokens; returns how many of each. */
+  prune(cutoffs: PruneCutoffs): { sessions: number; tokens: number };
+}
+
 export interface Store {
   readonly history: HistoryStore;
   readonly operations: OperationStore;
+  readonly users: UserStore;
   close(): void;
 }
