@@ -235,6 +235,7 @@ export const errorCatalogue = {
     hint: "'gravity users ls' lists the users; 'gravity users add EMAIL --roles=ROLE' invites a new one",
   },
   E_REQUEST_INVALID: { exitCode: ExitCode.usage, kind: 'user', message: 'the request is not valid' },
+  E_NOT_FOUND: { exitCode: ExitCode.usage, kind: 'user', message: 'nothing at that address' },
   E_AUTH_REQUIRED: { exitCode: ExitCode.usage, kind: 'user', message: 'sign in first', hint: 'sign in again on the login page' },
   E_AUTH_FAILED: { exitCode: ExitCode.usage, kind: 'user', message: 'wrong email or password' },
   E_FORBIDDEN: { exitCode: ExitCode.usage, kind: 'user', message: 'your roles do not allow this', hint: 'ask a user with the @teleadmin role' },

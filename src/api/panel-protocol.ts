@@ -120,6 +120,8 @@ export interface InviteResult {
 export interface PanelErrorBody {
   code: string;
   message: string;
+  /** Every problem, when there are several (a weak password's). */
+  details?: string[];
 }
 
 /** The history page's filter, sent as query params. */

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
@@ -161,7 +161,7 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
           ? error.code
           : status === 404
             ? 'E_NOT_FOUND'
-            : 'E_BAD_REQUEST';
+            : 'E_REQUEST_INVALID';
     void reply.code(status).send(errorBody(code, status === 500 ? 'the agent failed to answer; its log says why' : error.message));
   });
   app.setNotFoundHandler((request, reply) => {
@@ -173,7 +173,7 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(appShell);
   };
 
-  const auth = await registerPanelAuth(app as unknown as FastifyInstance, {
+  const auth = await registerPanelAuth(app, {
     users: options.users,
     clock: options.clock,
     logger,
@@ -198,7 +198,7 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
   app.get(panelRoutes.cluster, guarded, () => sources.status());
   app.get(panelRoutes.history, guarded, (request: FastifyRequest, reply) => {
     const parsed = parseHistoryFilter(request.query);
-    if ('problem' in parsed) return reply.code(400).send(errorBody('E_BAD_REQUEST', parsed.problem));
+    if ('problem' in parsed) return reply.code(400).send(errorBody('E_REQUEST_INVALID', parsed.problem));
     return sources.history(parsed.filter);
   });
   app.get(panelRoutes.operations, guarded, () => sources.operations());
@@ -213,7 +213,7 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
   });
   app.get(panelRoutes.actorRecords, guarded, async (request: FastifyRequest, reply): Promise<ActorRecordsResponse | FastifyReply> => {
     const actorPath = param(request.query, 'path');
-    if (actorPath === undefined) return reply.code(400).send(errorBody('E_BAD_REQUEST', 'give the actor with ?path=<actor path>'));
+    if (actorPath === undefined) return reply.code(400).send(errorBody('E_REQUEST_INVALID', 'give the actor with ?path=<actor path>'));
     return { records: await sources.actorRecords(actorPath) };
   });
   app.get(panelRoutes.events, guarded, (request: FastifyRequest, reply) => {

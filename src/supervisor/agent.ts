@@ -68,7 +68,7 @@ export interface AgentExtensionContext {
    * The agent's control methods (its own and every extension's), as the control socket answers them.
    * Available once every extension has started; calling it earlier throws.
    */
-  controlHandlers(): ControlHandlers;
+  controlHandlers: () => ControlHandlers;
 }
 
 /** A started extension: control methods it answers, work once the tree runs, and how to stop it. */

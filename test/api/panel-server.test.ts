@@ -1,0 +1,181 @@
+// The panel's server over real HTTPS with a real store in a temp dir and sources given by the test:
+// nothing without a session (401 for the API, /login for pages), the data routes with a session,
+// bad filters refused with a code, the live stream delivering records, the security headers, and a
+// clear 503 page when the pages are not built.
+
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { InspectionBus } from '../../src/actors/inspection.ts';
+import type { InspectionRecord } from '../../src/actors/inspection.ts';
+import type { HistoryResponse, MachinesResponse, PanelErrorBody } from '../../src/api/panel-protocol.ts';
+import { sessionCookieName } from '../../src/api/panel-protocol.ts';
+import type { PanelServer, PanelSources } from '../../src/api/panel-server.ts';
+import { startPanelServer } from '../../src/api/panel-server.ts';
+import { ensureServerCertificate } from '../../src/api/tls.ts';
+import { createUserService } from '../../src/auth/users.ts';
+import { systemClock } from '../../src/clock.ts';
+import type { ClusterReport } from '../../src/health/types.ts';
+import { openSqliteStore } from '../../src/store/sqlite.ts';
+import type { SqliteStore } from '../../src/store/sqlite.ts';
+import type { HistoryEvent } from '../../src/store/types.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function get(url: string, cookie?: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { rejectUnauthorized: false, headers: cookie === undefined ? {} : { cookie: `${sessionCookieName}=${cookie}` } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Opens the live stream and collects its text until closed. */
+function stream(url: string, cookie: string): { text: () => string; close: () => void } {
+  let text = '';
+  const req = request(url, { rejectUnauthorized: false, headers: { cookie: `${sessionCookieName}=${cookie}` } }, (res) => {
+    res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  });
+  req.on('error', () => undefined);
+  req.end();
+  return { text: () => text, close: () => req.destroy() };
+}
+
+const report: ClusterReport = { name: 'prod', status: 'degraded', reason: 'node node-1 is degraded', nodes: [], time: 1 };
+const events: HistoryEvent[] = [
+  { id: 'a', time: 1_000, type: 'Probe Failed', node: 'node-1', checker: 'web', detail: 'refused' },
+  { id: 'b', time: 2_000, type: 'Node Degraded', node: 'node-1' },
+  { id: 'c', time: 3_000, type: 'Probe Succeeded', node: 'node-1', checker: 'web' },
+];
+
+describe('panel server (real HTTPS, real store)', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let store: SqliteStore;
+  let bus: InspectionBus;
+  let server: PanelServer | undefined;
+  let cookie: string;
+
+  async function start(assetsDir: string): Promise<PanelServer> {
+    const certificate = await ensureServerCertificate(dir, { hostnames: ['node-1'], ips: ['127.0.0.1'] });
+    const sources: PanelSources = {
+      status: () => report,
+      tree: () => Promise.resolve({ now: 0, root: { id: 'agent', path: 'agent', type: 'supervisor', thread: 'main', state: 'running', restart: 'permanent', restarts: 0 } }),
+      operations: () => ({ operations: [] }),
+      storeVersion: () => store.dataVersion(),
+      subscribe: (listener, filter) => bus.subscribe(listener, filter),
+      history: (filter) => ({ events: events.filter((event) => filter.checker === undefined || event.checker === filter.checker) }),
+      actorRecords: () => Promise.resolve([]),
+    };
+    return startPanelServer({
+      host: '127.0.0.1',
+      port: 0,
+      tls: certificate,
+      assetsDir,
+      users: store.users,
+      publicUrl: 'https://127.0.0.1:3009',
+      sources,
+      clock: systemClock,
+      logger: pino({ level: 'silent' }),
+    });
+  }
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gravity-panel-server-'));
+    store = openSqliteStore(dir);
+    bus = new InspectionBus();
+    const service = createUserService({ users: store.users, clock: systemClock });
+    const invite = service.invite('ops@example.com', ['@teleadmin']);
+    cookie = (await service.signup(invite.token, 'violet-Anchor-meadow-73')).id;
+    const assets = join(dir, 'web');
+    mkdirSync(join(assets, 'assets'), { recursive: true });
+    writeFileSync(join(assets, 'index.html'), '<!doctype html><title>panel</title><div id="app"></div>');
+    writeFileSync(join(assets, 'assets', 'app-1234.js'), 'console.log(1)');
+  });
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers nothing but the sign-in page and scripts without a session', async () => {
+    server = await start(join(dir, 'web'));
+    const api = await get(`${server.url}/api/cluster`);
+    assert.equal(api.status, 401);
+    assert.equal((JSON.parse(api.body) as PanelErrorBody).code, 'E_AUTH_REQUIRED');
+    const page = await get(`${server.url}/history`);
+    assert.equal(page.status, 303);
+    assert.match(String(page.headers.location), /^\/login/u);
+    assert.equal((await get(`${server.url}/login`)).status, 200);
+    assert.equal((await get(`${server.url}/assets/app-1234.js`)).status, 200);
+    const forged = await get(`${server.url}/api/cluster`, 'not-a-session');
+    assert.equal(forged.status, 401);
+  });
+
+  it('serves the data to a session, with security headers and no caching of the API', async () => {
+    server = await start(join(dir, 'web'));
+    const cluster = await get(`${server.url}/api/cluster`, cookie);
+    assert.equal(cluster.status, 200);
+    assert.deepEqual(JSON.parse(cluster.body), report);
+    assert.equal(cluster.headers['cache-control'], 'no-store');
+    assert.match(String(cluster.headers['content-security-policy']), /default-src 'self'/u);
+    assert.equal(cluster.headers['referrer-policy'], 'no-referrer');
+    const history = JSON.parse((await get(`${server.url}/api/history?checker=web`, cookie)).body) as HistoryResponse;
+    assert.deepEqual(history.events.map((event) => event.id), ['a', 'c']);
+    const machines = JSON.parse((await get(`${server.url}/api/machines`, cookie)).body) as MachinesResponse;
+    assert.ok(machines.machines.some((machine) => machine.name === 'probe'));
+    const probe = JSON.parse((await get(`${server.url}/api/machines/probe`, cookie)).body) as { id: string };
+    assert.equal(probe.id, 'probe');
+    assert.equal((await get(`${server.url}/`, cookie)).status, 200);
+  });
+
+  it('refuses bad filters and unknown names with a code', async () => {
+    server = await start(join(dir, 'web'));
+    for (const query of ['since=yesterday', 'limit=-1', 'type=Nope', 'since=5&until=1']) {
+      const answer = await get(`${server.url}/api/history?${query}`, cookie);
+      assert.equal(answer.status, 400, query);
+      assert.equal((JSON.parse(answer.body) as PanelErrorBody).code, 'E_REQUEST_INVALID', query);
+    }
+    const unknown = await get(`${server.url}/api/machines/nope`, cookie);
+    assert.equal(unknown.status, 404);
+    assert.equal((JSON.parse(unknown.body) as PanelErrorBody).code, 'E_STATECHART_UNKNOWN');
+    assert.equal((await get(`${server.url}/api/actor-records`, cookie)).status, 400);
+    const nowhere = await get(`${server.url}/api/nowhere`, cookie);
+    assert.equal(nowhere.status, 404);
+    assert.equal((JSON.parse(nowhere.body) as PanelErrorBody).code, 'E_NOT_FOUND');
+  });
+
+  it('streams the status on connect and each record of the bus', async () => {
+    server = await start(join(dir, 'web'));
+    const live = stream(`${server.url}/api/events?path=agent/probes`, cookie);
+    try {
+      await waitFor(() => live.text().includes('event: status'), 5_000, 'the status on connect');
+      const record: InspectionRecord = { kind: 'snapshot', path: 'agent/probes/probe:web', time: 5, status: 'active', value: { active: { status: 'failed' } } };
+      bus.publish(record);
+      await waitFor(() => live.text().includes(`event: record\ndata: ${JSON.stringify(record)}`), 5_000, 'the record');
+    } finally {
+      live.close();
+    }
+  });
+
+  it('says the pages are not built, with 503, and still serves the API', async () => {
+    server = await start(join(dir, 'nowhere'));
+    const page = await get(`${server.url}/login`);
+    assert.equal(page.status, 503);
+    assert.match(page.body, /npm run build/u);
+    assert.equal((await get(`${server.url}/api/cluster`, cookie)).status, 200);
+  });
+});
