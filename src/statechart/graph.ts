@@ -8,6 +8,7 @@
 
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
 import { GravityError } from '../errors.ts';
+import { findActiveStates } from './active-states.ts';
 
 export type StateKind = 'atomic' | 'compound' | 'parallel' | 'final' | 'history';
 
@@ -188,10 +189,6 @@ export function allStates(model: MachineModel): StateModel[] {
   return out;
 }
 
-function describeValue(value: unknown): string {
-  return JSON.stringify(value) ?? String(value);
-}
-
 /**
  * The ids of the states a state value says are active: every leaf it names and their ancestors (the
  * root excluded). Throws `E_STATECHART_MISMATCH` when the value names a state the machine does not
@@ -201,33 +198,7 @@ function describeValue(value: unknown): string {
  * // ['probe.active', 'probe.active.status', 'probe.active.status.running', 'probe.active.cycle', 'probe.active.cycle.waiting']
  */
 export function activeStateIds(model: MachineModel, value: unknown): string[] {
-  const active: string[] = [];
-  const walk = (parent: StateModel, part: unknown): void => {
-    const child = (key: string): StateModel => {
-      const found = parent.children.find((candidate) => candidate.key === key);
-      if (found === undefined) {
-        throw new GravityError(
-          'E_STATECHART_MISMATCH',
-          `the ${model.id} machine has no state '${key}' in '${parent.id}' (state value ${describeValue(value)}): is the actor a ${model.id}?`,
-        );
-      }
-      return found;
-    };
-    if (typeof part === 'string') {
-      const state = child(part);
-      active.push(state.id);
-      return;
-    }
-    if (typeof part === 'object' && part !== null && !Array.isArray(part)) {
-      for (const [key, inner] of Object.entries(part)) {
-        const state = child(key);
-        active.push(state.id);
-        walk(state, inner);
-      }
-      return;
-    }
-    throw new GravityError('E_STATECHART_MISMATCH', `not a state value: ${describeValue(value)}`);
-  };
-  walk(model.root, value);
-  return active;
+  const found = findActiveStates(model, value);
+  if (!found.ok) throw new GravityError('E_STATECHART_MISMATCH', found.problem);
+  return found.ids;
 }
