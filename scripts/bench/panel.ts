@@ -24,7 +24,7 @@ const transitions = Number(process.env.BENCH_TRANSITIONS ?? 20);
 const loads = Number(process.env.BENCH_LOADS ?? 5);
 const layoutRuns = Number(process.env.BENCH_LAYOUT_RUNS ?? 20);
 const probeActor = 'agent/probes/probe:target';
-const password = 'bench-Lantern-harbor-97';
+const password = 'copper-Lantern-harbor-97';
 
 interface Stats {
   median: number;
