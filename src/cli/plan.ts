@@ -17,7 +17,7 @@ import type { PlanFormat } from './format-plan.ts';
 import { idleEngine, openPlanEnv, planEngine, planProgress, selectOperation } from './plan-env.ts';
 import type { PlanEnv } from './plan-env.ts';
 import type { CliOutput } from './program.ts';
-import { processOutput } from './program.ts';
+import { globalOptions, processOutput } from './program.ts';
 
 interface DisplayOptions {
   operationId?: string;
@@ -88,6 +88,36 @@ async function withEngine(
       release();
       if (ran && !env.quiet) output.out(formatPlan(toOperation(env, record), 'text', { color: color() }));
     }
+  } finally {
+    env.close();
+  }
+}
+
+/** `plan resume --no-block`: the same resume, as a transient systemd unit or a detached process. */
+async function resumeInBackground(command: Command, operationId: string | undefined, format: 'text' | 'json', output: CliOutput): Promise<void> {
+  const env = openPlanEnv(command);
+  try {
+    const record = selectOperation(env, operationId);
+    if (record.state !== 'in_progress') {
+      throw new GravityError('E_PLAN_REFUSED', `operation ${record.id} is ${record.state}: there is nothing to resume`);
+    }
+    const [{ startBackgroundOperation }, { backgroundReport, formatBackgroundReport }, { serviceConfigFile }] = await Promise.all([
+      import('../system/background-operation.ts'),
+      import('../system/background-report.ts'),
+      import('./system.ts'),
+    ]);
+    const configFile = serviceConfigFile(globalOptions(command));
+    const location = ['--state-dir', env.config.stateDir, ...(configFile === undefined ? [] : ['--config', configFile])];
+    const started = await startBackgroundOperation({
+      unitName: 'gravity-resume',
+      description: `gravity: resume operation ${record.id}`,
+      operationId: record.id,
+      stateDir: env.config.stateDir,
+      args: ['plan', 'resume', '--operation-id', record.id, ...location],
+      lockHolder: () => env.store.operations.lockHolder(),
+    });
+    const report = backgroundReport(started, record.id, location);
+    output.out(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatBackgroundReport(report));
   } finally {
     env.close();
   }
@@ -206,7 +236,22 @@ export function makePlanCommand(output: CliOutput = processOutput): Command {
     .command('resume')
     .description('re-run the in-progress and failed phases and everything not yet run, in order; then complete the operation')
     .addOption(operationOption())
-    .action(async (options: { operationId?: string }, command: Command) => {
+    .addOption(new Option('--no-block', 'run it in the background (systemd: the transient unit gravity-resume) and print how to follow it'))
+    .addOption(new Option('--format <format>', 'output format of --no-block').choices(['text', 'json']))
+    .addHelpText(
+      'after',
+      '\nWith --no-block the operation runs in the background: where systemd runs, as the transient\n' +
+        "unit gravity-resume.service ('journalctl -u gravity-resume -f' shows its output); elsewhere as a\n" +
+        'detached process logging to <state-dir>/logs/operation-<id>.log. It outlives this command;\n' +
+        "'gravity plan --follow' follows it to its end. A second start while one runs is refused (exit 3).",
+    )
+    .action(async (options: { operationId?: string; block: boolean; format?: 'text' | 'json' }, command: Command) => {
+      if (!options.block) {
+        // `plan` has a --format of its own, which takes the option wherever it is written.
+        const format = formatOf(command, options.format) === 'json' ? 'json' : 'text';
+        await resumeInBackground(command, operationIdOf(command, options.operationId), format, output);
+        return;
+      }
       await withEngine(command, options.operationId, output, async (engine) => {
         await engine.resume();
       });

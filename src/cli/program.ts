@@ -9,6 +9,10 @@ import { makeStartCommand } from './start.ts';
 import { makeStatusCommand } from './status.ts';
 import { makePlanCommand } from './plan.ts';
 import { makeRollbackCommand } from './rollback.ts';
+import { makeSystemCommand } from './system.ts';
+import { makeStopCommand } from './stop.ts';
+import { makeAgentCommand } from './agent.ts';
+import { makeUsersCommand } from './users.ts';
 
 /** The global options, parsed. */
 export interface GlobalOptions {
@@ -79,11 +83,15 @@ export function makeProgram(output: CliOutput = processOutput): Command {
     .option('--insecure', 'do not verify TLS certificates')
     .addHelpText('after', "\nRun 'gravity <command> --help' for a command's options.");
 
-  program.addCommand(makeStartCommand());
+  program.addCommand(makeStartCommand(output));
   program.addCommand(makeDebugCommand(output));
   program.addCommand(makeStatusCommand(output));
   program.addCommand(makePlanCommand(output));
   program.addCommand(makeRollbackCommand(output));
+  program.addCommand(makeStopCommand(output));
+  program.addCommand(makeSystemCommand(output));
+  program.addCommand(makeAgentCommand(output));
+  program.addCommand(makeUsersCommand(output));
 
   forEachCommand(program, (command) => {
     command
