@@ -21,7 +21,7 @@ import type { Remote } from 'comlink';
 import type { EventObject } from 'xstate';
 import type { TimerHandle } from '../clock.ts';
 import { GravityError, deserializeError, serializeError } from '../errors.ts';
-import type { ChildContext, ExitReason, RunningChild } from '../supervisor/child.ts';
+import type { ChildContext, ExitReason, RunningChild, TreeNodeInfo } from '../supervisor/child.ts';
 import type { WorkerChildStarter } from '../supervisor/launcher.ts';
 import { defaultHeartbeat } from '../supervisor/spec.ts';
 import type { ChildSpec, HeartbeatSpec, Shutdown } from '../supervisor/spec.ts';
@@ -51,6 +51,11 @@ function deferred<T>(): Deferred<T> {
     resolve = done;
   });
   return { promise, resolve };
+}
+
+/** A child hosted inside a worker thread, and all below it, as the main thread's tree shows them. */
+function onWorkerThread(node: TreeNodeInfo): TreeNodeInfo {
+  return { ...node, thread: 'worker', ...(node.children === undefined ? {} : { children: node.children.map(onWorkerThread) }) };
 }
 
 class WorkerChild implements RunningChild {
@@ -180,7 +185,9 @@ class WorkerChild implements RunningChild {
   }
 
   async describe(): Promise<HostedChildInfo> {
-    return fromHostResult(await this.call<HostResult<HostedChildInfo>>(() => this.api.describe()));
+    const info = fromHostResult(await this.call<HostResult<HostedChildInfo>>(() => this.api.describe()));
+    // Inside the thread every child is on that thread's own "main": to the tree, they are on the worker.
+    return info.children === undefined ? info : { ...info, children: info.children.map(onWorkerThread) };
   }
 
   // ---- internals ------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ describe('gravity start (real process)', function () {
     assert.match(lines[1] ?? '', /^├── cluster\s+running\s+main\s+restarts=0\s+up \d+s\s+actor=\w+$/);
     assert.match(lines[2] ?? '', /^├── node:n1\s+running\s+main\s+restarts=0\s+up \d+s\s+actor=\w+$/);
     assert.match(lines[3] ?? '', /^└── probes\s+running\s+worker\s+restarts=0\s+up \d+s\s+one_for_one$/);
-    assert.match(lines[4] ?? '', /^\s+└── probe:memory\s+running\s+main\s+restarts=0\s+up \d+s\s+actor=/);
+    assert.match(lines[4] ?? '', /^\s+└── probe:memory\s+running\s+worker\s+restarts=0\s+up \d+s\s+actor=/);
 
     const json = await runCli(['debug', 'tree', '--state-dir', stateDir, '--format', 'json']);
     assert.equal(json.code, 0, json.stderr);
