@@ -283,8 +283,8 @@ describe('worker-hosted child (startWorkerChild)', function () {
     assert.deepEqual(
       info.children?.map(({ id, path, state, actorState, thread }) => ({ id, path, state, actorState, thread })),
       [
-        { id: 'probe:x', path: 'agent/probes/probe:x', state: 'running', actorState: 'counting', thread: 'main' },
-        { id: 'probe:y', path: 'agent/probes/probe:y', state: 'running', actorState: 'counting', thread: 'main' },
+        { id: 'probe:x', path: 'agent/probes/probe:x', state: 'running', actorState: 'counting', thread: 'worker' },
+        { id: 'probe:y', path: 'agent/probes/probe:y', state: 'running', actorState: 'counting', thread: 'worker' },
       ],
     );
     child.send({ type: 'TICK' }); // a supervisor passes an event to every child
