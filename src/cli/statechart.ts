@@ -42,8 +42,11 @@ function formatList(): string {
   return drawableMachines.map((entry) => `${entry.name.padEnd(width)}  ${entry.description}\n`).join('');
 }
 
-/** The actor's current state value, from the running agent. */
-async function actorStateOf(stateDir: string, path: string): Promise<unknown> {
+/**
+ * The current state value to mark, from the running agent: the actor's machine state, or for the
+ * `supervisor` chart the child's own state under its supervisor (every child has one).
+ */
+async function actorStateOf(stateDir: string, path: string, machine: string): Promise<unknown> {
   const { root } = await callAgent({ stateDir }, 'tree');
   const node = findTreeNode(root, path);
   if (node === undefined) {
@@ -51,6 +54,7 @@ async function actorStateOf(stateDir: string, path: string): Promise<unknown> {
       hint: `'gravity debug tree' shows the paths; this agent has: ${treePaths(root).join(', ')}`,
     });
   }
+  if (machine === 'supervisor') return node.state;
   if (node.actorState === undefined) {
     const why = node.type === 'supervisor' ? 'it is a supervisor, not an actor' : `it is ${node.state}`;
     throw new GravityError('E_STATECHART_MISMATCH', `'${path}' has no machine state to mark: ${why}`, {
@@ -69,7 +73,7 @@ export function makeStatechartCommand(output: CliOutput = processOutput): Comman
     .argument('[name]', `the machine: ${drawableMachineNames().join(', ')}`)
     .option('--list', 'list the machines that can be drawn')
     .addOption(new Option('--format <format>', 'output format').choices([...statechartFormats]).default('mermaid'))
-    .option('--actor <path>', "mark the states the running agent's actor at this path is in (see 'gravity debug tree')")
+    .option('--actor <path>', "mark the states the running agent's actor at this path is in (see 'gravity debug tree'); for the supervisor chart, the state of any child")
     .action(async (name: string | undefined, options: StatechartOptions, command: Command) => {
       if (options.list === true) {
         output.out(formatList());
@@ -88,7 +92,7 @@ export function makeStatechartCommand(output: CliOutput = processOutput): Comman
       const active =
         options.actor === undefined
           ? undefined
-          : activeStateIds(model, await actorStateOf(globalOptions(command).stateDir, options.actor));
+          : activeStateIds(model, await actorStateOf(globalOptions(command).stateDir, options.actor, drawable.name));
       output.out(renderStatechart(model, options.format, active === undefined ? {} : { active }));
     });
 }

@@ -10,6 +10,7 @@ import { phaseMachine } from '../machines/phase.ts';
 import { planMachine } from '../machines/plan.ts';
 import { probeMachine } from '../machines/probe.ts';
 import { statusHookMachine } from '../machines/status-hook.ts';
+import { supervisedChildMachine } from '../machines/supervised-child.ts';
 
 export interface DrawableMachine {
   /** The name the CLI takes, e.g. `probe`. */
@@ -31,6 +32,11 @@ export const drawableMachines: readonly DrawableMachine[] = [
   { name: 'phase', description: "one run of a phase's executor, its state stored before and after", machine: phaseMachine },
   { name: 'hook-job', description: 'one run of an application hook with Kubernetes Job semantics (deadline, retries)', machine: hookJobMachine },
   { name: 'status-hook', description: "the application status hook's schedule: run, record, wait, repeat", machine: statusHookMachine },
+  {
+    name: 'supervisor',
+    description: "a child's life under its supervisor: start, run, exit, restart after backoff, stop",
+    machine: supervisedChildMachine,
+  },
   { name: 'idle', description: 'a placeholder actor that runs until told to shut down', machine: idleMachine },
 ];
 

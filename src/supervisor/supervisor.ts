@@ -10,6 +10,8 @@ import type { InspectionBus, SupervisorAction } from '../actors/inspection.ts';
 import type { ChildSpec, Shutdown, SupervisorSpec } from './spec.ts';
 import type { ChildContext, ChildState, ExitReason, RunningChild, TreeNodeInfo } from './child.ts';
 import { describeExit } from './child.ts';
+import type { SupervisedChildEvent } from '../machines/supervised-child.ts';
+import { nextChildState } from '../machines/supervised-child.ts';
 import { planRestart, shouldRestart } from './strategy.ts';
 import { recordRestart } from './intensity.ts';
 import { nextConsecutive, restartDelay } from './backoff.ts';
@@ -205,7 +207,7 @@ export class Supervisor implements RunningChild {
   private async startChild(record: ChildRecord, why: 'start' | 'restart'): Promise<Error | undefined> {
     record.incarnation += 1;
     const incarnation = record.incarnation;
-    record.state = 'starting';
+    this.move(record, { type: 'start' });
     const context: ChildContext = {
       path: this.childPath(record),
       bus: this.options.bus,
@@ -218,7 +220,7 @@ export class Supervisor implements RunningChild {
     try {
       record.running = await this.options.launcher.launch(record.spec, context);
       if (record.incarnation !== incarnation || record.state !== 'starting') return undefined;
-      record.state = 'running';
+      this.move(record, { type: 'started' });
       record.startedAt = this.options.clock.now();
       this.publish(record.spec.id, 'start', why === 'start' ? 'start' : 'restarted');
       return undefined;
@@ -226,7 +228,7 @@ export class Supervisor implements RunningChild {
       record.running = undefined;
       // This incarnation never ran: the backoff must not count the previous one's run time as its own.
       record.startedAt = undefined;
-      record.state = 'failed';
+      this.move(record, { type: 'start.failed' });
       record.lastExit = { kind: 'error', error: serializeError(error) };
       return error instanceof Error ? error : new Error(String(error));
     }
@@ -238,7 +240,8 @@ export class Supervisor implements RunningChild {
     const now = this.options.clock.now();
     const ranForMs = record.startedAt === undefined ? 0 : now - record.startedAt;
     record.running = undefined;
-    record.state = reason.kind === 'error' ? 'failed' : 'stopped';
+    // A restart that failed to start comes back here already `failed`: it did not run, so it did not exit.
+    if (record.state === 'running' || record.state === 'starting') this.move(record, { type: reason.kind === 'error' ? 'crashed' : 'ended' });
     record.lastExit = reason;
     const why = describeExit(reason);
 
@@ -285,7 +288,7 @@ export class Supervisor implements RunningChild {
     const delayMs = restartDelay(record.consecutive, this.options.spec.backoff, this.options.random);
     const toStart = plan.start.map(byId).filter((child): child is ChildRecord => child !== undefined);
     for (const child of toStart) {
-      child.state = 'restarting';
+      this.move(child, { type: 'restart.scheduled' });
       child.incarnation += 1; // anything still reported by an old incarnation is stale now
     }
     record.restarts += 1;
@@ -349,10 +352,10 @@ export class Supervisor implements RunningChild {
     const running = record.running;
     record.incarnation += 1;
     if (running === undefined) {
-      if (record.state === 'restarting') record.state = 'stopped';
+      if (record.state === 'restarting') this.move(record, { type: 'stop' });
       return;
     }
-    record.state = 'stopping';
+    this.move(record, { type: 'stop' });
     let reason: ExitReason;
     try {
       reason = await running.stop(record.spec.shutdown);
@@ -360,7 +363,8 @@ export class Supervisor implements RunningChild {
       reason = { kind: 'error', error: serializeError(error) };
     }
     record.running = undefined;
-    record.state = 'stopped';
+    // Unless the supervisor's own shutdown time ran out meanwhile and killed it (then it is stopped).
+    if (record.state === 'stopping') this.move(record, { type: 'stopped' });
     record.lastExit = reason;
     this.publish(record.spec.id, reason.kind === 'shutdown' && reason.killed === true ? 'kill' : 'stop', why);
   }
@@ -373,11 +377,20 @@ export class Supervisor implements RunningChild {
         if (running === undefined) return;
         record.incarnation += 1;
         record.running = undefined;
-        record.state = 'stopped';
+        this.move(record, { type: 'killed' });
         await running.stop('brutal').catch(() => undefined);
         this.publish(record.spec.id, 'kill', 'supervisor shutdown time exceeded');
       }),
     );
+  }
+
+  /** Moves a child's state as the supervised-child machine says (src/machines/supervised-child.ts). */
+  private move(record: ChildRecord, event: SupervisedChildEvent): void {
+    try {
+      record.state = nextChildState(record.state, event);
+    } catch (error) {
+      throw new GravityError('E_INTERNAL', `${this.childPath(record)}: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   private schedule(ms: number, callback: () => void): void {

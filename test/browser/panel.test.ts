@@ -139,6 +139,10 @@ describe('browser: the Control Panel against a real agent', function () {
     await page.click('[data-testid="step-back"]');
     await page.click('[data-testid="step-live"]');
     await page.waitForSelector('[data-state-id="probe.active.status.running"][data-active="true"]');
+    // A supervisor has no machine of its own: its life under its own supervisor is drawn and lit.
+    await page.click('[data-actor-path="agent/probes"]');
+    await page.waitForSelector('[data-testid="supervision-chart"] [data-state-id="supervisor.running"][data-active="true"]');
+    await shot('actors-supervisor');
   });
 
   it('lists the transitions on the history page, filtered by checker', async () => {

@@ -132,6 +132,14 @@ describe('gravity debug statechart (real process)', function () {
       assert.match(result.stdout, /"node\.(starting|running|degraded)" \[[^\]]*filled/);
     });
 
+    it("marks any child's state under its supervisor on the supervisor chart", async () => {
+      for (const path of ['agent/probes', probePath]) {
+        const result = await runCli(['debug', 'statechart', 'supervisor', '--actor', path, '--format', 'json', '--state-dir', stateDir]);
+        assert.equal(result.code, 0, result.stderr);
+        assert.deepEqual((JSON.parse(result.stdout) as { active: string[] }).active, ['supervisor.running'], path);
+      }
+    });
+
     it('an unknown path, a supervisor, or an actor of another machine: clear errors, exit 2', async () => {
       const unknown = await runCli(['debug', 'statechart', 'probe', '--actor', 'agent/nope', '--state-dir', stateDir]);
       assert.equal(unknown.code, ExitCode.usage);

@@ -155,6 +155,23 @@ function RecordList({ records, selectedSeq, onSelect }: { records: KeptRecord[];
   );
 }
 
+const noFlashing: ReadonlySet<string> = new Set<string>();
+
+/** Where the child stands under its supervisor, lit on the supervised-child chart (every child has one). */
+function SupervisionChart({ node }: { node: TreeNodeInfo }): JSX.Element {
+  const { model, layout } = useMachineChart('supervisor');
+  const lit = model.value === undefined ? undefined : litStates(model.value, node.state);
+  return (
+    <details class="supervision" data-testid="supervision-chart" open={node.actor === undefined}>
+      <summary>
+        Under its supervisor: <strong>{node.state}</strong>
+      </summary>
+      {model.error !== undefined && <p class="error-text">The machine could not be loaded: {model.error}</p>}
+      {layout.value !== undefined && <StatechartView layout={layout.value} active={new Set(lit ?? [])} flashing={noFlashing} />}
+    </details>
+  );
+}
+
 function ActorDetail({ path, node, live }: { path: string; node: TreeNodeInfo | undefined; live: LiveStore }): JSX.Element {
   const { model, layout } = useMachineChart(node?.actor);
   const { records, loading, error } = useActorRecords(path, live);
@@ -207,6 +224,7 @@ function ActorDetail({ path, node, live }: { path: string; node: TreeNodeInfo | 
           )}
         </>
       )}
+      {node !== undefined && <SupervisionChart node={node} />}
       <h3>Recent events and states</h3>
       <StepControls cursor={cursor} records={records} onMove={setCursor} />
       {error !== undefined && <p class="error-text">The recorded events could not be loaded: {error}</p>}
