@@ -2,6 +2,9 @@
 // allowed move, the moves it refuses, and that the supervisor's own states are exactly the machine's.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { machineModel } from '../../src/statechart/graph.ts';
+import { toMermaid } from '../../src/statechart/render.ts';
 import type { ChildState } from '../../src/supervisor/child.ts';
 import type { SupervisedChildEvent } from '../../src/machines/supervised-child.ts';
 import { nextChildState, supervisedChildMachine } from '../../src/machines/supervised-child.ts';
@@ -39,15 +42,20 @@ describe('supervised-child machine', () => {
     assert.equal(supervisedChildMachine.root.initial?.target[0]?.key, 'stopped');
   });
 
+  it('is drawn in docs/supervision.md exactly as `gravity debug statechart supervisor` draws it', () => {
+    const doc = readFileSync(new URL('../../docs/supervision.md', import.meta.url), 'utf8');
+    assert.ok(doc.includes(`\`\`\`mermaid\n${toMermaid(machineModel(supervisedChildMachine))}\`\`\``), 'docs/supervision.md has an outdated chart');
+  });
+
   for (const [from, event, to] of allowed) {
     it(`${from} --${event}--> ${to}`, () => {
-      assert.equal(nextChildState(from, { type: event } as SupervisedChildEvent), to);
+      assert.equal(nextChildState(from, { type: event }), to);
     });
   }
 
   for (const [from, event] of refused) {
     it(`refuses ${event} in ${from}`, () => {
-      assert.throws(() => nextChildState(from, { type: event } as SupervisedChildEvent), /cannot go from/u);
+      assert.throws(() => nextChildState(from, { type: event }), /cannot go from/u);
     });
   }
 });
