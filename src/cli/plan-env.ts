@@ -9,6 +9,7 @@ import type { GravityConfig } from '../config/types.ts';
 import { GravityError } from '../errors.ts';
 import { PlanEngine } from '../plan/engine.ts';
 import { createPhaseExecutors } from '../plan/executors.ts';
+import { processStartTime } from '../processes.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import { ensureStateDir } from '../supervisor/state-dir.ts';
 import type { OperationRecord, Store } from '../store/types.ts';
@@ -58,13 +59,19 @@ export function planProgress(env: PlanEnv): ProgressReporter {
   });
 }
 
+/** This process as the operation lock's holder: its pid, and its start time so that a reuse of the pid is not taken for it. */
+function thisProcess(): { pid: number; hostname: string; startTime?: number } {
+  const startTime = processStartTime(process.pid);
+  return { pid: process.pid, hostname: hostname(), ...(startTime === undefined ? {} : { startTime }) };
+}
+
 /** An engine that never runs a phase: for dry runs and `plan complete`, which only read and decide. */
 export function idleEngine(env: PlanEnv, operationId: string): PlanEngine {
   return new PlanEngine({
     store: env.store.operations,
     runner: { execute: () => Promise.resolve(), rollback: () => Promise.resolve() },
     operationId,
-    holder: { pid: process.pid, hostname: hostname() },
+    holder: thisProcess(),
   });
 }
 
@@ -74,7 +81,7 @@ export function planEngine(env: PlanEnv, operationId: string, progress: Progress
     store: env.store.operations,
     runner: createPhaseExecutors({ stateDir: env.config.stateDir, localNode: env.config.node.name, ...(env.config.app === undefined ? {} : { app: env.config.app }) }),
     operationId,
-    holder: { pid: process.pid, hostname: hostname() },
+    holder: thisProcess(),
     onProgress: (event) => {
       switch (event.kind) {
         case 'start':

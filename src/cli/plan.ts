@@ -198,7 +198,7 @@ export function makePlanCommand(output: CliOutput = processOutput): Command {
     .command('execute')
     .description('execute a phase: a leaf, or a group (its children in order, or `parallel` at a time)')
     .addOption(phaseOption())
-    .addOption(forceOption('run it even if completed or in progress, and without checking its requirements'))
+    .addOption(forceOption('run a leaf phase even if completed or in progress, and without checking its requirements (refused on a group)'))
     .addOption(operationOption())
     .action(async (options: { phase: string; force?: boolean; operationId?: string }, command: Command) => {
       const phase = normalizePhasePath(options.phase);

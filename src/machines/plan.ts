@@ -1,20 +1,27 @@
 // The plan machine: one pass of an operation's plan, as the engine scheduled it: a list of steps,
-// each step a list of units (a unit's leaves run in order) run up to `parallel` at a time, as a pool
-// (a group's `parallel: N`). It stops at the first failure (a failed phase halts the operation, as in
-// Gravity) and can be aborted. Pure: running a step (each leaf a phase machine) is the provided
-// actor `runStep`.
+// each step a list of units (a unit's items run in order) run up to `parallel` at a time, as a pool
+// (a group's `parallel: N`); an item is a leaf, or a nested pool for a group inside it that has its
+// own `parallel`. It stops at the first failure (a failed phase halts the operation, as in Gravity)
+// and can be aborted. Pure: running a step (each leaf a phase machine) is the provided actor `runStep`.
 
 import { assign, fromPromise, setup } from 'xstate';
 
 /**
- * One step. The leaves of a unit run in order; up to `parallel` units run at the same time, each free
+ * One step. The items of a unit run in order; up to `parallel` units run at the same time, each free
  * slot taking the next unit as soon as one ends (Gravity's pool of `num_parallel` workers). A leaf or
  * a group run in order is a step of one unit per leaf and `parallel: 1`.
  */
 export interface PlanStep {
-  units: string[][];
+  units: PlanItem[][];
   parallel: number;
 }
+
+/**
+ * What a unit runs: a leaf's id, or a nested pool, for a group with its own `parallel` inside a
+ * parallel group (`/workers` with `parallel: 2` holding `/workers/rack-1` with `parallel: 3`): the
+ * nested pool runs its own units `parallel` at a time, within the one slot of the outer pool.
+ */
+export type PlanItem = string | PlanStep;
 
 export interface PlanMachineInput {
   operationId: string;

@@ -1,10 +1,11 @@
 // The plan engine: executes, rolls back, resumes and completes an operation's plan. It checks what
 // Gravity checks (requirements of a phase and its ancestors, in-progress and completed phases, the
-// dependents of a phase being rolled back), schedules the leaves (in order, or `parallel: N` at a
-// time), and runs them as a plan machine whose steps run phase machines; each phase machine writes
-// the leaf's state to the store before and after its effect. Everything shown is rebuilt from the
-// store, so a crash at any instant leaves a plan that tells the truth. One operation runs at a time:
-// the cluster's operation lock is held for the whole run.
+// dependents of a phase being rolled back, `--force` only on a leaf), schedules the leaves (in order,
+// or `parallel: N` at a time, each group by its own setting wherever it sits), and runs them as a
+// plan machine whose steps run phase machines; each phase machine writes the leaf's state to the
+// store before and after its effect. Everything shown is rebuilt from the store, so a crash at any
+// instant leaves a plan that tells the truth. One operation runs at a time: the cluster's operation
+// lock is held for the whole run.
 
 import { createActor, fromPromise, toPromise } from 'xstate';
 import type { Clock } from '../clock.ts';
@@ -13,8 +14,8 @@ import { GravityError, isGravityError } from '../errors.ts';
 import { phaseMachine } from '../machines/phase.ts';
 import type { PhaseAction, PhaseMachineInput, RecordInput } from '../machines/phase.ts';
 import { planMachine } from '../machines/plan.ts';
-import type { PlanStep } from '../machines/plan.ts';
-import type { OperationRecord, OperationStore } from '../store/types.ts';
+import type { PlanItem, PlanStep } from '../machines/plan.ts';
+import type { OperationLockHolder, OperationRecord, OperationStore } from '../store/types.ts';
 import type { PhaseRunner } from './executors.ts';
 import { ancestors, dependents, deriveState, findPhase, isCompleted, leaves, resolvePlan } from './phase-state.ts';
 import type { Operation, Phase, PhaseChange, PhaseSpec, PhaseState } from './types.ts';
@@ -30,8 +31,11 @@ export interface PlanEngineOptions {
   store: OperationStore;
   runner: PhaseRunner;
   operationId: string;
-  /** Who runs it, for the operation lock. */
-  holder: { pid: number; hostname: string };
+  /**
+   * Who runs it, for the operation lock: with its process start time (`processStartTime` of
+   * store/sqlite-operations.ts), a later process given the same pid is not taken for it.
+   */
+  holder: Pick<OperationLockHolder, 'pid' | 'hostname' | 'startTime'>;
   clock?: Clock;
   onProgress?: (event: ProgressEvent) => void;
 }
@@ -92,18 +96,23 @@ export class PlanEngine {
     this.abort.abort(new Error('interrupted'));
   }
 
-  /** Executes a leaf or a whole group. A completed phase is a no-op unless forced. */
+  /**
+   * Executes a leaf or a whole group. A completed phase is a no-op unless forced. `force` is for a
+   * single leaf, as in Gravity: a group runs its phases, it is never forced (that would run its
+   * completed phases again, and skip every requirement inside it).
+   */
   async execute(phaseId: string, options: { force: boolean }): Promise<void> {
     const plan = this.plan();
     const target = this.find(plan, phaseId);
     this.assertActive();
     const targetLeaves = leaves(target);
+    if (options.force && target.phases.length > 0) throw this.refuseForcedGroup(target, targetLeaves);
     const inProgress = targetLeaves.filter((leaf) => leaf.state === 'in_progress');
-    if (!options.force && inProgress.length > 0) {
+    const firstInProgress = inProgress[0];
+    if (!options.force && firstInProgress !== undefined) {
+      // A group names its first leaf in progress, as Gravity does when its turn comes: --force is for that leaf.
       throw refuse(
-        inProgress.length === 1 && inProgress[0]?.id === phaseId
-          ? `phase "${phaseId}" is in progress, use --force flag to force execution`
-          : `phase "${phaseId}" has phases in progress, use --force flag to force execution`,
+        `phase "${firstInProgress.id}" is in progress, use --force flag to force execution`,
         inProgress.map((leaf) => leaf.id),
         "or 'gravity plan resume', which re-runs them",
       );
@@ -200,6 +209,21 @@ export class PlanEngine {
 
   // ---- internals ------------------------------------------------------------------------------
 
+  /**
+   * The refusal of `--force` on a group, naming a leaf to force instead: the first in progress, else
+   * the first not completed, else the first.
+   */
+  private refuseForcedGroup(target: Phase, targetLeaves: Phase[]): GravityError {
+    const example =
+      targetLeaves.find((leaf) => leaf.state === 'in_progress') ?? targetLeaves.find((leaf) => leaf.state !== 'completed') ?? targetLeaves[0];
+    const command = example === undefined ? '' : `, e.g. 'gravity plan execute --phase ${example.id} --force'`;
+    return refuse(
+      `cannot use --force with group phase "${target.id}": --force runs a single leaf phase`,
+      [],
+      `force its leaf phases one by one${command}; without --force the group runs the phases it has not completed`,
+    );
+  }
+
   private find(plan: Phase, phaseId: string): Phase {
     const phase = findPhase(plan, phaseId);
     if (phase === undefined) throw new GravityError('E_PHASE_NOT_FOUND', `phase "${phaseId}" not found`, { hint: "'gravity plan' lists the phases" });
@@ -253,25 +277,20 @@ export class PlanEngine {
 
   /**
    * Steps for a subtree: a group's children in order, or a pool running `parallel` of them at a time
-   * (a child with nothing to run takes no slot).
+   * (a child with nothing to run takes no slot). Every group keeps its own setting wherever it sits:
+   * a group with `parallel` inside a pool's unit is a nested pool, and a group run in order inside
+   * one is its leaves in order.
    */
   private schedule(root: Phase, include: (leaf: Phase) => boolean): PlanStep[] {
-    const steps: PlanStep[] = [];
-    const visit = (phase: Phase): void => {
-      if (phase.phases.length === 0) {
-        if (include(phase)) steps.push({ units: [[phase.id]], parallel: 1 });
-        return;
-      }
+    // The items of a subtree, in the order they run: its leaves, or a pool for a parallel group.
+    const items = (phase: Phase): PlanItem[] => {
+      if (phase.phases.length === 0) return include(phase) ? [phase.id] : [];
       const parallel = phase.parallel ?? 1;
-      if (parallel <= 1) {
-        for (const child of phase.phases) visit(child);
-        return;
-      }
-      const units = phase.phases.map((child) => leaves(child).filter(include).map((leaf) => leaf.id)).filter((unit) => unit.length > 0);
-      if (units.length > 0) steps.push({ units, parallel });
+      if (parallel <= 1) return phase.phases.flatMap(items);
+      const units = phase.phases.map(items).filter((unit) => unit.length > 0);
+      return units.length > 0 ? [{ units, parallel }] : [];
     };
-    visit(root);
-    return steps;
+    return items(root).map((item) => (typeof item === 'string' ? { units: [[item]], parallel: 1 } : item));
   }
 
   /** Takes the cluster's operation lock for this engine's holder; throws E_OPERATION_LOCKED naming a live holder. */
@@ -360,11 +379,16 @@ export class PlanEngine {
     if (failure !== undefined) throw failure.error;
   }
 
-  private async runUnit(unit: string[], action: PhaseAction, checkRequirements: boolean): Promise<void> {
-    for (const phaseId of unit) {
+  /** Runs a unit's items in order: each leaf, or each nested pool (a parallel group inside it). */
+  private async runUnit(unit: PlanItem[], action: PhaseAction, checkRequirements: boolean): Promise<void> {
+    for (const item of unit) {
       if (this.abort.signal.aborted) throw new GravityError('E_PHASE_FAILED', 'interrupted');
-      if (checkRequirements && action === 'execute') this.checkLeafRequirements(phaseId);
-      await this.runLeaf(phaseId, action);
+      if (typeof item !== 'string') {
+        await this.runStep(item, action, checkRequirements);
+        continue;
+      }
+      if (checkRequirements && action === 'execute') this.checkLeafRequirements(item);
+      await this.runLeaf(item, action);
     }
   }
 

@@ -108,6 +108,16 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: "the operation lock's holder: its process start time",
+    up(db) {
+      // A pid alone does not name a process: once the holder is dead its pid may be given to another
+      // one. start_time is the holder's start in clock ticks since boot (/proc/<pid>/stat); NULL means
+      // unknown (a lock taken before this column, or where /proc cannot be read): only the pid is checked.
+      db.exec('ALTER TABLE operation_lock ADD COLUMN start_time INTEGER DEFAULT NULL');
+    },
+  },
 ];
 
 /** The schema version this build reads and writes. */

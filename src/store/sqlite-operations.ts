@@ -1,16 +1,23 @@
 // Operations in the embedded SQLite store: each operation's record with its plan (written once), the
 // append-only changelog of leaf states the plan is rebuilt from, and the cluster's single operation
-// lock. Kept apart from sqlite.ts so that the queries, the lock's takeover rule and the read-only
-// view live together; sqlite.ts owns the connection, its durability settings and error mapping.
+// lock, whose holder is named by pid and process start time (a pid is reused once its process is
+// gone, the pair is not). Kept apart from sqlite.ts so that the queries, the lock's takeover rule and
+// the read-only view live together; sqlite.ts owns the connection, its durability settings and error
+// mapping.
 
 import { hostname } from 'node:os';
 import type { Database } from 'better-sqlite3';
 import { GravityError } from '../errors.ts';
+import { processAlive, processStartTime } from '../processes.ts';
 import type { OperationState, OperationType, PhaseChange, PhaseSpec, PhaseState } from '../plan/types.ts';
+import { userVersion } from './sqlite-migrations.ts';
 import type { LockResult, OperationLockHolder, OperationRecord, OperationStore } from './types.ts';
 
 /** The first schema version (sqlite-migrations.ts) that has the operation tables. */
 export const operationsSchemaVersion = 2;
+
+/** The first schema version whose operation lock records its holder's process start time. */
+export const lockStartTimeSchemaVersion = 4;
 
 /** Runs a query, turning what SQLite says about the file into E_STORE (sqlite.ts's `guarded`). */
 export type Guard = <T>(doing: 'read' | 'write to', work: () => T) => T;
@@ -39,6 +46,14 @@ interface LockRow {
   pid: number;
   hostname: string;
   since: number;
+  /** NULL: unknown (and always on a file from before lockStartTimeSchemaVersion). */
+  start_time: number | null;
+}
+
+/** The lock's columns; a read-only file from before start_time reads it as unknown. */
+function lockColumns(db: Database): string {
+  const startTime = userVersion(db) >= lockStartTimeSchemaVersion ? 'start_time' : 'NULL AS start_time';
+  return `operation_id, pid, hostname, since, ${startTime}`;
 }
 
 const operationColumns = 'id, type, description, state, created, updated, rolled_back, plan';
@@ -89,24 +104,22 @@ function toChange(row: ChangeRow): PhaseChange {
 }
 
 function toHolder(row: LockRow): OperationLockHolder {
-  return { operationId: row.operation_id, pid: row.pid, hostname: row.hostname, since: row.since };
+  const holder: OperationLockHolder = { operationId: row.operation_id, pid: row.pid, hostname: row.hostname, since: row.since };
+  if (row.start_time !== null) holder.startTime = row.start_time;
+  return holder;
 }
 
 /**
- * True if a process with this pid exists on this host. EPERM means it exists but belongs to another
- * user. A zombie (dead, not yet reaped by its parent) still counts as alive: its pid is not free.
+ * True if the lock's holder (a process on this host) is still running: its pid exists and, when its
+ * start time was recorded, the process with that pid now started at that time (else the holder died
+ * and its pid was given to another process). A start time that cannot be read now (/proc gone, or
+ * the process ended a moment ago) leaves the pid's answer.
  */
-export function processAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false; // 0 and negatives would name process groups
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ESRCH') return false;
-    if (code === 'EPERM') return true;
-    throw error;
-  }
+export function lockHolderAlive(holder: Pick<OperationLockHolder, 'pid' | 'startTime'>): boolean {
+  if (!processAlive(holder.pid)) return false;
+  if (holder.startTime === undefined) return true;
+  const startTime = processStartTime(holder.pid);
+  return startTime === undefined || startTime === holder.startTime;
 }
 
 function notFound(operationId: string): GravityError {
@@ -119,7 +132,7 @@ function readers(db: Database, file: string, guard: Guard): Pick<OperationStore,
   const last = db.prepare<[], OperationRow>(`SELECT ${operationColumns} FROM operations ${newestFirst} LIMIT 1`);
   const list = db.prepare<[], OperationRow>(`SELECT ${operationColumns} FROM operations ${newestFirst}`);
   const changes = db.prepare<[string], ChangeRow>('SELECT operation_id, phase_id, state, time, error FROM phase_changes WHERE operation_id = ? ORDER BY seq ASC');
-  const lockHolder = db.prepare<[], LockRow>('SELECT operation_id, pid, hostname, since FROM operation_lock WHERE id = 1');
+  const lockHolder = db.prepare<[], LockRow>(`SELECT ${lockColumns(db)} FROM operation_lock WHERE id = 1`);
   return {
     get: (id) =>
       guard('read', () => {
@@ -161,8 +174,10 @@ export function sqliteOperations(db: Database, file: string, guard: Guard): Oper
      SELECT @operationId, @phaseId, @state, @time, @error WHERE EXISTS (SELECT 1 FROM operations WHERE id = @operationId)`,
   );
   const setState = db.prepare<[OperationState, number, number, string]>('UPDATE operations SET state = ?, updated = ?, rolled_back = ? WHERE id = ?');
-  const currentLock = db.prepare<[], LockRow>('SELECT operation_id, pid, hostname, since FROM operation_lock WHERE id = 1');
-  const putLock = db.prepare<[string, number, string, number]>('INSERT OR REPLACE INTO operation_lock (id, operation_id, pid, hostname, since) VALUES (1, ?, ?, ?, ?)');
+  const currentLock = db.prepare<[], LockRow>(`SELECT ${lockColumns(db)} FROM operation_lock WHERE id = 1`);
+  const putLock = db.prepare<[string, number, string, number, number | null]>(
+    'INSERT OR REPLACE INTO operation_lock (id, operation_id, pid, hostname, since, start_time) VALUES (1, ?, ?, ?, ?, ?)',
+  );
   const releaseLock = db.prepare<[string, number]>('DELETE FROM operation_lock WHERE id = 1 AND operation_id = ? AND pid = ?');
 
   // Reading the holder and taking the lock happen in one IMMEDIATE transaction: it holds SQLite's
@@ -172,10 +187,11 @@ export function sqliteOperations(db: Database, file: string, guard: Guard): Oper
     const current = currentLock.get();
     if (current !== undefined) {
       // A pid can only be checked on its own host; a holder elsewhere is taken as alive.
-      const replaceable = current.hostname === localHost && (current.pid === holder.pid || !processAlive(current.pid));
-      if (!replaceable) return { acquired: false, holder: toHolder(current) };
+      const held = toHolder(current);
+      const replaceable = held.hostname === localHost && (held.pid === holder.pid || !lockHolderAlive(held));
+      if (!replaceable) return { acquired: false, holder: held };
     }
-    putLock.run(holder.operationId, holder.pid, holder.hostname, holder.since);
+    putLock.run(holder.operationId, holder.pid, holder.hostname, holder.since, holder.startTime ?? null);
     return { acquired: true };
   });
 
@@ -201,6 +217,9 @@ export function sqliteOperations(db: Database, file: string, guard: Guard): Oper
       }),
     acquireLock: (holder) => {
       if (!Number.isSafeInteger(holder.pid) || holder.pid <= 0) throw new RangeError(`the lock holder's pid must be a positive integer, got ${holder.pid}`);
+      if (holder.startTime !== undefined && (!Number.isSafeInteger(holder.startTime) || holder.startTime < 0)) {
+        throw new RangeError(`the lock holder's start time must be a non-negative integer, got ${holder.startTime}`);
+      }
       return guard('write to', () => takeLock.immediate(holder));
     },
     releaseLock: (operationId, pid) =>

@@ -64,6 +64,12 @@ export interface OperationLockHolder {
   hostname: string;
   /** Epoch ms when it was taken. */
   since: number;
+  /**
+   * When the holder's process started, in clock ticks since boot (field 22 of /proc/<pid>/stat): with
+   * the pid, it tells the holder from a later process given the same pid. Absent when unknown (not
+   * Linux, or a lock taken by an older gravity): then only the pid is checked.
+   */
+  startTime?: number;
 }
 
 export type LockResult = { acquired: true } | { acquired: false; holder: OperationLockHolder };
@@ -83,7 +89,8 @@ export interface OperationStore {
   setState(operationId: string, state: OperationState, time: number, rolledBack?: boolean): void;
   /**
    * Takes the cluster's single operation lock for `holder`. A lock held by a process that is gone
-   * (its pid no longer exists on this host) is taken over; a live holder is returned instead.
+   * (its pid no longer exists on this host, or now belongs to a process that started at another time
+   * than the recorded `startTime`) is taken over; a live holder is returned instead.
    */
   acquireLock(holder: OperationLockHolder): LockResult;
   /** Releases the lock if `operationId` and `pid` hold it. */

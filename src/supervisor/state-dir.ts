@@ -7,6 +7,7 @@
 import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { processAlive } from '../processes.ts';
 import type { Clock } from '../clock.ts';
 import { delay } from '../clock.ts';
 import { GravityError } from '../errors.ts';
@@ -39,16 +40,6 @@ export function ensureStateDir(stateDir: string): void {
     throw new GravityError('E_STATE_DIR', `state dir ${stateDir} is not a directory`, {
       hint: 'point --state-dir at a directory',
     });
-  }
-}
-
-/** True if a process with this pid exists (EPERM: it exists but belongs to someone else). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

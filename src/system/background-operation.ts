@@ -14,7 +14,7 @@ import type { OperationLockHolder } from '../store/types.ts';
 import type { DetachedProcess } from './detached.ts';
 import { logsDir, logTail, spawnDetached } from './detached.ts';
 import { gravityCommand } from './gravity-command.ts';
-import { processRunning } from './local-agent.ts';
+import { lockHolderAlive } from '../store/sqlite-operations.ts';
 import { systemdRunning } from './systemd-env.ts';
 import { describeCommand, runSystemdTool, systemdTool } from './systemctl.ts';
 import { systemdRunArgs } from './transient-unit.ts';
@@ -63,7 +63,7 @@ function alreadyRunning(message: string): GravityError {
 function refuseIfLocked(options: BackgroundOperationOptions): void {
   const holder = options.lockHolder();
   if (holder === undefined) return;
-  if (holder.hostname === hostname() && !processRunning(holder.pid)) return;
+  if (holder.hostname === hostname() && !lockHolderAlive(holder)) return;
   throw alreadyRunning(`operation ${holder.operationId} is already running (pid ${holder.pid} on ${holder.hostname})`);
 }
 

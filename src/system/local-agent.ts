@@ -2,34 +2,21 @@
 // or, when it does not answer, read from its pid lock), and waiting until that process has ended.
 // `gravity stop`, `gravity agent shutdown` and `gravity agent deploy` share these.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { callAgent } from '../api/control-client.ts';
 import type { PingResult } from '../api/control-protocol.ts';
 import type { Clock } from '../clock.ts';
 import { delay, systemClock } from '../clock.ts';
 import { isGravityError } from '../errors.ts';
+import { processAlive, processIsZombie } from '../processes.ts';
 import { agentLockName } from '../supervisor/state-dir.ts';
 
 export type AgentProcess = { pid: number; answered: true; ping: PingResult } | { pid: number; answered: false };
 
 /** True when the pid names a live process; a zombie (dead, not yet reaped) counts as gone. */
 export function processRunning(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EPERM') return true;
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch (error) {
-    // Gone between the two looks; without /proc at all, kill(0) has spoken.
-    return (error as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync('/proc/self');
-  }
+  return processAlive(pid) && !processIsZombie(pid);
 }
 
 /** The pid in the state dir's lock, when that process lives. */

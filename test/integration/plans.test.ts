@@ -1,13 +1,16 @@
 // Operation plans through the real CLI on a real store: a plan file whose leaves write marker files,
 // a phase that fails, `gravity plan` showing it, `gravity rollback` undoing exactly the executed
-// leaves in reverse order (and `--dry-run` changing nothing), crash safety under `kill -9`, two
-// terminals racing for the operation lock, `--follow`, and bad input.
+// leaves in reverse order (and `--dry-run` changing nothing), crash safety under `kill -9` (and
+// `--force` refused on a group, accepted on its leaf), two terminals racing for the operation lock
+// (whose holder is recorded with its process start time), `--follow`, and bad input.
 
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Spawned } from '../cli/run-cli.ts';
+import { processStartTime } from '../../src/processes.ts';
+import { openSqliteStoreReadOnly } from '../../src/store/sqlite.ts';
 import { cliMain, runCli, spawnTs } from '../cli/run-cli.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -141,6 +144,11 @@ describe('integration: operation plans through the CLI (real processes, real sto
     const refused = await gravity('plan', 'execute', '--phase', '/work/long');
     assert.equal(refused.code, 2, refused.stderr);
     assert.match(refused.stderr, /phase "\/work\/long" is in progress, use --force flag to force execution/);
+    const forcedGroup = await gravity('plan', 'execute', '--phase', '/work', '--force');
+    assert.equal(forcedGroup.code, 2, forcedGroup.stderr);
+    assert.match(forcedGroup.stderr, /cannot use --force with group phase "\/work"/);
+    assert.match(forcedGroup.stderr, /gravity plan execute --phase \/work\/long --force/, 'it names the leaf to force');
+    assert.deepEqual(lines(`${counts}-first`), ['run'], 'the refused group ran nothing');
 
     writeFileSync(join(dir, 'release'), '');
     const resumed = await gravity('plan', 'resume');
@@ -176,6 +184,17 @@ describe('integration: operation plans through the CLI (real processes, real sto
     const second = await gravity('plan', 'execute', '--phase', '/slow', '--force');
     assert.equal(second.code, 3, second.stderr);
     assert.match(second.stderr, new RegExp(`is being run by pid ${String(first.child.pid)}`));
+    if (process.platform === 'linux') {
+      const view = openSqliteStoreReadOnly(join(dir, 'state'));
+      try {
+        const holder = view.operations.lockHolder();
+        assert.ok(holder !== undefined && holder.pid === first.child.pid, JSON.stringify(holder));
+        assert.ok(holder.startTime !== undefined, "the holder's start time is recorded with its pid");
+        assert.equal(holder.startTime, processStartTime(holder.pid));
+      } finally {
+        view.close();
+      }
+    }
 
     first.child.kill('SIGKILL');
     await first.finished;

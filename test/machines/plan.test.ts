@@ -15,13 +15,20 @@ interface StepCall {
   signal: AbortSignal;
 }
 
+/** The first leaf a step runs: its first unit's first item, or that of a nested pool. */
+function firstLeaf(step: PlanStep | undefined): string {
+  const item = step?.units[0]?.[0];
+  if (item === undefined) return '';
+  return typeof item === 'string' ? item : firstLeaf(item);
+}
+
 /** Each step takes `stepMs` on the fake clock; steps whose first leaf is in `failing` reject. */
 function start(steps: PlanStep[], options: { stepMs?: number; failing?: string[] } = {}) {
   const calls: StepCall[] = [];
   const ended: string[] = [];
   const runStep = fromPromise<void, { operationId: string; step: PlanStep }>(async ({ input, signal }) => {
     calls.push({ ...input, signal });
-    const first = input.step.units[0]?.[0] ?? '';
+    const first = firstLeaf(input.step);
     await new Promise<void>((resolve) => setTimeout(resolve, options.stepMs ?? 1000));
     ended.push(first);
     if (options.failing?.includes(first) === true) throw new Error(`phase "${first}" failed: exit code 1`);
@@ -29,7 +36,7 @@ function start(steps: PlanStep[], options: { stepMs?: number; failing?: string[]
   const actor = createActor(planMachine.provide({ actors: { runStep } }), { input: { operationId: 'op-1', steps } });
   const output = toPromise(actor);
   actor.start();
-  return { actor, output, calls, ended, started: () => calls.map((call) => call.step.units[0]?.[0]) };
+  return { actor, output, calls, ended, started: () => calls.map((call) => firstLeaf(call.step)) };
 }
 
 describe('machines/plan', () => {

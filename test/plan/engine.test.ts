@@ -1,10 +1,11 @@
 // The plan engine with a fake phase runner (it records its calls, can fail named phases and can hold
 // a phase until released) over a real SQLite store in a temp dir: the derived states after each
-// action; requirements of a phase and of its ancestors; force; completed and in-progress phases;
-// groups in order and `parallel: N` groups (overlap seen by the blocking fake); resume (no completed
-// phase runs twice) and complete; rollback of a leaf and of a group (reverse order), its refusals and
-// `--force`; rolling back the whole operation; the operation lock between two engines (a live holder
-// refused, a dead one taken over); stop(); and a plan that is always what the store says (a second
+// action; requirements of a phase and of its ancestors; force (a leaf only: a group is refused);
+// completed and in-progress phases; groups in order and `parallel: N` groups, nested ones each by its
+// own setting (overlap seen by the blocking fake); resume (no completed phase runs twice) and
+// complete; rollback of a leaf and of a group (reverse order), its refusals and `--force`; rolling
+// back the whole operation; the operation lock between two engines (a live holder refused, a dead
+// one taken over, and one whose pid now belongs to a process with another start time); stop(); and a plan that is always what the store says (a second
 // engine on a second connection sees the same). Codes are asserted, and Gravity's own messages.
 
 import assert from 'node:assert/strict';
@@ -21,6 +22,7 @@ import type { ProgressEvent } from '../../src/plan/engine.ts';
 import type { PhaseContext, PhaseRunner } from '../../src/plan/executors.ts';
 import { descendants, leaves, resolvePlan } from '../../src/plan/phase-state.ts';
 import type { Phase, PhaseSpec, PhaseState } from '../../src/plan/types.ts';
+import { processStartTime } from '../../src/processes.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import type { SqliteStore } from '../../src/store/sqlite.ts';
 
@@ -396,10 +398,11 @@ describe('plan/engine', () => {
       },
       { name: 'an in-progress leaf runs with --force', seed: { '/init': 'in_progress' }, phase: '/init', force: true, calls: ['execute /init'], states: { '/init': 'completed' } },
       {
-        name: 'a group with a phase in progress needs --force, and names it',
+        name: 'a group with a phase in progress is refused, naming that leaf (the one to force)',
         seed: { '/init': 'completed', [M2D]: 'in_progress' },
         phase: '/masters',
         error: 'E_PLAN_REFUSED',
+        message: `phase "${M2D}" is in progress, use --force flag to force execution`,
         details: [M2D],
         calls: [],
       },
@@ -418,7 +421,25 @@ describe('plan/engine', () => {
         states: { '/masters': 'completed' },
       },
       { name: 'a completed group is a no-op', seed: mastersDone, phase: '/masters', calls: [] },
-      { name: 'a completed group runs again with --force', seed: mastersDone, phase: '/masters', force: true, calls: [M1D, M1U, M2D, M2U].map((id) => `execute ${id}`) },
+      {
+        name: '--force on a completed group is refused: its phases do not run again',
+        seed: mastersDone,
+        phase: '/masters',
+        force: true,
+        error: 'E_PLAN_REFUSED',
+        message: 'cannot use --force with group phase "/masters": --force runs a single leaf phase',
+        calls: [],
+      },
+      {
+        name: '--force on a group with a phase in progress is refused too',
+        seed: { '/init': 'completed', [M2D]: 'in_progress' },
+        phase: '/masters',
+        force: true,
+        error: 'E_PLAN_REFUSED',
+        message: 'cannot use --force with group phase "/masters": --force runs a single leaf phase',
+        calls: [],
+      },
+      { name: '--force on the whole plan is refused', phase: '/', force: true, error: 'E_PLAN_REFUSED', calls: [] },
       {
         name: 'a failing leaf stops its group; the failure and its error are stored',
         seed: { '/init': 'completed' },
@@ -457,6 +478,21 @@ describe('plan/engine', () => {
       });
     }
 
+    const forcedGroups: { seed: Record<string, PhaseState>; leaf: string }[] = [
+      { seed: { '/init': 'completed', [M2D]: 'in_progress' }, leaf: M2D },
+      { seed: { '/init': 'completed', [M1D]: 'completed', [M1U]: 'failed' }, leaf: M1U },
+      { seed: mastersDone, leaf: M1D },
+    ];
+    for (const { seed: stored, leaf: named } of forcedGroups) {
+      it(`--force on a group says to force its leaves one by one, naming ${named}`, async () => {
+        seed(stored);
+        const error = await rejection(engine().execute('/masters', { force: true }), 'E_PLAN_REFUSED');
+        assert.ok(error.hint?.startsWith('force its leaf phases one by one') === true, error.hint);
+        assert.ok(error.hint.includes(`'gravity plan execute --phase ${named} --force'`), error.hint);
+        assert.equal(store.operations.lockHolder(), undefined, 'the lock was never taken');
+      });
+    }
+
     it('a no-op says why', async () => {
       seed({ '/init': 'completed' });
       await engine().execute('/init', { force: false });
@@ -479,7 +515,9 @@ describe('plan/engine', () => {
       assert.equal(error.message, 'required phase "/a" is not completed');
       assert.deepEqual(runner.calls, []);
       assert.deepEqual(pick(states(), { '/b/one': 'unstarted', '/b/two': 'unstarted' }), { '/b/one': 'unstarted', '/b/two': 'unstarted' });
-      await engine().execute('/b', { force: true });
+      await rejection(engine().execute('/b', { force: true }), 'E_PLAN_REFUSED');
+      await engine().execute('/b/one', { force: true });
+      await engine().execute('/b', { force: false });
       assert.deepEqual(runner.calls, ['execute /b/one', 'execute /b/two']);
     });
 
@@ -569,6 +607,86 @@ describe('plan/engine', () => {
         '/workers': 'failed',
       });
       assert.equal(runner.count(`execute ${W5}`), 0);
+    });
+
+    describe('nested groups keep their own setting', () => {
+      const [A1, A2, A3] = ['/racks/a/one', '/racks/a/two', '/racks/a/three'] as const;
+      const A = [A1, A2, A3];
+      const B1 = '/racks/b/first';
+      const P = ['/racks/b/pair/x', '/racks/b/pair/y'];
+      /**
+       * /racks runs its two racks at once; rack a runs two of its three leaves at a time; rack b runs
+       * in order: its first leaf, then a pair that runs both at once.
+       */
+      const nested: PhaseSpec = group('/', [
+        group(
+          '/racks',
+          [
+            group('/racks/a', A.map((id) => leaf(id)), { parallel: 2 }),
+            group('/racks/b', [leaf(B1), group('/racks/b/pair', P.map((id) => leaf(id)), { parallel: 2 })]),
+          ],
+          { parallel: 2 },
+        ),
+        leaf('/after', ['/racks']),
+      ]);
+      const running = (): string[] => [...runner.running].map((call) => call.replace('execute ', '')).sort();
+
+      beforeEach(() => {
+        operationId = createOperation(store.operations, { id: randomUUID(), type: 'custom', description: 'Nested parallel groups', plan: nested, created: time });
+        for (const id of [...A, B1, ...P]) runner.block(`execute ${id}`);
+      });
+
+      /** Drives the run: each group's own limit is seen in what runs together, and what waits. */
+      async function drive(): Promise<void> {
+        await Promise.all([A1, A2, B1].map((id) => runner.started(`execute ${id}`)));
+        assert.deepEqual(running(), [A1, A2, B1].sort(), "rack a's two slots and rack b's first leaf, at once");
+        assert.equal(runner.count(`execute ${A3}`), 0, "rack a's third leaf waits for one of its two slots");
+        runner.release(`execute ${B1}`);
+        await Promise.all(P.map((id) => runner.started(`execute ${id}`)));
+        assert.deepEqual(running(), [A1, A2, ...P].sort(), "rack b's pair runs both at once, beside rack a");
+        assert.equal(runner.count(`execute ${A3}`), 0);
+        runner.release(`execute ${A1}`);
+        await runner.started(`execute ${A3}`);
+        assert.deepEqual(running(), [A2, A3, ...P].sort(), "rack a's freed slot takes its third leaf");
+        for (const id of [A2, A3, ...P]) runner.release(`execute ${id}`);
+      }
+
+      it('execute of the parallel group', async () => {
+        const run = engine().execute('/racks', { force: false });
+        await drive();
+        await run;
+        assert.equal(runner.maxRunning, 4);
+        assert.equal(states()['/racks'], 'completed');
+        assert.equal(runner.count('execute /after'), 0);
+      });
+
+      it('resume of the whole plan', async () => {
+        const run = engine().resume();
+        await drive();
+        assert.equal(await run, 'completed');
+        assert.equal(runner.maxRunning, 4);
+        assert.deepEqual(runner.calls.at(-1), 'execute /after', 'what follows the group waits for all of it');
+      });
+
+      it('a failure in a nested pool starts nothing more there, and fails the run once the rest has ended', async () => {
+        runner.failures.set(`execute ${A1}`, 'exit code 1');
+        const run = engine().execute('/racks', { force: false });
+        await Promise.all([A1, A2, B1].map((id) => runner.started(`execute ${id}`)));
+        runner.release(`execute ${A1}`);
+        runner.release(`execute ${A2}`);
+        runner.release(`execute ${B1}`);
+        await Promise.all(P.map((id) => runner.started(`execute ${id}`)));
+        for (const id of P) runner.release(`execute ${id}`);
+        await rejection(run, 'E_PHASE_FAILED');
+        assert.equal(runner.count(`execute ${A3}`), 0);
+        assert.deepEqual(pick(states(), { [A1]: 'failed', [A2]: 'completed', [A3]: 'unstarted', '/racks/b': 'completed', '/racks': 'failed' }), {
+          [A1]: 'failed',
+          [A2]: 'completed',
+          [A3]: 'unstarted',
+          '/racks/b': 'completed',
+          '/racks': 'failed',
+        });
+      });
     });
 
     it('completed children leave their slot to the others', async () => {
@@ -891,6 +1009,29 @@ describe('plan/engine', () => {
       await run;
       assert.equal(store.operations.lockHolder(), undefined);
       assert.equal(states()['/init'], 'completed');
+    });
+
+    it('a lock whose pid now belongs to a process started at another time (the holder died, its pid was reused) is taken over', async function () {
+      if (process.platform !== 'linux') this.skip(); // the start time comes from /proc
+      const started = processStartTime(process.ppid);
+      assert.ok(started !== undefined, 'the parent process has a start time in /proc');
+      const lock = { operationId: 'another-operation', pid: process.ppid, hostname: hostname(), since: time, startTime: started + 1 };
+      assert.deepEqual(store.operations.acquireLock(lock), { acquired: true });
+      await engine().execute('/init', { force: false });
+      assert.deepEqual(runner.calls, ['execute /init']);
+      assert.equal(store.operations.lockHolder(), undefined);
+    });
+
+    it("a lock with its holder's own pid and start time is refused", async function () {
+      if (process.platform !== 'linux') this.skip(); // the start time comes from /proc
+      const started = processStartTime(process.ppid);
+      assert.ok(started !== undefined);
+      const lock = { operationId: 'another-operation', pid: process.ppid, hostname: hostname(), since: time, startTime: started };
+      assert.deepEqual(store.operations.acquireLock(lock), { acquired: true });
+      const error = await rejection(engine().execute('/init', { force: false }), 'E_OPERATION_LOCKED');
+      assert.ok(error.message.includes(`pid ${process.ppid}`));
+      assert.deepEqual(runner.calls, []);
+      assert.deepEqual(store.operations.lockHolder(), lock, 'the holder keeps its lock');
     });
 
     it('is released after a failure', async () => {

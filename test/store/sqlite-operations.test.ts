@@ -1,7 +1,9 @@
 // Operations in the embedded store, against real SQLite files in temp dirs: records with their plans,
 // ordering, the append-only changelog, operation states, reopening, the read-only view, the upgrade
-// of a file from before the operation tables, and the operation lock: refusal with the holder, release,
-// takeover from a dead process, two processes racing for it, and a change that survives a SIGKILL.
+// of a file from before the operation tables (and of one from before the lock's start time), and the
+// operation lock: refusal with the holder, release, takeover from a dead process and from one whose pid
+// was reused (its start time differs), reading a start time from /proc/<pid>/stat, two processes
+// racing for it, and a change that survives a SIGKILL.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -16,7 +18,8 @@ import { isGravityError } from '../../src/errors.ts';
 import type { ErrorCode } from '../../src/errors.ts';
 import type { PhaseChange, PhaseSpec } from '../../src/plan/types.ts';
 import { migrate, migrations, schemaVersion, userVersion } from '../../src/store/sqlite-migrations.ts';
-import { operationsSchemaVersion, processAlive } from '../../src/store/sqlite-operations.ts';
+import { lockHolderAlive, lockStartTimeSchemaVersion, operationsSchemaVersion } from '../../src/store/sqlite-operations.ts';
+import { parseProcStatStartTime, processAlive, processStartTime } from '../../src/processes.ts';
 import { openSqliteStore, openSqliteStoreReadOnly, storePath } from '../../src/store/sqlite.ts';
 import type { SqliteStore } from '../../src/store/sqlite.ts';
 import type { OperationLockHolder, OperationRecord, Store } from '../../src/store/types.ts';
@@ -333,6 +336,82 @@ describe('store/sqlite operations', function () {
     });
   });
 
+  describe('upgrading a file from before the lock recorded start times', () => {
+    /** A file at the schema version before start_time, whose lock is held by `pid`. */
+    function createLockedFileBeforeStartTime(pid: number): void {
+      const db = new Database(storePath(stateDir));
+      try {
+        db.pragma('journal_mode = WAL');
+        migrate(
+          db,
+          storePath(stateDir),
+          migrations.filter((migration) => migration.version < lockStartTimeSchemaVersion),
+        );
+        assert.equal(userVersion(db), lockStartTimeSchemaVersion - 1);
+        db.prepare('INSERT INTO operation_lock (id, operation_id, pid, hostname, since) VALUES (1, ?, ?, ?, ?)').run('op-1', pid, host, t0);
+      } finally {
+        db.close();
+      }
+    }
+
+    it('the read-only view reads its lock holder, without a start time', () => {
+      createLockedFileBeforeStartTime(process.ppid);
+      assert.deepEqual(openReadOnly().operations.lockHolder(), holder('op-1', process.ppid));
+    });
+
+    it('opening it for writing adds the column; the old lock has no start time, so its live pid keeps it', () => {
+      createLockedFileBeforeStartTime(process.ppid);
+      const store = open();
+      assert.deepEqual(store.operations.lockHolder(), holder('op-1', process.ppid));
+      assert.deepEqual(store.operations.acquireLock(holder('op-2', process.pid)), { acquired: false, holder: holder('op-1', process.ppid) });
+      store.close();
+      const db = new Database(storePath(stateDir), { readonly: true });
+      try {
+        assert.equal(userVersion(db), schemaVersion);
+        const columns = db.prepare<[], { name: string }>('PRAGMA table_info(operation_lock)').all().map((row) => row.name);
+        assert.ok(columns.includes('start_time'), columns.join(', '));
+      } finally {
+        db.close();
+      }
+    });
+  });
+
+  describe("a process's start time", () => {
+    // A /proc/<pid>/stat line; the command name (field 2) is `a) b (c`, and starttime (field 22) is 987654.
+    const stat = '4242 (a) b (c)) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 12345678 67 18446744073709551615 1 1 0 0 0\n';
+
+    it('is field 22 of /proc/<pid>/stat, counted after the last ")" of the command name', () => {
+      assert.equal(parseProcStatStartTime(stat), 987654);
+      assert.equal(parseProcStatStartTime('1 (init) S 0 1 1 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 5 0'), 5);
+    });
+
+    it('is unknown when the line is cut short, has no command name, or the field is not a number', () => {
+      assert.equal(parseProcStatStartTime('4242 (a) b (c)) S 1 4242'), undefined);
+      assert.equal(parseProcStatStartTime('4242 sleep S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654'), undefined);
+      assert.equal(parseProcStatStartTime('1 (x) S 0 1 1 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 -5 0'), undefined);
+      assert.equal(parseProcStatStartTime('1 (x) S 0 1 1 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 99999999999999999999 0'), undefined);
+    });
+
+    it('is read from /proc for a live process, and unknown for one that is gone', async function () {
+      if (process.platform !== 'linux') this.skip();
+      const own = processStartTime(process.pid);
+      assert.ok(own !== undefined && Number.isSafeInteger(own));
+      assert.equal(processStartTime(process.pid), own, 'the same process, the same start time');
+      assert.equal(processStartTime(await deadPid()), undefined);
+      for (const pid of [0, -1, 1.5]) assert.equal(processStartTime(pid), undefined);
+    });
+
+    it('decides whether a holder is alive: a gone pid is dead; a live pid is dead only with another start time', async function () {
+      if (process.platform !== 'linux') this.skip();
+      const parent = processStartTime(process.ppid);
+      assert.ok(parent !== undefined);
+      assert.equal(lockHolderAlive({ pid: process.ppid }), true);
+      assert.equal(lockHolderAlive({ pid: process.ppid, startTime: parent }), true);
+      assert.equal(lockHolderAlive({ pid: process.ppid, startTime: parent + 1 }), false);
+      assert.equal(lockHolderAlive({ pid: await deadPid() }), false);
+    });
+  });
+
   describe('the operation lock', () => {
     it('is free at first; the first holder gets it, a second is refused with the holder', () => {
       const { operations } = open();
@@ -369,6 +448,36 @@ describe('store/sqlite operations', function () {
       assert.deepEqual(operations.acquireLock(holder('op-1', dead, t0)), { acquired: true });
       assert.deepEqual(operations.acquireLock(holder('op-2', process.pid, t0 + 1000)), { acquired: true });
       assert.deepEqual(operations.lockHolder(), holder('op-2', process.pid, t0 + 1000));
+    });
+
+    it('keeps its holder\'s start time; a live pid with another start time (the holder died, its pid was reused) is taken over', function () {
+      if (process.platform !== 'linux') this.skip();
+      const parent = processStartTime(process.ppid);
+      assert.ok(parent !== undefined);
+      const { operations } = open();
+      const reused = { ...holder('op-1', process.ppid, t0), startTime: parent + 1 };
+      assert.deepEqual(operations.acquireLock(reused), { acquired: true });
+      assert.deepEqual(operations.lockHolder(), reused);
+      const next = { ...holder('op-2', process.pid, t0 + 1000), startTime: processStartTime(process.pid) ?? 0 };
+      assert.deepEqual(operations.acquireLock(next), { acquired: true });
+      assert.deepEqual(operations.lockHolder(), next);
+    });
+
+    it('a live pid with the recorded start time keeps the lock', function () {
+      if (process.platform !== 'linux') this.skip();
+      const parent = processStartTime(process.ppid);
+      assert.ok(parent !== undefined);
+      const { operations } = open();
+      const live = { ...holder('op-1', process.ppid, t0), startTime: parent };
+      operations.acquireLock(live);
+      assert.deepEqual(operations.acquireLock(holder('op-2', process.pid)), { acquired: false, holder: live });
+      assert.deepEqual(operations.lockHolder(), live);
+    });
+
+    it('refuses a start time that is not a non-negative integer', () => {
+      const { operations } = open();
+      for (const startTime of [-1, 1.5, Number.NaN]) assert.throws(() => operations.acquireLock({ ...holder('op-1', process.pid), startTime }), RangeError);
+      assert.equal(operations.lockHolder(), undefined);
     });
 
     it('a holder on another host is never taken over: its pid cannot be checked from here', async () => {
