@@ -27,7 +27,7 @@ export default tseslint.config(
     // The Control Panel's pages run in the browser: no Node globals or modules (their tsconfig has
     // Node's types only because the shared contract's types reach Node modules).
     files: ['src/web/**/*.ts', 'src/web/**/*.tsx'],
-    ignores: ['src/web/vite.config.ts'],
+    ignores: ['src/web/vite.config.ts', 'src/web/precompress.ts'],
     rules: {
       'no-restricted-globals': ['error', 'process', 'Buffer', 'require', '__dirname', '__filename', 'global', 'setImmediate'],
       'no-restricted-imports': ['error', { patterns: [{ regex: '^node:', message: 'the pages run in the browser' }] }],

@@ -185,6 +185,8 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
     root: path.join(options.assetsDir, 'assets'),
     prefix: '/assets/',
     index: false,
+    // The build writes .br and .gz copies: sent to browsers that accept them.
+    preCompressed: true,
     // Built file names carry a content hash: they never change.
     immutable: true,
     maxAge: '365d',

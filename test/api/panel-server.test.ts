@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { brotliCompressSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -30,9 +31,9 @@ interface Answer {
   body: string;
 }
 
-function get(url: string, cookie?: string): Promise<Answer> {
+function get(url: string, cookie?: string, headers: Record<string, string> = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { rejectUnauthorized: false, headers: cookie === undefined ? {} : { cookie: `${sessionCookieName}=${cookie}` } }, (res) => {
+    const req = request(url, { rejectUnauthorized: false, headers: { ...headers, ...(cookie === undefined ? {} : { cookie: `${sessionCookieName}=${cookie}` }) } }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
@@ -103,6 +104,7 @@ describe('panel server (real HTTPS, real store)', function () {
     mkdirSync(join(assets, 'assets'), { recursive: true });
     writeFileSync(join(assets, 'index.html'), '<!doctype html><title>panel</title><div id="app"></div>');
     writeFileSync(join(assets, 'assets', 'app-1234.js'), 'console.log(1)');
+    writeFileSync(join(assets, 'assets', 'app-1234.js.br'), brotliCompressSync('console.log(1)'));
   });
   afterEach(async () => {
     await server?.close();
@@ -120,7 +122,12 @@ describe('panel server (real HTTPS, real store)', function () {
     assert.equal(page.status, 303);
     assert.match(String(page.headers.location), /^\/login/u);
     assert.equal((await get(`${server.url}/login`)).status, 200);
-    assert.equal((await get(`${server.url}/assets/app-1234.js`)).status, 200);
+    const plain = await get(`${server.url}/assets/app-1234.js`);
+    assert.equal(plain.status, 200);
+    assert.equal(plain.body, 'console.log(1)');
+    // The build's Brotli copy goes to browsers that take it.
+    const compressed = await get(`${server.url}/assets/app-1234.js`, undefined, { 'accept-encoding': 'br, gzip' });
+    assert.equal(compressed.headers['content-encoding'], 'br');
     const forged = await get(`${server.url}/api/cluster`, 'not-a-session');
     assert.equal(forged.status, 401);
   });
