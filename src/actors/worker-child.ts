@@ -10,6 +10,8 @@
 //   that a busy-looping thread cannot answer, and the hosted child's own exit report. Each of them
 //   ends the thread and is reported once through `context.onExit`; the supervisor restarts the child
 //   on a fresh thread;
+// - a load deadline: a thread that never gets its code loaded (its entry, or something the entry
+//   imports, hangs at load) fails the start with E_WORKER_UNRESPONSIVE and is terminated;
 // - comlink never rejects a call when the worker dies, so every call is raced against the thread's
 //   death and rejected with E_WORKER_EXITED instead of hanging.
 
@@ -82,6 +84,10 @@ class WorkerChild implements RunningChild {
 
   private beatTimer: TimerHandle | undefined;
   private beatDeadline: TimerHandle | undefined;
+  /** Armed from the start until the first ping is answered: the thread has loaded its code. */
+  private loadDeadline: TimerHandle | undefined;
+  /** Set if the load deadline passed: the start rejects with it. */
+  private loadFailure: GravityError | undefined;
 
   private exitReported = false;
   private exitDuringStart: ExitReason | undefined;
@@ -114,7 +120,7 @@ class WorkerChild implements RunningChild {
     this.forwarding = context.bus.wantedKinds(context.path).join(',');
     this.stopWatchingSubscriptions = context.bus.onSubscriptionsChanged(() => this.updateForwarding());
 
-    this.worker = takeWorkerThread();
+    this.worker = takeWorkerThread(context.workerEntry);
     liveWorkers.add(this.worker);
     this.api = wrap<WorkerHostApi>(nodeEndpoint(this.worker));
     this.worker.on('error', (error: Error) => this.fail(this.crashError(error)));
@@ -136,7 +142,7 @@ class WorkerChild implements RunningChild {
       await this.startHosted();
     } catch (error) {
       this.dispose('the child did not start');
-      throw error;
+      throw this.loadFailure ?? error;
     }
     this.phase = 'running';
     const early = this.exitDuringStart;
@@ -144,9 +150,12 @@ class WorkerChild implements RunningChild {
   }
 
   private async startHosted(): Promise<void> {
-    // The first answer proves the entry is loaded (tsx startup can take a while); the heartbeat's
-    // deadlines apply from then on, including to the rest of the start.
+    // The first answer proves the entry is loaded (tsx startup can take a while); until it comes, the
+    // load deadline applies, and the heartbeat's deadlines from then on, including to the rest of the
+    // start. A warm spare has loaded already and answers at once.
+    this.armLoadDeadline();
     void this.ping().then((answered) => {
+      this.clearLoadDeadline();
       if (answered) this.armHeartbeat();
     });
     const result = await this.call<HostResult<void>>(() => {
@@ -212,6 +221,26 @@ class WorkerChild implements RunningChild {
     );
   }
 
+  private armLoadDeadline(): void {
+    const loadTimeoutMs = this.heartbeat.loadTimeoutMs ?? defaultHeartbeat.loadTimeoutMs;
+    this.loadDeadline = this.context.clock.setTimeout(() => {
+      // As for a heartbeat: one more timer turn in case the answer is in but not yet read.
+      this.loadDeadline = this.context.clock.setTimeout(() => {
+        this.loadDeadline = undefined;
+        this.loadFailure = new GravityError(
+          'E_WORKER_UNRESPONSIVE',
+          `${this.context.path}: the worker thread did not load its code within ${loadTimeoutMs} ms`,
+        );
+        this.fail(this.loadFailure);
+      }, 0);
+    }, loadTimeoutMs);
+  }
+
+  private clearLoadDeadline(): void {
+    if (this.loadDeadline !== undefined) this.context.clock.clearTimeout(this.loadDeadline);
+    this.loadDeadline = undefined;
+  }
+
   private armHeartbeat(): void {
     if (this.phase === 'gone') return;
     this.beatTimer = this.context.clock.setTimeout(() => this.beat(), this.heartbeat.intervalMs);
@@ -242,6 +271,7 @@ class WorkerChild implements RunningChild {
   }
 
   private stopHeartbeat(): void {
+    this.clearLoadDeadline();
     if (this.beatTimer !== undefined) this.context.clock.clearTimeout(this.beatTimer);
     if (this.beatDeadline !== undefined) this.context.clock.clearTimeout(this.beatDeadline);
     this.beatTimer = undefined;

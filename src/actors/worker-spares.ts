@@ -10,14 +10,15 @@ const spares: Worker[] = [];
 let target = 0;
 let replenishing = false;
 
-/** Under tsx (tests, running from source) the worker needs the bootstrap; compiled, the .js entry. */
-function spawn(): Worker {
-  if (import.meta.url.endsWith('.ts')) {
-    return new Worker(new URL('./ts-worker-bootstrap.mjs', import.meta.url), {
-      workerData: { __entry: new URL('./worker-entry.ts', import.meta.url).href },
-    });
+/** The host program every worker thread runs: the .ts source under tsx, else the compiled .js. */
+const hostEntry = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.ts' : './worker-entry.js', import.meta.url);
+
+/** A `.ts` entry (tests, running from source under tsx) needs the bootstrap; a `.js` one starts as is. */
+function spawn(entry: URL = hostEntry): Worker {
+  if (entry.pathname.endsWith('.ts')) {
+    return new Worker(new URL('./ts-worker-bootstrap.mjs', import.meta.url), { workerData: { __entry: entry.href } });
   }
-  return new Worker(new URL('./worker-entry.js', import.meta.url));
+  return new Worker(entry);
 }
 
 function spawnSpare(): void {
@@ -64,8 +65,13 @@ export function idleWorkerSpares(): number {
   return spares.length;
 }
 
-/** A thread for a new child: a warm spare if there is one, else a new thread. */
-export function takeWorkerThread(): Worker {
+/**
+ * A thread for a new child: a warm spare if there is one, else a new thread. Given `entry`, always a
+ * new thread running that program instead of the host entry (spares run the host entry).
+ * @example const worker = takeWorkerThread();
+ */
+export function takeWorkerThread(entry?: URL): Worker {
+  if (entry !== undefined) return spawn(entry);
   const spare = spares.shift();
   if (target > 0) replenish();
   if (spare === undefined) return spawn();

@@ -10,6 +10,8 @@ import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { systemClock } from '../clock.ts';
+import type { Clock, TimerHandle } from '../clock.ts';
 import { GravityError, isGravityError } from '../errors.ts';
 import type {
   ControlError,
@@ -52,6 +54,8 @@ export interface ControlServerOptions {
   socketPath: string;
   handlers: ControlHandlers;
   logger?: Logger;
+  /** Times the grace periods of close(); defaults to the system clock. */
+  clock?: Clock;
 }
 
 export interface ControlServer {
@@ -59,6 +63,12 @@ export interface ControlServer {
   /** Stops listening, drops open connections and removes the socket file. */
   close(): Promise<void>;
 }
+
+/**
+ * On close, how long streams get to send their last message before the connections are ended, and
+ * then how long a client gets to hang up before its connection is destroyed.
+ */
+export const controlCloseGraceMs = 1000;
 
 /** Mode of the socket file: read and write for the agent's user only. */
 export const controlSocketMode = 0o600;
@@ -159,6 +169,7 @@ function listen(server: Server, socketPath: string): Promise<void> {
  */
 export async function startControlServer(options: ControlServerOptions): Promise<ControlServer> {
   const { socketPath, handlers, logger } = options;
+  const clock = options.clock ?? systemClock;
   const connections = new Set<Socket>();
   /** Aborted when the server closes: every stream ends. */
   const closing = new AbortController();
@@ -229,27 +240,40 @@ export async function startControlServer(options: ControlServerOptions): Promise
   }
   chmodSync(socketPath, controlSocketMode);
 
+  /** Ends the connections after the grace periods; both timers are cleared once moot, holding nothing open. */
+  const shutDown = async (): Promise<void> => {
+    let grace: TimerHandle | undefined;
+    let stragglers: TimerHandle | undefined;
+    let allClosed = false;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      // Streams get to send their last message before the connections go.
+      closing.abort();
+      const streamsEnded = Promise.allSettled([...streams]);
+      const waited = new Promise<void>((resolveWait) => {
+        grace = clock.setTimeout(resolveWait, controlCloseGraceMs);
+      });
+      void Promise.race([streamsEnded, waited]).then(() => {
+        if (grace !== undefined) clock.clearTimeout(grace);
+        if (allClosed) return;
+        for (const socket of connections) socket.end();
+        stragglers = clock.setTimeout(() => {
+          for (const socket of connections) socket.destroy();
+        }, controlCloseGraceMs);
+      });
+    });
+    allClosed = true;
+    if (grace !== undefined) clock.clearTimeout(grace);
+    if (stragglers !== undefined) clock.clearTimeout(stragglers);
+    // net.Server removes its socket file on close; this covers the case where it did not.
+    removeStaleSocket(socketPath);
+  };
+
   let closed: Promise<void> | undefined;
   return {
     socketPath,
     close() {
-      closed ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Streams get to send their last message before the connections go.
-        closing.abort();
-        const streamsEnded = Promise.allSettled([...streams]);
-        const waited = new Promise<void>((resolveWait) => setTimeout(resolveWait, 1000).unref());
-        void Promise.race([streamsEnded, waited]).then(() => {
-          for (const socket of connections) socket.end();
-          const stragglers = setTimeout(() => {
-            for (const socket of connections) socket.destroy();
-          }, 1000);
-          stragglers.unref();
-        });
-      }).then(() => {
-        // net.Server removes its socket file on close; this covers the case where it did not.
-        removeStaleSocket(socketPath);
-      });
+      closed ??= shutDown();
       return closed;
     },
   };

@@ -307,7 +307,7 @@ export async function runAgent(options: AgentOptions): Promise<Agent> {
   const handlers = Object.assign({ ping, tree, inspect }, ...extensions.map(({ handle }) => handle.handlers ?? {})) as ControlHandlers;
   merged.handlers = handlers;
   try {
-    server = await startControlServer({ socketPath, handlers, logger });
+    server = await startControlServer({ socketPath, handlers, logger, clock });
   } catch (error) {
     const wrapped = isGravityError(error)
       ? error

@@ -46,6 +46,11 @@ export interface ChildContext {
   onExit: (reason: ExitReason) => void;
   /** The parent supervisor's heartbeat, for children hosted on a worker thread. */
   heartbeat?: HeartbeatSpec;
+  /**
+   * For a child hosted on a worker thread: the program a new thread runs instead of the host entry
+   * (`src/actors/worker-entry.ts`), never a warm spare. Tests use it for a thread that fails to load.
+   */
+  workerEntry?: URL;
 }
 
 export interface RunningChild {

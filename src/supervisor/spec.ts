@@ -57,6 +57,13 @@ export interface HeartbeatSpec {
   intervalMs: number;
   /** A worker that has not answered a ping within this time is terminated. */
   timeoutMs: number;
+  /**
+   * A worker thread that has not loaded its code (answered its first ping) within this time of being
+   * taken for a child is terminated and the start fails. A warm spare has loaded already and answers
+   * at once; a fresh thread loads in well under a second, longer when running from source. Compiled
+   * specs always carry it; where a heartbeat is given in code without it, the default applies.
+   */
+  loadTimeoutMs?: number;
 }
 
 // ---- the partial, user-facing form -------------------------------------------------------------
@@ -119,7 +126,7 @@ export const defaultSupervisorFlags = {
 } as const satisfies Pick<SupervisorSpec, 'strategy' | 'intensity' | 'period'>;
 
 export const defaultBackoff: BackoffSpec = { baseMs: 100, factor: 2, capMs: 30_000, jitter: 0.2, resetAfterMs: 30_000 };
-export const defaultHeartbeat: HeartbeatSpec = { intervalMs: 1000, timeoutMs: 3000 };
+export const defaultHeartbeat: Required<HeartbeatSpec> = { intervalMs: 1000, timeoutMs: 3000, loadTimeoutMs: 30_000 };
 /** OTP's default for a worker; a supervisor waits for its own children. */
 export const defaultWorkerShutdownMs = 5000;
 
@@ -199,10 +206,11 @@ function compileBackoff(value: unknown, at: string, problems: string[]): Backoff
   return merged;
 }
 
-function compileHeartbeat(value: unknown, at: string, problems: string[]): HeartbeatSpec {
+function compileHeartbeat(value: unknown, at: string, problems: string[]): Required<HeartbeatSpec> {
   const merged = compileNumbers(value, defaultHeartbeat, at, problems);
   if (merged.intervalMs <= 0) problems.push(`${at}.intervalMs: must be positive`);
   if (merged.timeoutMs <= 0) problems.push(`${at}.timeoutMs: must be positive`);
+  if (merged.loadTimeoutMs <= 0) problems.push(`${at}.loadTimeoutMs: must be positive`);
   return merged;
 }
 

@@ -11,7 +11,7 @@ import { InspectionBus } from '../../src/actors/inspection.ts';
 import type { InspectionRecord } from '../../src/actors/inspection.ts';
 import { systemClock } from '../../src/clock.ts';
 import { isGravityError } from '../../src/errors.ts';
-import { compileSupervisorSpec } from '../../src/supervisor/spec.ts';
+import { compileSupervisorSpec, defaultHeartbeat } from '../../src/supervisor/spec.ts';
 import type { ChildSpec, ChildSpecInput, HeartbeatSpec } from '../../src/supervisor/spec.ts';
 import type { ChildContext, ExitReason, RunningChild } from '../../src/supervisor/child.ts';
 import { counterMachine } from '../fixtures/worker-counter.ts';
@@ -31,7 +31,7 @@ interface Probe {
   exits: ExitReason[];
 }
 
-function probeContext(path: string, heartbeat?: HeartbeatSpec): Probe {
+function probeContext(path: string, heartbeat?: Partial<HeartbeatSpec>): Probe {
   const bus = new InspectionBus();
   const records: InspectionRecord[] = [];
   const exits: ExitReason[] = [];
@@ -41,7 +41,7 @@ function probeContext(path: string, heartbeat?: HeartbeatSpec): Probe {
     bus,
     clock: systemClock,
     onExit: (reason) => exits.push(reason),
-    ...(heartbeat === undefined ? {} : { heartbeat }),
+    ...(heartbeat === undefined ? {} : { heartbeat: { ...defaultHeartbeat, ...heartbeat } }),
   };
   return { context, records, exits };
 }
@@ -56,6 +56,25 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   assert.fail('expected a rejection');
+}
+
+/** How `promise` settles within `ms` ('pending' if it has not by then). */
+async function settlement(promise: Promise<unknown>, ms: number): Promise<'resolved' | 'rejected' | 'pending'> {
+  let timer: NodeJS.Timeout | undefined;
+  const pending = new Promise<'pending'>((resolve) => {
+    timer = setTimeout(() => resolve('pending'), ms);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        () => 'resolved' as const,
+        () => 'rejected' as const,
+      ),
+      pending,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** True if `child` does not answer describe() within `ms` (the late answer or rejection is ignored). */
@@ -230,6 +249,24 @@ describe('worker-hosted child (startWorkerChild)', function () {
     assert.ok(isGravityError(error.cause, 'E_WORKER_UNRESPONSIVE'));
     assert.ok(Date.now() - began < 10_000);
     await waitFor(() => liveWorkerThreads() === 0, 5000, 'the thread to end');
+  });
+
+  it('a thread that never loads its code: the load deadline ends it, the start rejects with E_WORKER_UNRESPONSIVE', async () => {
+    const { context, exits } = probeContext('agent/unloaded', { loadTimeoutMs: 300 });
+    const began = Date.now();
+    const starting = startWorkerChild(
+      compileChild({ id: 'unloaded', thread: 'worker', start: { module: fixture('worker-counter'), export: 'counterMachine' } }),
+      { ...context, workerEntry: new URL('../fixtures/worker-entry-hangs.ts', import.meta.url) },
+    );
+    starting.catch(() => undefined); // observed below; never unhandled if the assertion fails first
+    assert.equal(await settlement(starting, 5000), 'rejected', 'the start settled within the load deadline (plus slack)');
+    const elapsed = Date.now() - began;
+    const error = await rejectionOf(starting);
+    assert.ok(isGravityError(error, 'E_WORKER_UNRESPONSIVE'), String(error));
+    assert.match(error.message, /^agent\/unloaded: the worker thread did not load its code within 300 ms$/);
+    assert.ok(elapsed >= 300, `not before the deadline (${elapsed} ms)`);
+    await waitFor(() => liveWorkerThreads() === 0, 5000, 'the thread to be terminated');
+    assert.deepEqual(exits, [], 'a failed start is not an exit');
   });
 
   it('error codes cross the boundary: an unknown export is E_ACTOR_UNKNOWN on the main thread', async () => {

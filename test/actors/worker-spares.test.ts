@@ -40,6 +40,14 @@ describe('actors/worker-spares', function () {
     await waitFor(() => liveWorkerThreads() === 0, 5000, 'the thread to end');
   });
 
+  it('a thread for another program is always a new one: the spare, loaded with the host entry, stays', async () => {
+    setWorkerSpares(1);
+    await waitFor(() => idleWorkerSpares() === 1, 5000, 'one spare');
+    const worker = takeWorkerThread(new URL('../fixtures/worker-entry-hangs.ts', import.meta.url));
+    assert.equal(idleWorkerSpares(), 1);
+    await worker.terminate();
+  });
+
   it('setting spares to 0 ends the idle ones', async () => {
     setWorkerSpares(2);
     await waitFor(() => idleWorkerSpares() === 2, 10_000, 'two spares');

@@ -1,6 +1,7 @@
 // The control server and client over a real Unix socket: calls and results, errors that keep their
-// catalogue code across the socket, the socket's mode, and the client's errors when no agent
-// listens, the socket is stale, or the agent does not answer.
+// catalogue code across the socket, the socket's mode, the grace periods of close() on the server's
+// clock, and the client's errors when no agent listens, the socket is stale, or the agent does not
+// answer.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,10 +11,13 @@ import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sinon from 'sinon';
+import type { Clock } from '../../src/clock.ts';
+import { systemClock } from '../../src/clock.ts';
 import { GravityError, isGravityError } from '../../src/errors.ts';
 import { callAgent, connectControl } from '../../src/api/control-client.ts';
 import type { ControlHandlers } from '../../src/api/control-server.ts';
-import { startControlServer } from '../../src/api/control-server.ts';
+import { controlCloseGraceMs, startControlServer } from '../../src/api/control-server.ts';
 import type { TreeResult } from '../../src/api/control-protocol.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -133,6 +137,70 @@ describe('api/control server and client', function () {
         [10, true, undefined],
       ],
     );
+  });
+
+  it('close() waits out its grace periods on its clock: streams first, then it ends connections, then destroys them', async () => {
+    const fake = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    cleanups.push(() => fake.restore());
+    // The server's own clock, over the fake globals, recording what is timed through it.
+    const timed: number[] = [];
+    const clock: Clock = {
+      ...systemClock,
+      setTimeout: (callback, ms) => {
+        timed.push(ms);
+        return systemClock.setTimeout(callback, ms);
+      },
+    };
+    let streaming!: () => void;
+    const streamStarted = new Promise<void>((resolve) => (streaming = resolve));
+    const server = await startControlServer({
+      socketPath: join(stateDir, 'agent.sock'),
+      clock,
+      handlers: handlers({
+        // A stream that does not end when told to: close() must not wait for it past the grace period.
+        inspect: () => {
+          streaming();
+          return { next: () => new Promise<never>(() => undefined) };
+        },
+      }),
+    });
+    cleanups.push(() => server.close());
+    // A client that keeps its end open after the server ends its own: only a destroy gets rid of it.
+    const { connect } = await import('node:net');
+    const socket = connect({ path: server.socketPath, allowHalfOpen: true });
+    cleanups.push(() => void socket.destroy());
+    let ended = false;
+    socket.on('end', () => (ended = true)).on('error', () => undefined).resume();
+    socket.write('{"id":1,"method":"inspect","params":{"follow":true}}\n');
+    await streamStarted;
+
+    /** Lets the sockets' I/O run (setImmediate is not faked) until `done`, or for `ms` of real time. */
+    const settle = async (done: () => boolean, ms = 2000): Promise<void> => {
+      const deadline = performance.now() + ms;
+      while (!done() && performance.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    };
+    let closed = false;
+    const closing = server.close().then(() => (closed = true));
+    await settle(() => ended, 100);
+    assert.equal(ended, false, 'connections are left open while streams may send their last message');
+    await fake.tickAsync(controlCloseGraceMs - 1);
+    await settle(() => ended, 100);
+    assert.equal(ended, false);
+    await fake.tickAsync(1);
+    await settle(() => ended);
+    assert.equal(ended, true, 'the grace period over, the server ends the connection');
+    // The server closes once its last connection has: a client that keeps its end open holds it up.
+    await settle(() => closed, 100);
+    assert.equal(closed, false, 'a client that keeps its end open holds the close up');
+    await fake.tickAsync(controlCloseGraceMs - 1);
+    await settle(() => closed, 100);
+    assert.equal(closed, false);
+    await fake.tickAsync(1);
+    await settle(() => closed);
+    assert.equal(closed, true, 'the second grace period over, the connection is destroyed and the server closed');
+    await closing;
+    assert.deepEqual(timed, [controlCloseGraceMs, controlCloseGraceMs], "both periods are timed on the server's clock");
+    assert.equal(fake.countTimers(), 0, 'no timer left behind');
   });
 
   it('no socket, or a missing state dir: E_AGENT_NOT_RUNNING with the one-line message', async () => {
