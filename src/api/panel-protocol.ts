@@ -70,8 +70,10 @@ export const panelRoutes = {
   events: '/api/events',
 
   // -- administration (session with @teleadmin, CSRF-checked) --
-  /** POST InviteRequest: creates a signup token; answers its URL. */
+  /** POST InviteRequest: creates a signup token; answers its URL. GET (any session): UsersResponse. */
   invite: '/api/users',
+  /** The users page: everyone signed in sees the users; only @teleadmin gets the invite form. */
+  usersPage: '/users',
 } as const;
 
 export interface SessionInfo {
@@ -109,6 +111,21 @@ export interface InviteRequest {
   roles: string[];
   /** A duration such as `1h` or `30m`; 8h when absent, at most 48h. */
   ttl?: string;
+}
+
+export interface UserSummary {
+  email: string;
+  roles: string[];
+  /** Epoch ms: when the user signed up, or when the pending invite was made. */
+  created: number;
+  /** `pending`: invited, no password set yet. */
+  status: 'active' | 'pending';
+  /** Pending: when the invite's link expires (epoch ms). */
+  inviteExpiresAt?: number;
+}
+
+export interface UsersResponse {
+  users: UserSummary[];
 }
 
 export interface InviteResult {
