@@ -1,9 +1,9 @@
 // Sign-in and the security of the Control Panel, as one fastify plugin: the sign-in, signup, reset,
-// logout and invite routes, the signup and reset pages, and the two guards the panel's other routes
-// put in front of themselves (a session; a session with @teleadmin). A session is a random id in an
-// HttpOnly, Secure, SameSite=Strict cookie; every change made with it carries the session's CSRF
-// token, and every change at all (sign-in included) must come from the panel's own origin. Failed
-// sign-ins are rate-limited per client address and email, and per address alone.
+// logout, users list and invite routes, the signup and reset pages, and the two guards the panel's
+// other routes put in front of themselves (a session; a session with @teleadmin). A session is a
+// random id in an HttpOnly, Secure, SameSite=Strict cookie; every change made with it carries the
+// session's CSRF token, and every change at all (sign-in included) must come from the panel's own
+// origin. Failed sign-ins are rate-limited per client address and email, and per address alone.
 
 import { timingSafeEqual } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
@@ -26,7 +26,7 @@ import { GravityError, isGravityError } from '../errors.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { UserStore, UserTokenKind } from '../store/types.ts';
 import { adminRole, csrfHeaderName, panelRoutes, sessionCookieName } from './panel-protocol.ts';
-import type { InviteResult, PanelErrorBody, SessionInfo } from './panel-protocol.ts';
+import type { InviteResult, PanelErrorBody, SessionInfo, UsersResponse } from './panel-protocol.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -334,6 +334,9 @@ export async function registerPanelAuth(app: FastifyInstance, options: PanelAuth
         return replaceSession(request, reply, started);
       });
     }
+
+    // Every signed-in user may see who else may sign in, and with which roles; only @teleadmin may invite.
+    scope.get(panelRoutes.invite, { preHandler: auth.requireSession }, (): UsersResponse => ({ users: service.list() }));
 
     scope.post(panelRoutes.invite, { preHandler: auth.requireAdmin, bodyLimit: authBodyLimit }, (request, reply) => {
       const body = parseInviteRequest(request.body);

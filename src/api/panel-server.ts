@@ -192,7 +192,7 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
     maxAge: '365d',
   });
 
-  for (const page of [panelRoutes.clusterPage, panelRoutes.historyPage, panelRoutes.operationsPage, panelRoutes.actorsPage]) {
+  for (const page of [panelRoutes.clusterPage, panelRoutes.historyPage, panelRoutes.operationsPage, panelRoutes.actorsPage, panelRoutes.usersPage]) {
     app.get(page, { preHandler: auth.requireSession }, (_request, reply) => serveAppShell(reply));
   }
 

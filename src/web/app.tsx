@@ -18,6 +18,7 @@ import { HistoryPage } from './pages/history-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
 import { OperationsPage } from './pages/operations-page.tsx';
 import { PasswordPage } from './pages/password-page.tsx';
+import { UsersPage } from './pages/users-page.tsx';
 import { Link, navigate, useLocation } from './router.tsx';
 
 /** undefined: not read yet; null: nobody is signed in. */
@@ -31,7 +32,7 @@ function ignore(): void {
   // Seeding is best effort: the live stream brings the same data.
 }
 
-function SignedInPage({ page, search, live }: { page: PanelPage; search: string; live: LiveStore }): JSX.Element {
+function SignedInPage({ page, search, session, live }: { page: PanelPage; search: string; session: SessionInfo; live: LiveStore }): JSX.Element {
   const state = useLiveState(live);
   switch (page.name) {
     case 'cluster':
@@ -42,6 +43,8 @@ function SignedInPage({ page, search, live }: { page: PanelPage; search: string;
       return <OperationsPage operations={state.operations} />;
     case 'actors':
       return <ActorsPage tree={state.tree} treeReceivedAt={state.treeReceivedAt} selected={page.path} live={live} />;
+    case 'users':
+      return <UsersPage session={session} />;
     default:
       return (
         <div class="page" data-testid="not-found">
@@ -64,7 +67,7 @@ function Shell({ page, search, session, live, onSignOut }: { page: PanelPage; se
     <>
       <TopBar status={state.status} page={page.name} connected={state.connected} email={session.email} onSignOut={onSignOut} />
       <main class="content">
-        <SignedInPage page={page} search={search} live={live} />
+        <SignedInPage page={page} search={search} session={session} live={live} />
       </main>
     </>
   );

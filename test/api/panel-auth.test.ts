@@ -1,7 +1,7 @@
 // The panel's sign-in plugin through fastify's inject, against a real SQLite store in a temp dir and
 // time on sinon's fake clock: every route and every refusal (no session, wrong password, rate limit,
 // CSRF, cross-origin requests, forged, expired and used links, weak passwords, non-admins), the
-// cookie's attributes, and sessions ended on the server.
+// users list every session may read, the cookie's attributes, and sessions ended on the server.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +11,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse as Response } from 'fastify';
 import sinon from 'sinon';
 import { loginRateLimit, registerPanelAuth } from '../../src/api/panel-auth.ts';
-import type { InviteResult, PanelErrorBody, SessionInfo, TokenInfo } from '../../src/api/panel-protocol.ts';
+import type { InviteResult, PanelErrorBody, SessionInfo, TokenInfo, UsersResponse } from '../../src/api/panel-protocol.ts';
 import { csrfHeaderName, sessionCookieName } from '../../src/api/panel-protocol.ts';
 import { sessionLifetimeMs } from '../../src/auth/sessions.ts';
 import { createUserService } from '../../src/auth/users.ts';
@@ -437,6 +437,46 @@ describe('panel auth (fastify inject)', function () {
       assert.equal(page.statusCode, 403);
       assert.match(String(page.headers['content-type']), /^text\/html/u);
       assert.match(page.body, /@teleadmin/u);
+    });
+
+    it('lists the users to any session: 401 without one, 200 for a user without @teleadmin', async () => {
+      const anonymous = await inject({ method: 'GET', url: '/api/users' });
+      assert.equal(anonymous.statusCode, 401);
+      assert.equal(errorCode(anonymous), 'E_AUTH_REQUIRED');
+
+      await signUp('alice@example.com', ['@teleadmin']);
+      clock.tick(60_000);
+      const viewer = await signUp('viewer@example.com', ['viewer', 'ops']);
+      const pending = service.invite('bob@example.com', ['viewer'], '2h');
+      const response = await inject({ method: 'GET', url: '/api/users', cookie: viewer.cookie });
+      assert.equal(response.statusCode, 200, response.body);
+      assert.deepEqual(json<UsersResponse>(response), {
+        users: [
+          { email: 'alice@example.com', roles: ['@teleadmin'], created: t0, status: 'active' },
+          { email: 'bob@example.com', roles: ['viewer'], created: t0 + 60_000, status: 'pending', inviteExpiresAt: pending.expiresAt },
+          { email: 'viewer@example.com', roles: ['viewer', 'ops'], created: t0 + 60_000, status: 'active' },
+        ],
+      });
+    });
+
+    it('refuses an invite from a user without @teleadmin with 403 E_FORBIDDEN; the list stays as it was', async () => {
+      await signUp('alice@example.com', ['@teleadmin']);
+      const viewer = await signUp('viewer@example.com', ['viewer']);
+      const before = json<UsersResponse>(await inject({ method: 'GET', url: '/api/users', cookie: viewer.cookie }));
+      const response = await inject({
+        method: 'POST',
+        url: '/api/users',
+        cookie: viewer.cookie,
+        csrf: viewer.session.csrfToken,
+        headers: { origin: ownOrigin },
+        payload: { email: 'mallory@example.com', roles: ['@teleadmin'] },
+      });
+      assert.equal(response.statusCode, 403);
+      assert.equal(errorCode(response), 'E_FORBIDDEN');
+      assert.match(json<PanelErrorBody>(response).message, /@teleadmin/u);
+      assert.deepEqual(store.users.pendingInvites(Date.now()), []);
+      assert.deepEqual(json<UsersResponse>(await inject({ method: 'GET', url: '/api/users', cookie: viewer.cookie })), before);
+      assert.deepEqual(before.users.map((user) => user.email), ['alice@example.com', 'viewer@example.com']);
     });
 
     it('refuses an invite without the CSRF token or without a session', async () => {

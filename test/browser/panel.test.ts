@@ -1,8 +1,9 @@
 // The Control Panel in a real browser (Debian's Chromium driven by playwright-core) against a real
 // agent process with a real TCP probe target: sign up from the URL `gravity users add` prints, see the
 // cluster running, stop the target and watch the top bar turn red and the probe's chart light
-// `failed` without a reload, bring it back, and the refusals (wrong password, expired and forged
-// tokens, no session). Screenshots of every page go to test-output/browser/.
+// `failed` without a reload, bring it back, invite a read-only user from the users page, and the
+// refusals (wrong password, expired and forged tokens, no session, an invite by a user without
+// @teleadmin). Screenshots of every page go to test-output/browser/.
 
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -180,6 +181,69 @@ describe('browser: the Control Panel against a real agent', function () {
     await page.waitForSelector('[data-testid="phase-row"][data-phase-id="/swap"][data-state="failed"]');
     assert.match((await page.textContent('[data-testid="phase-row"][data-phase-id="/swap"]')) ?? '', /exit code 1/u);
     await shot('operations');
+  });
+
+  it('lists the users; the admin invites a viewer, who sees the list read-only and is refused an invite', async () => {
+    await page.click('a[href="/users"]');
+    await page.waitForSelector('[data-testid="user-row"][data-email="admin@example.com"][data-status="active"]');
+    assert.match((await page.textContent('[data-testid="user-row"][data-email="admin@example.com"]')) ?? '', /@teleadmin/u);
+    assert.equal(await page.locator('[data-testid="read-only-note"]').count(), 0);
+    // A refusal is shown in the form with the agent's message.
+    await page.fill('input[name="invite-email"]', 'admin@example.com');
+    await page.fill('input[name="invite-roles"]', 'viewer');
+    await page.click('[data-testid="invite-submit"]');
+    await page.waitForSelector('[data-testid="form-error"]');
+    assert.match((await page.textContent('[data-testid="form-error"]')) ?? '', /already exists/u);
+    await page.fill('input[name="invite-email"]', 'viewer@example.com');
+    await page.fill('input[name="invite-roles"]', 'viewer');
+    await page.click('[data-testid="invite-submit"]');
+    await page.waitForSelector('[data-testid="invite-url"]');
+    const inviteUrl = ((await page.textContent('[data-testid="invite-url"]')) ?? '').trim();
+    assert.match(inviteUrl, /^https:\/\/\S+\/web\/newuser\/[A-Za-z0-9_-]{43}$/u);
+    // The list is fetched again: the invite shows as pending.
+    await page.waitForSelector('[data-testid="user-row"][data-email="viewer@example.com"][data-status="pending"]');
+    assert.equal(await page.getAttribute('[data-testid="user-row"][data-email="viewer@example.com"]', 'data-roles'), 'viewer');
+    assert.equal(await page.locator('[data-testid="form-error"]').count(), 0);
+    await shot('users-admin');
+
+    const viewerContext = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 860 } });
+    try {
+      const viewer = await viewerContext.newPage();
+      await viewer.goto(`${panelUrl}${pathOf(inviteUrl)}`);
+      await viewer.waitForSelector('input[name="password"]');
+      assert.equal(await viewer.textContent('[data-testid="token-email"]'), 'viewer@example.com');
+      await viewer.fill('input[name="password"]', password);
+      await viewer.fill('input[name="confirm"]', password);
+      await viewer.click('button[type="submit"]');
+      await viewer.waitForSelector('[data-testid="cluster-page"]');
+      assert.equal(new URL(viewer.url()).pathname, '/');
+
+      await viewer.click('a[href="/users"]');
+      await viewer.waitForSelector('[data-testid="read-only-note"]');
+      assert.match((await viewer.textContent('[data-testid="read-only-note"]')) ?? '', /read-only.*@teleadmin.*gravity users add/su);
+      await viewer.waitForSelector('[data-testid="user-row"][data-email="viewer@example.com"][data-status="active"]');
+      await viewer.waitForSelector('[data-testid="user-row"][data-email="admin@example.com"]');
+      assert.equal(await viewer.locator('[data-testid="invite-form"]').count(), 0);
+      assert.equal(await viewer.locator('input[name="invite-email"]').count(), 0);
+      assert.equal(await viewer.locator('[data-testid="invite-submit"]').count(), 0);
+      await shot('users-read-only', viewer);
+
+      // The form is not merely hidden: the agent refuses the invite itself, even with the CSRF token.
+      const refused = await viewer.evaluate<{ admin: boolean; status: number; code: string }>(`(async () => {
+        const session = await (await fetch('/api/session')).json();
+        const response = await fetch('/api/users', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken },
+          body: JSON.stringify({ email: 'mallory@example.com', roles: ['@teleadmin'] }),
+        });
+        return { admin: session.admin, status: response.status, code: (await response.json()).code };
+      })()`);
+      assert.deepEqual(refused, { admin: false, status: 403, code: 'E_FORBIDDEN' });
+      const listed = (await (await viewer.request.get(`${panelUrl}/api/users`)).json()) as { users: { email: string }[] };
+      assert.deepEqual(listed.users.map((user) => user.email), ['admin@example.com', 'viewer@example.com']);
+    } finally {
+      await viewerContext.close();
+    }
   });
 
   it('refuses a wrong password, a request without a session, and expired or forged tokens', async () => {

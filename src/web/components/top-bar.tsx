@@ -21,6 +21,7 @@ const links: { page: PanelPageName; href: string; text: string }[] = [
   { page: 'history', href: panelRoutes.historyPage, text: 'History' },
   { page: 'operations', href: panelRoutes.operationsPage, text: 'Operations' },
   { page: 'actors', href: panelRoutes.actorsPage, text: 'Actors' },
+  { page: 'users', href: panelRoutes.usersPage, text: 'Users' },
 ];
 
 export function TopBar({ status, page, connected, email, onSignOut }: TopBarProps): JSX.Element {

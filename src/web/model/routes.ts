@@ -8,6 +8,7 @@ export type PanelPage =
   | { name: 'history' }
   | { name: 'operations' }
   | { name: 'actors'; path?: string }
+  | { name: 'users' }
   | { name: 'login'; next: string }
   | { name: 'signup'; token: string }
   | { name: 'reset'; token: string }
@@ -74,6 +75,7 @@ export function matchPage(pathname: string, search: string): PanelPage {
     const path = query.get('path');
     return path === null || path === '' ? { name: 'actors' } : { name: 'actors', path };
   }
+  if (is(panelRoutes.usersPage)) return { name: 'users' };
   if (is(panelRoutes.loginPage)) return { name: 'login', next: safeNext(query.get('next')) };
   const signup = matchPattern(panelRoutes.signupPage, pathname)?.token;
   if (signup !== undefined) return { name: 'signup', token: signup };

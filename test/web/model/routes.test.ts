@@ -11,6 +11,7 @@ describe('web/routes', () => {
     assert.deepEqual(matchPage(panelRoutes.historyPage, '?node=n1'), { name: 'history' });
     assert.deepEqual(matchPage(`${panelRoutes.operationsPage}/`, ''), { name: 'operations' });
     assert.deepEqual(matchPage(panelRoutes.actorsPage, ''), { name: 'actors' });
+    assert.deepEqual(matchPage(panelRoutes.usersPage, ''), { name: 'users' });
     assert.deepEqual(matchPage(panelRoutes.loginPage, ''), { name: 'login', next: '/' });
     assert.deepEqual(matchPage(fillRoute(panelRoutes.signupPage, { token: 'a b/c' }), ''), { name: 'signup', token: 'a b/c' });
     assert.deepEqual(matchPage(fillRoute(panelRoutes.resetPage, { token: 'xyz' }), ''), { name: 'reset', token: 'xyz' });
@@ -19,7 +20,7 @@ describe('web/routes', () => {
   });
 
   it('only the sign-in pages are public', () => {
-    const pages = ['/', '/history', '/operations', '/actors', '/login', '/web/newuser/t', '/web/reset/t'].map((path) => matchPage(path, ''));
+    const pages = ['/', '/history', '/operations', '/actors', '/users', '/login', '/web/newuser/t', '/web/reset/t'].map((path) => matchPage(path, ''));
     assert.deepEqual(
       pages.filter(isPublicPage).map((page) => page.name),
       ['login', 'signup', 'reset'],
