@@ -8,10 +8,9 @@ import { GravityError } from '../errors.ts';
 import type { AgentExtension, AgentExtensionHandle } from '../supervisor/agent.ts';
 import type { InspectionRecord } from '../actors/inspection.ts';
 import { operationView } from '../plan/engine.ts';
-import { openSqliteStore } from '../store/sqlite.ts';
-import type { HistoryEvent } from '../store/types.ts';
+import { takeSqliteStore } from '../store/shared-store.ts';
 import { ensureServerCertificate } from './tls.ts';
-import type { HistoryFilter, OperationsResponse } from './panel-protocol.ts';
+import type { OperationsResponse } from './panel-protocol.ts';
 import type { PanelServer, PanelSources } from './panel-server.ts';
 import { defaultAssetsDir, startPanelServer } from './panel-server.ts';
 
@@ -27,17 +26,6 @@ export interface PanelExtensionOptions {
   onListening?: (url: string) => void;
 }
 
-/** The history events that pass the page's filter, the newest `limit` of them, oldest first. */
-export function filterHistory(events: readonly HistoryEvent[], filter: HistoryFilter): HistoryEvent[] {
-  const kept = events.filter(
-    (event) =>
-      (filter.checker === undefined || event.checker === filter.checker) &&
-      (filter.type === undefined || event.type === filter.type) &&
-      (filter.until === undefined || event.time <= filter.until),
-  );
-  return filter.limit === undefined ? kept : kept.slice(Math.max(0, kept.length - filter.limit));
-}
-
 /** `https://host:port` as other machines reach it. */
 function publicUrl(config: GravityConfig, port: number): string {
   const host = config.node.advertiseAddr.includes(':') ? `[${config.node.advertiseAddr}]` : config.node.advertiseAddr;
@@ -51,7 +39,7 @@ export function panelExtension(config: GravityConfig, options: PanelExtensionOpt
   return {
     name: 'panel',
     start({ stateDir, bus, logger, clock, controlHandlers }): Promise<AgentExtensionHandle> {
-      const store = openSqliteStore(stateDir, { retentionMs: config.historyRetentionMs, clock });
+      const { store, release: releaseStore } = takeSqliteStore(stateDir, { retentionMs: config.historyRetentionMs, clock });
       const sources: PanelSources = {
         status: () => {
           const status = controlHandlers().status;
@@ -67,15 +55,8 @@ export function panelExtension(config: GravityConfig, options: PanelExtensionOpt
         }),
         storeVersion: () => store.dataVersion(),
         subscribe: (listener, filter) => bus.subscribe(listener, filter),
-        history: (filter) => ({
-          events: filterHistory(
-            store.history.list({
-              ...(filter.since === undefined ? {} : { since: filter.since }),
-              ...(filter.node === undefined ? {} : { node: filter.node }),
-            }),
-            filter,
-          ),
-        }),
+        // The page's limit keeps the newest events (still listed oldest first).
+        history: ({ limit, ...filter }) => ({ events: store.history.list({ ...filter, ...(limit === undefined ? {} : { last: limit }) }) }),
         actorRecords: async (path) => {
           const inspect = controlHandlers().inspect;
           if (inspect === undefined) return [];
@@ -115,7 +96,7 @@ export function panelExtension(config: GravityConfig, options: PanelExtensionOpt
         },
         async stop() {
           await server?.close();
-          store.close();
+          releaseStore();
         },
       });
     },

@@ -6,7 +6,7 @@
 import type { GravityConfig } from '../config/types.ts';
 import type { AgentExtension, AgentExtensionHandle } from '../supervisor/agent.ts';
 import type { TimerHandle } from '../clock.ts';
-import { openSqliteStore } from '../store/sqlite.ts';
+import { takeSqliteStore } from '../store/shared-store.ts';
 import { ensureServerCertificate } from '../api/tls.ts';
 import { startHealthServer } from '../api/health-server.ts';
 import type { HealthServer } from '../api/health-server.ts';
@@ -32,7 +32,7 @@ export function healthExtension(config: GravityConfig, options: HealthExtensionO
   return {
     name: 'health',
     start({ stateDir, bus, root, logger, clock }): Promise<AgentExtensionHandle> {
-      const store = openSqliteStore(stateDir, { retentionMs: config.historyRetentionMs, clock });
+      const { store, release: releaseStore } = takeSqliteStore(stateDir, { retentionMs: config.historyRetentionMs, clock });
       const model = new HealthModel({
         clusterName: config.cluster.name,
         node: { name: config.node.name, role: config.node.role, addr: config.node.advertiseAddr },
@@ -118,7 +118,7 @@ export function healthExtension(config: GravityConfig, options: HealthExtensionO
           stopCountingRestarts();
           stopObservingChecks();
           stopAggregation();
-          store.close();
+          releaseStore();
         },
       });
     },

@@ -115,19 +115,23 @@ function toEvent(row: HistoryRow): HistoryEvent {
 function historyLister(db: Database.Database): (query: HistoryQuery) => HistoryEvent[] {
   const statements = new Map<string, Statement<unknown[], HistoryRow>>();
   return (query) => {
-    const conditions: string[] = [];
     const params: (string | number)[] = [];
-    if (query.since !== undefined) {
-      conditions.push('time >= ?');
-      params.push(query.since);
-    }
-    if (query.node !== undefined) {
-      conditions.push('node = ?');
-      params.push(query.node);
-    }
-    let sql = 'SELECT id, time, type, node, checker, detail FROM history';
-    if (conditions.length > 0) sql += ` WHERE ${conditions.join(' AND ')}`;
+    const conditions: [string, string | number | undefined][] = [
+      ['time >= ?', query.since],
+      ['time <= ?', query.until],
+      ['node = ?', query.node],
+      ['checker = ?', query.checker],
+      ['type = ?', query.type],
+    ];
+    const asked = conditions.filter(([, value]) => value !== undefined);
+    params.push(...asked.map(([, value]) => value as string | number));
+    let sql = 'SELECT rowid, id, time, type, node, checker, detail FROM history';
+    if (asked.length > 0) sql += ` WHERE ${asked.map(([condition]) => condition).join(' AND ')}`;
     // rowid breaks ties between events of the same millisecond: the order they were stored in.
+    if (query.last !== undefined) {
+      sql = `SELECT * FROM (${sql} ORDER BY time DESC, rowid DESC LIMIT ?)`;
+      params.push(Math.max(0, Math.trunc(query.last)));
+    }
     sql += ' ORDER BY time ASC, rowid ASC';
     if (query.limit !== undefined) {
       sql += ' LIMIT ?';

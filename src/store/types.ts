@@ -38,8 +38,16 @@ export interface HistoryEvent {
 export interface HistoryQuery {
   /** Only events at or after this time (epoch ms). */
   since?: number;
+  /** Only events at or before this time (epoch ms). */
+  until?: number;
   node?: string;
+  /** Only the events of this probe (`checker=`). */
+  checker?: string;
+  type?: HistoryEventType;
+  /** The oldest `limit` matching events. */
   limit?: number;
+  /** The newest `last` matching events (still listed oldest first). */
+  last?: number;
 }
 
 export interface HistoryStore {

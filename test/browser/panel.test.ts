@@ -7,7 +7,6 @@
 
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,22 +16,11 @@ import { launchChromium } from '../../scripts/browser/chromium.ts';
 import { defaultAssetsDir } from '../../src/api/panel-server.ts';
 import type { Spawned } from '../cli/run-cli.ts';
 import { loggedUrl, repoRoot, runCli, startConfiguredAgent } from '../cli/run-cli.ts';
+import { closeTcp, listenTcp } from '../helpers/tcp-target.ts';
 
 const screenshots = join(repoRoot, 'test-output', 'browser');
 const probeActor = 'agent/probes/probe:web';
 const password = 'purple-Harbor-lantern-42';
-
-function listenOn(port: number): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = createServer((socket) => socket.end());
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve(server));
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}
 
 /** The URL's path, to open it on the panel's real port (the printed one names the configured port). */
 function pathOf(url: string): string {
@@ -65,7 +53,7 @@ describe('browser: the Control Panel against a real agent', function () {
     );
     mkdirSync(screenshots, { recursive: true });
     stateDir = mkdtempSync(join(tmpdir(), 'gravity-panel-'));
-    target = await listenOn(0);
+    target = await listenTcp(0);
     const address = target.address();
     assert.ok(address !== null && typeof address === 'object');
     targetPort = address.port;
@@ -90,7 +78,7 @@ describe('browser: the Control Panel against a real agent', function () {
       agent.child.kill('SIGTERM');
       await agent.finished;
     }
-    if (target !== undefined) await closeServer(target);
+    if (target !== undefined) await closeTcp(target);
     rmSync(stateDir, { recursive: true, force: true });
   });
 
@@ -116,7 +104,7 @@ describe('browser: the Control Panel against a real agent', function () {
     // Page scripts are given as text: this project's types describe Node, not the DOM.
     await page.evaluate('window.stillTheSamePage = true');
     assert.ok(target !== undefined);
-    await closeServer(target);
+    await closeTcp(target);
     target = undefined;
     const stopped = Date.now();
     await page.waitForSelector('[data-testid="cluster-status"][data-status="degraded"]', { timeout: 3_000 - (Date.now() - stopped) });
@@ -131,7 +119,7 @@ describe('browser: the Control Panel against a real agent', function () {
     await page.click(`[data-actor-path="${probeActor}"]`);
     await page.waitForSelector('[data-state-id="probe.active.status.failed"][data-active="true"]');
     await shot('actors-probe-failed');
-    target = await listenOn(targetPort);
+    target = await listenTcp(targetPort);
     await page.waitForSelector('[data-state-id="probe.active.status.running"][data-active="true"]', { timeout: 10_000 });
     assert.equal(await page.getAttribute('[data-state-id="probe.active.status.failed"]', 'data-active'), 'false');
     await topBar('running');

@@ -7,13 +7,12 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
-import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HealthEndpointJson } from '../../src/health/types.ts';
 import type { Spawned } from '../cli/run-cli.ts';
 import { cliMain, loggedUrl, logRecords, runCli, spawnTs, waitForAgent } from '../cli/run-cli.ts';
+import { closeTcp, listenTcp } from '../helpers/tcp-target.ts';
 import { waitFor, waitForValue } from '../helpers/wait.ts';
 import { listProcesses } from '../helpers/proc.ts';
 
@@ -48,18 +47,6 @@ function get(url: string): Promise<Answer> {
     req.on('error', reject);
     req.end();
   });
-}
-
-function listen(port = 0): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = createServer((socket) => socket.end());
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve(server));
-  });
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 async function startAgent(stateDir: string, configLines: string[]): Promise<{ agent: Spawned; url: string }> {
@@ -98,7 +85,7 @@ describe('integration: health probing, the endpoint, status and history (real pr
   });
 
   it('a TCP target going down degrades node and cluster; coming back recovers them', async () => {
-    let target = await listen();
+    let target = await listenTcp();
     const address = target.address();
     assert.ok(address !== null && typeof address === 'object');
     const port = address.port;
@@ -127,7 +114,7 @@ describe('integration: health probing, the endpoint, status and history (real pr
       ],
     });
 
-    await close(target);
+    await closeTcp(target);
     const degraded = await waitForValue(async () => {
       const answer = await get(started.url);
       return answer.status === 503 ? answer : undefined;
@@ -145,7 +132,7 @@ describe('integration: health probing, the endpoint, status and history (real pr
     await waitFor(async () => /\[Probe Failed\]\s+node=node-1 checker=web/.test(await history(stateDir)), 10_000, 'Probe Failed in the history');
     assert.match(await history(stateDir), /\[Node Degraded\]\s+node=node-1/);
 
-    target = await listen(port);
+    target = await listenTcp(port);
     await waitFor(async () => (await get(started.url)).status === 200, 10_000, 'the endpoint to answer 200 again');
     const recovered = await history(stateDir);
     assert.match(recovered, /\[Probe Succeeded\]\s+node=node-1 checker=web/);
@@ -157,7 +144,7 @@ describe('integration: health probing, the endpoint, status and history (real pr
     );
     const ok = await runCli(['status', '--state-dir', stateDir]);
     assert.equal(ok.code, 0, ok.stderr);
-    await close(target);
+    await closeTcp(target);
 
     // The history outlives the agent: read from the store with the agent down.
     await stopAgent(agent);

@@ -184,6 +184,25 @@ describe('store/sqlite', function () {
       assert.deepEqual(ids({ since: t0 + 6000 }), []);
     });
 
+    it('filters by until (inclusive), checker and type, and keeps the newest N with last', () => {
+      const store = open();
+      store.history.append([
+        event('1', t0 + 1000, 'Probe Failed', 'node-1', 'web'),
+        event('2', t0 + 2000, 'Probe Failed', 'node-2', 'db'),
+        event('3', t0 + 3000, 'Node Degraded', 'node-1'),
+        event('4', t0 + 3000, 'Probe Succeeded', 'node-1', 'web'),
+        event('5', t0 + 5000, 'Node Degraded', 'node-2'),
+      ]);
+      const ids = (query: Parameters<typeof store.history.list>[0]) => store.history.list(query).map((item) => item.id);
+      assert.deepEqual(ids({ until: t0 + 3000 }), ['1', '2', '3', '4']);
+      assert.deepEqual(ids({ checker: 'web' }), ['1', '4']);
+      assert.deepEqual(ids({ type: 'Node Degraded' }), ['3', '5']);
+      assert.deepEqual(ids({ since: t0 + 2000, until: t0 + 3000, node: 'node-1' }), ['3', '4']);
+      assert.deepEqual(ids({ last: 2 }), ['4', '5'], 'the newest two, oldest first');
+      assert.deepEqual(ids({ last: 2, until: t0 + 3000 }), ['3', '4'], 'same-millisecond events keep their order');
+      assert.deepEqual(ids({ last: 0 }), []);
+    });
+
     it('evicts events older than a time, and only those', () => {
       const store = open();
       store.history.append([event('1', t0 + 1000, 'Probe Failed', 'n'), event('2', t0 + 2000, 'Probe Failed', 'n'), event('3', t0 + 3000, 'Probe Failed', 'n')]);
