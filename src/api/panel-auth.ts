@@ -1,5 +1,5 @@
 // Sign-in and the security of the Control Panel, as one fastify plugin: the sign-in, signup, reset,
-// logout, users list and invite routes, the signup and reset pages, and the two guards the panel's
+// logout, users list, invite and reset-link routes, the signup and reset pages, and the two guards the panel's
 // other routes put in front of themselves (a session; a session with @teleadmin). A session is a
 // random id in an HttpOnly, Secure, SameSite=Strict cookie; every change made with it carries the
 // session's CSRF token, and every change at all (sign-in included) must come from the panel's own
@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { attemptCounters } from '../auth/attempt-counters.ts';
 import { normalizeEmail } from '../auth/identity.ts';
 import { userLinkUrl } from '../auth/links.ts';
-import { parseInviteRequest, parseLoginRequest, parsePasswordRequest } from '../auth/panel-requests.ts';
+import { parseInviteRequest, parseLoginRequest, parsePasswordRequest, parseResetLinkRequest } from '../auth/panel-requests.ts';
 import { refusalPageHtml } from '../auth/refusal-page.ts';
 import type { RefusalPage } from '../auth/refusal-page.ts';
 import { crossSiteProblem } from '../auth/same-origin.ts';
@@ -26,7 +26,7 @@ import { GravityError, isGravityError } from '../errors.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { UserStore, UserTokenKind } from '../store/types.ts';
 import { adminRole, csrfHeaderName, panelRoutes, sessionCookieName } from './panel-protocol.ts';
-import type { InviteResult, PanelErrorBody, SessionInfo, UsersResponse } from './panel-protocol.ts';
+import type { InviteResult, PanelErrorBody, ResetLinkResult, SessionInfo, UsersResponse } from './panel-protocol.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -39,8 +39,8 @@ export interface PanelAuthOptions {
   users: UserStore;
   clock: Clock;
   logger: Logger;
-  /** How users reach the panel, e.g. `https://10.0.0.1:3009`: the base of invite URLs. */
-  publicUrl: string;
+  /** How users reach the panel, e.g. `https://10.0.0.1:3009`: the base of invite and reset URLs. */
+  publicUrl: () => string;
   /** Answers a page with the panel's app shell (index.html). */
   serveAppShell(reply: FastifyReply): FastifyReply | Promise<FastifyReply>;
 }
@@ -208,7 +208,7 @@ function guards(service: UserService): PanelAuth {
  * routes. Registers @fastify/cookie (unless it already is) and, inside its own scope,
  * @fastify/rate-limit and an error handler that answers PanelErrorBody.
  * @example
- * const auth = await registerPanelAuth(app, { users: store.users, clock, logger, publicUrl: 'https://10.0.0.1:3009', serveAppShell });
+ * const auth = await registerPanelAuth(app, { users: store.users, clock, logger, publicUrl: () => 'https://10.0.0.1:3009', serveAppShell });
  * app.get('/api/cluster', { preHandler: auth.requireSession }, () => report());
  */
 export async function registerPanelAuth(app: FastifyInstance, options: PanelAuthOptions): Promise<PanelAuth> {
@@ -342,7 +342,16 @@ export async function registerPanelAuth(app: FastifyInstance, options: PanelAuth
       const body = parseInviteRequest(request.body);
       const issued = service.invite(body.email, body.roles, body.ttl);
       logger.info({ by: request.panelSession?.email, email: issued.email, roles: issued.roles, expiresAt: issued.expiresAt }, 'user invited from the Control Panel');
-      const result: InviteResult = { url: userLinkUrl(options.publicUrl, 'signup', issued.token), expiresAt: issued.expiresAt };
+      const result: InviteResult = { url: userLinkUrl(options.publicUrl(), 'signup', issued.token), expiresAt: issued.expiresAt };
+      return reply.code(201).send(result);
+    });
+
+    // As `gravity users reset`: a link for a user who has forgotten their password (an active user only).
+    scope.post(panelRoutes.resetLink, { preHandler: auth.requireAdmin, bodyLimit: authBodyLimit }, (request, reply) => {
+      const body = parseResetLinkRequest(request.body);
+      const issued = service.issueReset(body.email, body.ttl);
+      logger.info({ by: request.panelSession?.email, email: issued.email, expiresAt: issued.expiresAt }, 'password reset link made from the Control Panel');
+      const result: ResetLinkResult = { url: userLinkUrl(options.publicUrl(), 'reset', issued.token), expiresAt: issued.expiresAt };
       return reply.code(201).send(result);
     });
 

@@ -86,7 +86,7 @@ export function panelExtension(config: GravityConfig, options: PanelExtensionOpt
             tls: certificate,
             assetsDir: options.assetsDir ?? defaultAssetsDir(),
             users: store.users,
-            publicUrl: publicUrl(config, options.port ?? config.panel.port),
+            publicUrl: (port) => publicUrl(config, port),
             sources,
             clock,
             logger,

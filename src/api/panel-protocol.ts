@@ -72,6 +72,8 @@ export const panelRoutes = {
   // -- administration (session with @teleadmin, CSRF-checked) --
   /** POST InviteRequest: creates a signup token; answers its URL. GET (any session): UsersResponse. */
   invite: '/api/users',
+  /** POST ResetLinkRequest: makes a password reset token for an active user; answers its URL. */
+  resetLink: '/api/users/reset-link',
   /** The users page: everyone signed in sees the users; only @teleadmin gets the invite form. */
   usersPage: '/users',
 } as const;
@@ -113,6 +115,12 @@ export interface InviteRequest {
   ttl?: string;
 }
 
+export interface ResetLinkRequest {
+  email: string;
+  /** A duration such as `1h`; 8h when absent, at most 24h. */
+  ttl?: string;
+}
+
 export interface UserSummary {
   email: string;
   roles: string[];
@@ -132,6 +140,9 @@ export interface InviteResult {
   url: string;
   expiresAt: number;
 }
+
+/** A password reset link: the same shape as an invite's. */
+export type ResetLinkResult = InviteResult;
 
 /** Every error body: a stable code (the catalogue's) and a sentence for people. */
 export interface PanelErrorBody {

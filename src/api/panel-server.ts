@@ -47,8 +47,8 @@ export interface PanelServerOptions {
   /** The built pages (dist/web): index.html and assets/. */
   assetsDir: string;
   users: UserStore;
-  /** How users reach the panel (`https://<advertise addr>:3009`), for the URLs of invitations. */
-  publicUrl: string;
+  /** How users reach the panel on `port` (the bound one: `https://<advertise addr>:3009`), for the URLs of invitations. */
+  publicUrl: (port: number) => string;
   sources: PanelSources;
   clock: Clock;
   logger: Logger;
@@ -177,7 +177,8 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
     users: options.users,
     clock: options.clock,
     logger,
-    publicUrl: options.publicUrl,
+    // Asked once a link is made, when the server listens: a port of 0 has become the one bound.
+    publicUrl: () => options.publicUrl((app.server.address() as AddressInfo | null)?.port ?? options.port),
     serveAppShell,
   });
 

@@ -2,7 +2,7 @@
 // them: each must be an object with exactly the fields its type in panel-protocol.ts names, of the
 // right types. A bad body is one E_REQUEST_INVALID listing every problem, never a crash further in.
 
-import type { InviteRequest, LoginRequest, PasswordRequest } from '../api/panel-protocol.ts';
+import type { InviteRequest, LoginRequest, PasswordRequest, ResetLinkRequest } from '../api/panel-protocol.ts';
 import { GravityError } from '../errors.ts';
 
 type FieldKind = 'string' | 'string[]';
@@ -72,6 +72,16 @@ export function parseInviteRequest(body: unknown): InviteRequest {
     ttl: { kind: 'string', required: false },
   });
   const request: InviteRequest = { email: record.email as string, roles: record.roles as string[] };
+  if (record.ttl !== undefined) request.ttl = record.ttl as string;
+  return request;
+}
+
+/**
+ * @example const { email, ttl } = parseResetLinkRequest(request.body);
+ */
+export function parseResetLinkRequest(body: unknown): ResetLinkRequest {
+  const record = parseBody(body, 'the reset link request', { email: { kind: 'string', required: true }, ttl: { kind: 'string', required: false } });
+  const request: ResetLinkRequest = { email: record.email as string };
   if (record.ttl !== undefined) request.ttl = record.ttl as string;
   return request;
 }

@@ -7,11 +7,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse as Response } from 'fastify';
 import sinon from 'sinon';
 import { loginRateLimit, registerPanelAuth } from '../../src/api/panel-auth.ts';
-import type { InviteResult, PanelErrorBody, SessionInfo, TokenInfo, UsersResponse } from '../../src/api/panel-protocol.ts';
+import type { InviteResult, PanelErrorBody, ResetLinkResult, SessionInfo, TokenInfo, UsersResponse } from '../../src/api/panel-protocol.ts';
 import { csrfHeaderName, sessionCookieName } from '../../src/api/panel-protocol.ts';
 import { sessionLifetimeMs } from '../../src/auth/sessions.ts';
 import { createUserService } from '../../src/auth/users.ts';
@@ -66,7 +67,7 @@ describe('panel auth (fastify inject)', function () {
       users: store.users,
       clock: systemClock,
       logger: log.logger,
-      publicUrl: 'https://10.0.0.1:3009/',
+      publicUrl: () => 'https://10.0.0.1:3009/',
       serveAppShell: (reply) => reply.type('text/html; charset=utf-8').send(appShell),
     });
     // Routes as the panel server guards them.
@@ -477,6 +478,54 @@ describe('panel auth (fastify inject)', function () {
       assert.deepEqual(store.users.pendingInvites(Date.now()), []);
       assert.deepEqual(json<UsersResponse>(await inject({ method: 'GET', url: '/api/users', cookie: viewer.cookie })), before);
       assert.deepEqual(before.users.map((user) => user.email), ['alice@example.com', 'viewer@example.com']);
+    });
+
+    it('an admin makes a reset link for an active user: 201 with a URL whose token sets a new password', async () => {
+      const admin = await signUp('alice@example.com', ['@teleadmin']);
+      const viewer = await signUp('viewer@example.com', ['viewer']);
+      const response = await inject({ method: 'POST', url: '/api/users/reset-link', cookie: admin.cookie, csrf: admin.session.csrfToken, payload: { email: 'Viewer@Example.com', ttl: '30m' } });
+      assert.equal(response.statusCode, 201, response.body);
+      const result = json<ResetLinkResult>(response);
+      assert.equal(result.expiresAt, t0 + 30 * 60_000);
+      const token = /^https:\/\/10\.0\.0\.1:3009\/web\/reset\/([A-Za-z0-9_-]{43})$/u.exec(result.url)?.[1];
+      assert.ok(token !== undefined, result.url);
+      assert.ok(log.records.some((record) => record.msg === 'password reset link made from the Control Panel' && record.by === 'alice@example.com' && record.email === 'viewer@example.com'));
+      // The link works as `gravity users reset`'s does: a new password, the viewer's old session ended.
+      const reset = await inject({ method: 'POST', url: '/api/reset', payload: { token, password: 'an entirely new phrase 8' }, headers: { origin: ownOrigin } });
+      assert.equal(reset.statusCode, 200, reset.body);
+      assert.equal((await inject({ method: 'GET', url: '/api/session', cookie: viewer.cookie })).statusCode, 401);
+      assert.equal((await login('viewer@example.com', 'an entirely new phrase 8')).statusCode, 200);
+    });
+
+    it('refuses reset links for nobody, for a pending invite, past 24h, from a non-admin, and without CSRF', async () => {
+      const admin = await signUp('alice@example.com', ['@teleadmin']);
+      const viewer = await signUp('viewer@example.com', ['viewer']);
+      service.invite('bob@example.com', ['viewer']);
+      const resetLink = (signed: Signed, payload: unknown, withCsrf = true): Promise<Response> =>
+        inject({ method: 'POST', url: '/api/users/reset-link', cookie: signed.cookie, ...(withCsrf ? { csrf: signed.session.csrfToken } : {}), payload: payload as Record<string, unknown> });
+      const cases: [Signed, unknown, number, string][] = [
+        [admin, {}, 400, 'E_REQUEST_INVALID'],
+        [admin, { email: 'nobody' }, 400, 'E_USER_INVALID'],
+        [admin, { email: 'carol@example.com' }, 404, 'E_USER_NOT_FOUND'],
+        [admin, { email: 'viewer@example.com', ttl: '25h' }, 400, 'E_TTL_INVALID'],
+        [viewer, { email: 'alice@example.com' }, 403, 'E_FORBIDDEN'],
+      ];
+      for (const [signed, payload, status, code] of cases) {
+        const response = await resetLink(signed, payload);
+        assert.equal(response.statusCode, status, `${JSON.stringify(payload)}: ${response.body}`);
+        assert.equal(errorCode(response), code, JSON.stringify(payload));
+      }
+      const pending = await resetLink(admin, { email: 'bob@example.com' });
+      assert.equal(pending.statusCode, 404);
+      assert.match(json<PanelErrorBody>(pending).message, /has been invited but has not signed up yet/u);
+      assert.equal((await resetLink(admin, { email: 'viewer@example.com' }, false)).statusCode, 403);
+      assert.equal((await inject({ method: 'POST', url: '/api/users/reset-link', payload: { email: 'viewer@example.com' } })).statusCode, 401);
+      const db = new Database(join(stateDir, 'gravity.db'), { readonly: true });
+      try {
+        assert.deepEqual(db.prepare("SELECT count(*) AS n FROM user_tokens WHERE kind = 'reset'").get(), { n: 0 }, 'no reset link was made');
+      } finally {
+        db.close();
+      }
     });
 
     it('refuses an invite without the CSRF token or without a session', async () => {

@@ -86,7 +86,7 @@ describe('panel server (real HTTPS, real store)', function () {
       tls: certificate,
       assetsDir,
       users: store.users,
-      publicUrl: 'https://127.0.0.1:3009',
+      publicUrl: (port) => `https://127.0.0.1:${port}`,
       sources,
       clock: systemClock,
       logger: pino({ level: 'silent' }),

@@ -171,7 +171,7 @@ describe('browser: the Control Panel against a real agent', function () {
     await shot('operations');
   });
 
-  it('lists the users; the admin invites a viewer, who sees the list read-only and is refused an invite', async () => {
+  it('lists the users; the admin invites a viewer, who sees the list read-only and is refused an invite; the admin makes the viewer a reset link', async () => {
     await page.click('a[href="/users"]');
     await page.waitForSelector('[data-testid="user-row"][data-email="admin@example.com"][data-status="active"]');
     assert.match((await page.textContent('[data-testid="user-row"][data-email="admin@example.com"]')) ?? '', /@teleadmin/u);
@@ -188,6 +188,7 @@ describe('browser: the Control Panel against a real agent', function () {
     await page.waitForSelector('[data-testid="invite-url"]');
     const inviteUrl = ((await page.textContent('[data-testid="invite-url"]')) ?? '').trim();
     assert.match(inviteUrl, /^https:\/\/\S+\/web\/newuser\/[A-Za-z0-9_-]{43}$/u);
+    assert.equal(new URL(inviteUrl).origin, new URL(panelUrl).origin, 'the link names the port the panel listens on, not the configured 0');
     // The list is fetched again: the invite shows as pending.
     await page.waitForSelector('[data-testid="user-row"][data-email="viewer@example.com"][data-status="pending"]');
     assert.equal(await page.getAttribute('[data-testid="user-row"][data-email="viewer@example.com"]', 'data-roles'), 'viewer');
@@ -229,6 +230,31 @@ describe('browser: the Control Panel against a real agent', function () {
       assert.deepEqual(refused, { admin: false, status: 403, code: 'E_FORBIDDEN' });
       const listed = (await (await viewer.request.get(`${panelUrl}/api/users`)).json()) as { users: { email: string }[] };
       assert.deepEqual(listed.users.map((user) => user.email), ['admin@example.com', 'viewer@example.com']);
+      assert.equal(await viewer.locator('[data-testid="reset-link"]').count(), 0, 'no reset links for a read-only user');
+
+      // The admin makes a password reset link for the viewer, as `gravity users reset` does.
+      await page.reload();
+      const viewerRow = '[data-testid="user-row"][data-email="viewer@example.com"][data-status="active"]';
+      await page.waitForSelector(viewerRow);
+      await page.click(`${viewerRow} [data-testid="reset-link"]`);
+      await page.waitForSelector('[data-testid="reset-url"]');
+      const resetUrl = ((await page.textContent('[data-testid="reset-url"]')) ?? '').trim();
+      assert.match(resetUrl, /^https:\/\/\S+\/web\/reset\/[A-Za-z0-9_-]{43}$/u);
+      assert.equal(new URL(resetUrl).origin, new URL(panelUrl).origin, 'the link names the port the panel listens on');
+      assert.match((await page.textContent('[data-testid="reset-result"]')) ?? '', /Password reset link for viewer@example\.com/u);
+      await shot('users-reset-link');
+
+      const newPassword = 'quiet orchard compass 71';
+      await viewer.goto(`${panelUrl}${pathOf(resetUrl)}`);
+      await viewer.waitForSelector('input[name="password"]');
+      assert.equal(await viewer.textContent('[data-testid="token-email"]'), 'viewer@example.com');
+      await viewer.fill('input[name="password"]', newPassword);
+      await viewer.fill('input[name="confirm"]', newPassword);
+      await viewer.click('button[type="submit"]');
+      await viewer.waitForSelector('[data-testid="cluster-page"]');
+      // Used once: opening it again is refused.
+      const reused = await viewer.goto(`${panelUrl}${pathOf(resetUrl)}`);
+      assert.equal(reused?.status(), 410);
     } finally {
       await viewerContext.close();
     }

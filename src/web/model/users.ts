@@ -1,6 +1,6 @@
 // The users page's view model: what the invite form sends (roles typed comma-separated, the TTL left
-// to the server's default when empty), what it says when the server refuses, and how each user's
-// roles and status read in the list. Kept apart from the page so that it can be tested without a DOM.
+// to the server's default when empty), what it says when the server refuses an invite or a reset
+// link, and how each user's roles and status read in the list. Kept apart from the page so that it can be tested without a DOM.
 
 import { adminRole } from '../../api/panel-protocol.ts';
 import type { InviteRequest, UserSummary } from '../../api/panel-protocol.ts';
@@ -45,6 +45,23 @@ export function inviteError(status: number, body: unknown): FormError {
   const fallback =
     status === 403 ? `only users with the ${adminRole} role may invite users` : status === 409 ? 'this user already exists' : `the invite failed (HTTP ${status})`;
   return { message: read.message ?? fallback, details: read.details };
+}
+
+/** The error shown when a reset link is refused: the server's message, else one for the status. */
+export function resetLinkError(email: string, status: number, body: unknown): FormError {
+  const read = readErrorBody(body);
+  const fallback =
+    status === 403
+      ? `only users with the ${adminRole} role may make reset links`
+      : status === 404
+        ? `${email} has no password to reset`
+        : `the reset link for ${email} failed (HTTP ${status})`;
+  return { message: read.message ?? fallback, details: read.details };
+}
+
+/** What a link card calls its link. */
+export function userLinkTitle(kind: 'signup' | 'reset'): string {
+  return kind === 'signup' ? 'Signup link' : 'Password reset link';
 }
 
 /** A user's roles as the list shows them. */

@@ -1,25 +1,27 @@
 // The users page: who may sign in to the panel, with their roles and whether they have signed up yet
 // (from /api/users), so that everyone can see who holds which role. Users with @teleadmin also get
-// the invite form, which makes a signup link as `gravity users add` does and shows it to be copied;
-// everyone else is told that their roles are read-only and who can invite.
+// the invite form, which makes a signup link as `gravity users add` does, and a reset link button on
+// each active user, as `gravity users reset`; either link is shown to be copied. Everyone else is
+// told that their roles are read-only and who can invite.
 
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { adminRole, panelRoutes } from '../../api/panel-protocol.ts';
-import type { InviteResult, SessionInfo, UserSummary, UsersResponse } from '../../api/panel-protocol.ts';
+import type { InviteResult, ResetLinkRequest, ResetLinkResult, SessionInfo, UserSummary, UsersResponse } from '../../api/panel-protocol.ts';
 import { ApiError, getJson, isAbort, postJson } from '../api/http.ts';
 import { FormErrorBox } from '../components/form-error.tsx';
 import type { FormError } from '../model/form-errors.ts';
 import { formatTime } from '../model/format.ts';
-import { emptyInviteForm, inviteError, inviteRequest, rolesText, statusText, usersCountText } from '../model/users.ts';
+import { emptyInviteForm, inviteError, inviteRequest, resetLinkError, rolesText, statusText, userLinkTitle, usersCountText } from '../model/users.ts';
 import type { InviteFormValues } from '../model/users.ts';
 
 export interface UsersPageProps {
   session: SessionInfo;
 }
 
-/** A signup link just made, and for whom. */
-interface Invited extends InviteResult {
+/** A signup or reset link just made, and for whom. */
+interface UserLink extends InviteResult {
+  kind: 'signup' | 'reset';
   email: string;
 }
 
@@ -36,7 +38,15 @@ function hostOf(url: string): string | undefined {
   }
 }
 
-function UserRow({ user, self }: { user: UserSummary; self: boolean }): JSX.Element {
+interface UserRowProps {
+  user: UserSummary;
+  self: boolean;
+  /** Given to admins: makes a password reset link for this (active) user. */
+  onResetLink?: (email: string) => void;
+  busy: boolean;
+}
+
+function UserRow({ user, self, onResetLink, busy }: UserRowProps): JSX.Element {
   return (
     <tr class={`user-row status-${user.status}`} data-testid="user-row" data-email={user.email} data-status={user.status} data-roles={user.roles.join(',')}>
       <td>
@@ -56,11 +66,20 @@ function UserRow({ user, self }: { user: UserSummary; self: boolean }): JSX.Elem
         </span>
       </td>
       <td class="time">{formatTime(user.created)}</td>
+      {onResetLink !== undefined && (
+        <td>
+          {user.status === 'active' && (
+            <button type="button" class="secondary" data-testid="reset-link" disabled={busy} onClick={() => onResetLink(user.email)}>
+              Reset link
+            </button>
+          )}
+        </td>
+      )}
     </tr>
   );
 }
 
-function InviteForm({ onInvited }: { onInvited: (invited: Invited) => void }): JSX.Element {
+function InviteForm({ onInvited }: { onInvited: (invited: UserLink) => void }): JSX.Element {
   const [form, setForm] = useState<InviteFormValues>(emptyInviteForm);
   const [error, setError] = useState<FormError | undefined>(undefined);
   const [busy, setBusy] = useState(false);
@@ -78,7 +97,7 @@ function InviteForm({ onInvited }: { onInvited: (invited: Invited) => void }): J
       const result = await postJson<InviteResult>(panelRoutes.invite, request);
       if (result === undefined) throw new Error('the agent sent no link');
       setForm(emptyInviteForm);
-      onInvited({ ...result, email: request.email });
+      onInvited({ ...result, kind: 'signup', email: request.email });
     } catch (failure) {
       setError(failure instanceof ApiError ? inviteError(failure.status, failure.body) : { message: `the invite failed: ${messageOf(failure)}`, details: [] });
     } finally {
@@ -115,15 +134,15 @@ function InviteForm({ onInvited }: { onInvited: (invited: Invited) => void }): J
   );
 }
 
-function InviteLink({ invited }: { invited: Invited }): JSX.Element {
-  const host = hostOf(invited.url);
+function UserLinkCard({ link }: { link: UserLink }): JSX.Element {
+  const host = hostOf(link.url);
   return (
-    <section class="card invite-result" data-testid="invite-result">
+    <section class="card invite-result" data-testid={link.kind === 'signup' ? 'invite-result' : 'reset-result'}>
       <p>
-        Signup link for <strong>{invited.email}</strong>. It works once, until {formatTime(invited.expiresAt)}. Share it with the user:
+        {userLinkTitle(link.kind)} for <strong>{link.email}</strong>. It works once, until {formatTime(link.expiresAt)}. Share it with the user:
       </p>
-      <code class="invite-url" data-testid="invite-url">
-        {invited.url}
+      <code class="invite-url" data-testid={link.kind === 'signup' ? 'invite-url' : 'reset-url'}>
+        {link.url}
       </code>
       <p class="muted small">
         Click the link to select it, then copy it (Ctrl+C, or ⌘C on a Mac).
@@ -136,7 +155,9 @@ function InviteLink({ invited }: { invited: Invited }): JSX.Element {
 export function UsersPage({ session }: UsersPageProps): JSX.Element {
   const [users, setUsers] = useState<UserSummary[] | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
-  const [invited, setInvited] = useState<Invited | undefined>(undefined);
+  const [link, setLink] = useState<UserLink | undefined>(undefined);
+  const [linkError, setLinkError] = useState<FormError | undefined>(undefined);
+  const [resetting, setResetting] = useState(false);
   const [generation, setGeneration] = useState(0);
 
   useEffect(() => {
@@ -153,9 +174,26 @@ export function UsersPage({ session }: UsersPageProps): JSX.Element {
     return () => abort.abort();
   }, [generation]);
 
-  const onInvited = (result: Invited): void => {
-    setInvited(result);
+  const onInvited = (result: UserLink): void => {
+    setLink(result);
+    setLinkError(undefined);
     setGeneration((value) => value + 1);
+  };
+
+  const onResetLink = async (email: string): Promise<void> => {
+    setResetting(true);
+    setLinkError(undefined);
+    try {
+      const request: ResetLinkRequest = { email };
+      const result = await postJson<ResetLinkResult>(panelRoutes.resetLink, request);
+      if (result === undefined) throw new Error('the agent sent no link');
+      setLink({ ...result, kind: 'reset', email });
+    } catch (failure) {
+      setLink(undefined);
+      setLinkError(failure instanceof ApiError ? resetLinkError(email, failure.status, failure.body) : { message: `the reset link failed: ${messageOf(failure)}`, details: [] });
+    } finally {
+      setResetting(false);
+    }
   };
 
   return (
@@ -164,7 +202,8 @@ export function UsersPage({ session }: UsersPageProps): JSX.Element {
       {session.admin ? (
         <>
           <InviteForm onInvited={onInvited} />
-          {invited !== undefined && <InviteLink invited={invited} />}
+          {link !== undefined && <UserLinkCard link={link} />}
+          <FormErrorBox error={linkError} />
         </>
       ) : (
         <p class="card read-only-note" data-testid="read-only-note">
@@ -189,11 +228,18 @@ export function UsersPage({ session }: UsersPageProps): JSX.Element {
                 <th>Roles</th>
                 <th>Status</th>
                 <th>Created</th>
+                {session.admin && <th />}
               </tr>
             </thead>
             <tbody>
               {users.map((user) => (
-                <UserRow key={user.email} user={user} self={user.email === session.email} />
+                <UserRow
+                  key={user.email}
+                  user={user}
+                  self={user.email === session.email}
+                  busy={resetting}
+                  {...(session.admin ? { onResetLink: (email: string) => void onResetLink(email) } : {})}
+                />
               ))}
             </tbody>
           </table>

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { formatTime } from '../../../src/web/model/format.ts';
-import { emptyInviteForm, inviteError, inviteRequest, rolesText, splitRoles, statusText, usersCountText } from '../../../src/web/model/users.ts';
+import { emptyInviteForm, inviteError, inviteRequest, resetLinkError, rolesText, splitRoles, statusText, userLinkTitle, usersCountText } from '../../../src/web/model/users.ts';
 
 describe('web/users', () => {
   it('splits comma-separated roles, dropping blanks and repeats', () => {
@@ -35,6 +35,18 @@ describe('web/users', () => {
     });
     assert.match(inviteError(403, undefined).message, /@teleadmin/u);
     assert.match(inviteError(502, 'Bad Gateway').message, /HTTP 502/u);
+  });
+
+  it("says why a reset link was refused, the server's message first", () => {
+    assert.deepEqual(resetLinkError('bob@example.com', 404, { code: 'E_USER_NOT_FOUND', message: 'bob@example.com has been invited but has not signed up yet' }), {
+      message: 'bob@example.com has been invited but has not signed up yet',
+      details: [],
+    });
+    assert.equal(resetLinkError('bob@example.com', 404, undefined).message, 'bob@example.com has no password to reset');
+    assert.match(resetLinkError('bob@example.com', 403, 'Forbidden').message, /@teleadmin/u);
+    assert.equal(resetLinkError('bob@example.com', 500, undefined).message, 'the reset link for bob@example.com failed (HTTP 500)');
+    assert.equal(userLinkTitle('signup'), 'Signup link');
+    assert.equal(userLinkTitle('reset'), 'Password reset link');
   });
 
   it('writes roles, statuses and counts as the list shows them', () => {
