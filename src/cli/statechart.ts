@@ -12,6 +12,7 @@ import { renderStatechart, statechartFormats } from '../statechart/render.ts';
 import type { StatechartFormat } from '../statechart/render.ts';
 import type { CliOutput } from './program.ts';
 import { globalOptions, processOutput } from './program.ts';
+import { findTreeNode } from '../supervisor/find-tree-node.ts';
 
 interface StatechartOptions {
   list?: boolean;
@@ -19,18 +20,6 @@ interface StatechartOptions {
   actor?: string;
 }
 
-/**
- * The child at `path` in a tree, or undefined.
- * @example findTreeNode(tree.root, 'agent/node:n1')?.actorState
- */
-export function findTreeNode(root: TreeNodeInfo, path: string): TreeNodeInfo | undefined {
-  if (root.path === path) return root;
-  for (const child of root.children ?? []) {
-    const found = findTreeNode(child, path);
-    if (found !== undefined) return found;
-  }
-  return undefined;
-}
 
 function treePaths(root: TreeNodeInfo): string[] {
   return [root.path, ...(root.children ?? []).flatMap(treePaths)];

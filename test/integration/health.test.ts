@@ -6,7 +6,6 @@
 
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HealthEndpointJson } from '../../src/health/types.ts';
@@ -15,6 +14,7 @@ import { cliMain, loggedUrl, logRecords, runCli, spawnTs, waitForAgent } from '.
 import { closeTcp, listenTcp } from '../helpers/tcp-target.ts';
 import { waitFor, waitForValue } from '../helpers/wait.ts';
 import { listProcesses } from '../helpers/proc.ts';
+import { httpsGet } from '../helpers/https-get.ts';
 
 /** Live (not zombie) processes whose command line is exactly these words. */
 function running(...argv: string[]): number[] {
@@ -36,17 +36,9 @@ interface Answer {
   body: HealthEndpointJson;
 }
 
-function get(url: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { rejectUnauthorized: false, timeout: 2000 }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as HealthEndpointJson }));
-    });
-    req.on('timeout', () => req.destroy(new Error('health endpoint did not answer within 2 s')));
-    req.on('error', reject);
-    req.end();
-  });
+async function get(url: string): Promise<Answer> {
+  const answer = await httpsGet(url);
+  return { status: answer.status, body: JSON.parse(answer.text) as HealthEndpointJson };
 }
 
 async function startAgent(stateDir: string, configLines: string[]): Promise<{ agent: Spawned; url: string }> {

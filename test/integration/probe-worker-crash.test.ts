@@ -4,7 +4,6 @@
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,18 +17,7 @@ import { agentRootPath, agentTreeSpecInput } from '../../src/supervisor/agent-tr
 import { compileSupervisorSpec } from '../../src/supervisor/spec.ts';
 import type { InspectionRecord } from '../../src/actors/inspection.ts';
 import { waitFor, waitForValue } from '../helpers/wait.ts';
-
-function status(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { rejectUnauthorized: false, timeout: 2000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('timeout', () => req.destroy(new Error('no answer within 2 s')));
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { httpsStatus } from '../helpers/https-get.ts';
 
 describe('integration: the probes worker thread dies', function () {
   this.timeout(60_000);
@@ -76,14 +64,14 @@ describe('integration: the probes worker thread dies', function () {
       extensions: [healthExtension(config, { port: 0, onListening: (listening) => (url = listening) })],
     });
     agent.bus.subscribe((record) => records.push(record), { pathPrefix: 'agent' });
-    await waitFor(async () => url !== '' && (await status(url)) === 200, 15_000, 'the cluster to be running');
+    await waitFor(async () => url !== '' && (await httpsStatus(url)) === 200, 15_000, 'the cluster to be running');
 
     // Ask the endpoint every 50 ms until the thread has died and probing has resumed.
     const answers: number[] = [];
     let polling = true;
     const poller = (async () => {
       while (polling) {
-        answers.push(await status(url));
+        answers.push(await httpsStatus(url));
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     })();
@@ -102,7 +90,7 @@ describe('integration: the probes worker thread dies', function () {
       10_000,
       'the web probe to check again on the new thread',
     );
-    await waitFor(async () => (await status(url)) === 200, 10_000, 'the cluster to be running after the restart');
+    await waitFor(async () => (await httpsStatus(url)) === 200, 10_000, 'the cluster to be running after the restart');
     polling = false;
     await poller;
     assert.ok(answers.length > 10, `the endpoint was asked ${answers.length} times`);

@@ -280,7 +280,7 @@ describe('plan/executors', function () {
     }
 
     /** A fake agent on the test's state dir whose `status` answers with `answer(n)` for the n-th call. */
-    async function fakeAgent(answer: (call: number) => ClusterReport): Promise<{ calls: () => number }> {
+    async function fakeAgent(answer: (call: number) => ClusterReport | Promise<ClusterReport>): Promise<{ calls: () => number }> {
       let calls = 0;
       server = await startControlServer({
         socketPath: join(dir, 'agent.sock'),
@@ -346,43 +346,17 @@ describe('plan/executors', function () {
     });
 
     it('keeps asking an agent that does not answer, and names that at its timeout', async () => {
-      let calls = 0;
-      server = await startControlServer({
-        socketPath: join(dir, 'agent.sock'),
-        handlers: {
-          ping: () => ({ pid: process.pid, version: '0.0.0', state: 'running', stateDir: dir, startedAt: 0 }),
-          tree: () => {
-            throw new Error('not used by waitHealthy');
-          },
-          status: () => {
-            calls += 1;
-            return new Promise<ClusterReport>(() => undefined);
-          },
-        },
-      });
+      const agent = await fakeAgent(() => new Promise<ClusterReport>(() => undefined));
       const message = await failure(executors({ healthPollIntervalMs: 50 }).execute(waitPhase(300), context()));
       assert.equal(message, `node node-1 did not become healthy within 300ms: the agent for state dir ${dir} did not answer 'status' within 1000 ms`);
-      assert.equal(calls, 1);
+      assert.equal(agent.calls(), 1);
     });
 
     it('stops at once on abort while the agent has not answered', async () => {
-      server = await startControlServer({
-        socketPath: join(dir, 'agent.sock'),
-        handlers: {
-          ping: () => ({ pid: process.pid, version: '0.0.0', state: 'running', stateDir: dir, startedAt: 0 }),
-          tree: () => {
-            throw new Error('not used by waitHealthy');
-          },
-          status: () => {
-            asked = true;
-            return new Promise<ClusterReport>(() => undefined);
-          },
-        },
-      });
-      let asked = false;
+      const agent = await fakeAgent(() => new Promise<ClusterReport>(() => undefined));
       const controller = new AbortController();
       const running = executors().execute(waitPhase(60_000), context(controller.signal));
-      await waitFor(() => asked, 5000, 'the executor to ask the agent');
+      await waitFor(() => agent.calls() > 0, 5000, 'the executor to ask the agent');
       const started = Date.now();
       controller.abort();
       assert.equal(await failure(running), 'aborted');

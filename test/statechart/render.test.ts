@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isGravityError } from '../../src/errors.ts';
@@ -15,7 +15,7 @@ import { activeStateIds, allStates, machineModel } from '../../src/statechart/gr
 import type { MachineModel } from '../../src/statechart/graph.ts';
 import { drawableMachines } from '../../src/statechart/registry.ts';
 import { drawnTransitions, toDot, toJson, toMermaid, toScxml, toSvg } from '../../src/statechart/render.ts';
-import { repoRoot } from '../cli/run-cli.ts';
+import { drawMermaidMarkdown, mermaidCliMissing } from '../helpers/mermaid-cli.ts';
 
 const models: MachineModel[] = drawableMachines.map(({ machine }) => machineModel(machine));
 const probe = machineModel(drawableMachines[0]!.machine);
@@ -185,11 +185,9 @@ describe('statechart rendering', () => {
 
   it("the Mermaid CLI (mmdc with Debian's chromium) draws every machine's chart", function () {
     this.timeout(180_000);
-    const mmdc = join(repoRoot, 'node_modules', '.bin', 'mmdc');
-    const puppeteerConfig = join(repoRoot, 'scripts', 'mermaid', 'puppeteer-config.json');
-    const { executablePath } = JSON.parse(readFileSync(puppeteerConfig, 'utf8')) as { executablePath: string };
-    if (!existsSync(mmdc) || !existsSync(executablePath)) {
-      console.log(`      (skipped: needs ${mmdc} and ${executablePath}; apt-get install chromium)`);
+    const missing = mermaidCliMissing();
+    if (missing !== undefined) {
+      console.log(`      (skipped: ${missing})`);
       this.skip();
     }
     const dir = mkdtempSync(join(tmpdir(), 'gravity-mermaid-'));
@@ -197,17 +195,11 @@ describe('statechart rendering', () => {
       const charts = models.flatMap((model) => [toMermaid(model), toMermaid(model, { active: someActive(model) })]);
       const input = join(dir, 'charts.md');
       writeFileSync(input, charts.map((chart, index) => `## chart ${index + 1}\n\n\`\`\`mermaid\n${chart}\`\`\`\n`).join('\n'));
-      mkdirSync(join(dir, 'out'));
-      const result = spawnSync(mmdc, ['--quiet', '--puppeteerConfigFile', puppeteerConfig, '--input', input, '--output', join(dir, 'out', 'charts.md')], {
-        encoding: 'utf8',
-        timeout: 170_000,
-      });
-      assert.equal(result.status, 0, `mmdc failed: ${result.stderr}${result.stdout}`);
-      const svgs = readdirSync(join(dir, 'out')).filter((file) => file.endsWith('.svg'));
-      assert.equal(svgs.length, charts.length);
+      const svgs = drawMermaidMarkdown(input, 'charts');
+      assert.equal(svgs.size, charts.length);
       models.forEach((model, index) => {
         for (const copy of [0, 1]) {
-          const svg = readFileSync(join(dir, 'out', `charts-${2 * index + copy + 1}.svg`), 'utf8');
+          const svg = svgs.get(`charts-${2 * index + copy + 1}.svg`) ?? '';
           for (const state of allStates(model).slice(1)) assert.ok(svg.includes(state.key), `${model.id}: ${state.key} drawn`);
           if (copy === 1) assert.match(svg, /class="[^"]*\bactive\b/, `${model.id}: active state styled`);
         }

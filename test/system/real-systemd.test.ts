@@ -9,7 +9,6 @@
 
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,17 +18,10 @@ import { waitFor, waitForValue } from '../helpers/wait.ts';
 import { cliEnv, cliMain, repoRoot, runCli } from '../cli/run-cli.ts';
 import { bootNamespaceSystemd, namespaceSystemdUnavailable } from './namespace-systemd.ts';
 import type { NamespaceSystemd, Ran } from './namespace-systemd.ts';
+import { httpsStatus } from '../helpers/https-get.ts';
 
 function healthStatus(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', rejectUnauthorized: false, timeout: 3000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('timeout', () => req.destroy(new Error('no answer within 3 s')));
-    req.on('error', reject);
-    req.end();
-  });
+  return httpsStatus(`https://127.0.0.1:${port}/`, 3000);
 }
 
 /** A port nothing listens on right now. */
@@ -127,8 +119,8 @@ describe('the agent under a real systemd (systemd as PID 1 of its own namespaces
     const mainPid = Number(unit.MainPID);
     assert.ok(mainPid > 0, 'systemd knows the main pid');
     // The pid file holds the agent's pid in the namespace it runs in; both sides agree.
-    const agentPid = await systemd?.run(['cat', `/proc/${mainPid}/comm`]);
-    assert.equal(agentPid?.stdout.trim(), 'node');
+    const command = await systemd?.run(['cat', `/proc/${mainPid}/comm`]);
+    assert.equal(command?.stdout.trim(), 'node');
     assert.equal(pid, mainPid, 'the agent systemd watches is the one holding the state dir');
   });
 

@@ -7,7 +7,6 @@
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agentUnitTiming } from '../../src/system/agent-unit.ts';
@@ -16,6 +15,7 @@ import { cliEnv, cliMain, logRecords, spawnTs, waitForAgent } from '../cli/run-c
 import { waitFor, waitForValue } from '../helpers/wait.ts';
 import { bindNotifyReceiver } from './notify-receiver.ts';
 import type { NotifyReceiver, ReceivedMessage } from './notify-receiver.ts';
+import { httpsStatus } from '../helpers/https-get.ts';
 
 /** WATCHDOG_USEC given to the agent: pings every 2 s, a stall over 1 s withholds one. */
 const watchdogMs = 4000;
@@ -25,18 +25,6 @@ const blockMs = 5000;
 /** A log record's time (pino writes ISO strings) as epoch ms; NaN when it has none. */
 function timeOf(record: Record<string, unknown> | undefined): number {
   return typeof record?.time === 'string' ? Date.parse(record.time) : Number.NaN;
-}
-
-function answers(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { rejectUnauthorized: false, timeout: 2000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('timeout', () => req.destroy(new Error('the health endpoint did not answer within 2 s')));
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 describe('sd_notify from a real agent process (real datagram socket)', function () {
@@ -94,7 +82,7 @@ describe('sd_notify from a real agent process (real datagram socket)', function 
     assert.match(ready.fields.STATUS ?? '', /^cluster /);
     const listening = await waitForValue(() => records().find((record) => record.msg === 'health endpoint listening'), 5000, 'the endpoint in the log');
     assert.ok(timeOf(listening) <= ready.at, 'the endpoint listened before READY=1 arrived');
-    const status = await answers(String(listening.url));
+    const status = await httpsStatus(String(listening.url));
     assert.ok(status === 200 || status === 503, `the endpoint answers (${status})`);
     const messages = records().map((record) => record.msg);
     const told = messages.indexOf('told systemd the agent is ready');

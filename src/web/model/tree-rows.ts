@@ -20,15 +20,6 @@ export function treeRows(root: TreeNodeInfo): TreeRow[] {
   return rows;
 }
 
-/** The node at `path`, if the tree has it. */
-export function findTreeNode(root: TreeNodeInfo, path: string): TreeNodeInfo | undefined {
-  if (root.path === path) return root;
-  for (const child of root.children ?? []) {
-    const found = findTreeNode(child, path);
-    if (found !== undefined) return found;
-  }
-  return undefined;
-}
 
 /**
  * How long a node has run, in ms, at the browser's `now`: the tree says how long at the agent's

@@ -29,7 +29,8 @@ import {
 import type { KeptRecord, StepCursor } from '../model/record-steps.ts';
 import { actorLocation } from '../model/routes.ts';
 import { takenEdges } from '../model/taken-edges.ts';
-import { findTreeNode, treeRows, uptimeMs } from '../model/tree-rows.ts';
+import { findTreeNode } from '../../supervisor/find-tree-node.ts';
+import { treeRows, uptimeMs } from '../model/tree-rows.ts';
 import { Link, navigate } from '../router.tsx';
 import { useActorRecords, useMachineChart } from './actor-data.ts';
 

@@ -3,7 +3,8 @@
 
 import assert from 'node:assert/strict';
 import type { TreeNodeInfo } from '../../../src/supervisor/child.ts';
-import { findTreeNode, treeRows, uptimeMs } from '../../../src/web/model/tree-rows.ts';
+import { findTreeNode } from '../../../src/supervisor/find-tree-node.ts';
+import { treeRows, uptimeMs } from '../../../src/web/model/tree-rows.ts';
 
 function child(path: string, extra: Partial<TreeNodeInfo> = {}): TreeNodeInfo {
   const id = path.split('/').pop() ?? path;
