@@ -20,12 +20,13 @@ import type { PhaseChange, PhaseSpec } from '../../src/plan/types.ts';
 import { migrate, migrations, schemaVersion, userVersion } from '../../src/store/sqlite-migrations.ts';
 import { lockHolderAlive, lockStartTimeSchemaVersion, operationsSchemaVersion } from '../../src/store/sqlite-operations.ts';
 import { parseProcStatStartTime, processAlive, processStartTime } from '../../src/processes.ts';
-import { openSqliteStore, openSqliteStoreReadOnly, storePath } from '../../src/store/sqlite.ts';
+import { storePath } from '../../src/store/sqlite.ts';
 import type { SqliteStore } from '../../src/store/sqlite.ts';
 import type { OperationLockHolder, OperationRecord, Store } from '../../src/store/types.ts';
 import type { RacerMessage } from '../fixtures/operation-lock-racer.ts';
 import { repoRoot } from '../cli/run-cli.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { storeTracker } from '../helpers/store-tracker.ts';
 
 const racerScript = fileURLToPath(new URL('../fixtures/operation-lock-racer.ts', import.meta.url));
 const appendScript = fileURLToPath(new URL('../fixtures/operation-append-and-wait.ts', import.meta.url));
@@ -123,20 +124,10 @@ function startFixture<M>(script: string, args: readonly string[]): Fixture<M> {
 describe('store/sqlite operations', function () {
   this.timeout(30_000);
   let stateDir: string;
-  const opened: { close(): void }[] = [];
+  const stores = storeTracker();
   const started: ChildProcess[] = [];
-
-  function open(dir = stateDir): SqliteStore {
-    const store = openSqliteStore(dir);
-    opened.push(store);
-    return store;
-  }
-
-  function openReadOnly(dir = stateDir): Store {
-    const store = openSqliteStoreReadOnly(dir);
-    opened.push(store);
-    return store;
-  }
+  const open = (dir = stateDir): SqliteStore => stores.open(dir);
+  const openReadOnly = (dir = stateDir): Store => stores.openReadOnly(dir);
 
   beforeEach(() => {
     stateDir = mkdtempSync(join(tmpdir(), 'gravity-operations-'));
@@ -144,7 +135,7 @@ describe('store/sqlite operations', function () {
   afterEach(() => {
     sinon.restore();
     for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    for (const store of opened.splice(0)) store.close();
+    stores.closeAll();
     rmSync(stateDir, { recursive: true, force: true });
   });
 

@@ -14,11 +14,12 @@ import { isGravityError } from '../../src/errors.ts';
 import type { ErrorCode } from '../../src/errors.ts';
 import { migrate, migrations, schemaVersion, userVersion } from '../../src/store/sqlite-migrations.ts';
 import { usersSchemaVersion } from '../../src/store/sqlite-users.ts';
-import { openSqliteStore, openSqliteStoreReadOnly, storePath } from '../../src/store/sqlite.ts';
+import { storePath } from '../../src/store/sqlite.ts';
 import type { SqliteStore } from '../../src/store/sqlite.ts';
 import type { SessionRecord, Store, UserStore, UserTokenKind, UserTokenRecord } from '../../src/store/types.ts';
 import type { RedeemRacerMessage } from '../auth/fixtures/redeem-racer.ts';
 import { repoRoot } from '../cli/run-cli.ts';
+import { storeTracker } from '../helpers/store-tracker.ts';
 
 const racerScript = fileURLToPath(new URL('../auth/fixtures/redeem-racer.ts', import.meta.url));
 const t0 = Date.UTC(2020, 1, 18, 21, 36, 0);
@@ -42,19 +43,9 @@ function assertCode(work: () => unknown, code: ErrorCode): void {
 describe('store/sqlite users', function () {
   this.timeout(30_000);
   let stateDir: string;
-  const opened: { close(): void }[] = [];
-
-  function open(dir = stateDir): SqliteStore {
-    const store = openSqliteStore(dir);
-    opened.push(store);
-    return store;
-  }
-
-  function openReadOnly(dir = stateDir): Store {
-    const store = openSqliteStoreReadOnly(dir);
-    opened.push(store);
-    return store;
-  }
+  const stores = storeTracker();
+  const open = (dir = stateDir): SqliteStore => stores.open(dir);
+  const openReadOnly = (dir = stateDir): Store => stores.openReadOnly(dir);
 
   /** A user, signed up through a token as the service does. */
   function addUser(users: UserStore, email: string, now = t0): void {
@@ -68,7 +59,7 @@ describe('store/sqlite users', function () {
   });
 
   afterEach(() => {
-    for (const store of opened.splice(0)) store.close();
+    stores.closeAll();
     rmSync(stateDir, { recursive: true, force: true });
   });
 

@@ -18,9 +18,10 @@ import {
   storePath,
 } from '../../src/store/sqlite.ts';
 import type { SqliteStore } from '../../src/store/sqlite.ts';
-import type { HistoryEvent, HistoryEventType } from '../../src/store/types.ts';
+import type { HistoryEvent, HistoryEventType, Store } from '../../src/store/types.ts';
 import { spawnTs } from '../cli/run-cli.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { storeTracker } from '../helpers/store-tracker.ts';
 
 const day = 24 * 60 * 60 * 1000;
 const t0 = Date.UTC(2020, 1, 18, 21, 36, 0);
@@ -50,26 +51,16 @@ describe('store/sqlite', function () {
   let stateDir: string;
   let now: number;
   const clock = { now: () => now };
-  const opened: { close(): void }[] = [];
-
-  function open(options: { retentionMs?: number } = {}): SqliteStore {
-    const store = openSqliteStore(stateDir, { clock, ...options });
-    opened.push(store);
-    return store;
-  }
-
-  function openReadOnly() {
-    const store = openSqliteStoreReadOnly(stateDir);
-    opened.push(store);
-    return store;
-  }
+  const stores = storeTracker();
+  const open = (options: { retentionMs?: number } = {}): SqliteStore => stores.open(stateDir, { clock, ...options });
+  const openReadOnly = (): Store => stores.openReadOnly(stateDir);
 
   beforeEach(() => {
     stateDir = mkdtempSync(join(tmpdir(), 'gravity-store-'));
     now = t0 + 60_000;
   });
   afterEach(() => {
-    for (const store of opened.splice(0)) store.close();
+    stores.closeAll();
     rmSync(stateDir, { recursive: true, force: true });
   });
 
