@@ -1,8 +1,9 @@
-// Facts about other processes on this host that locks need: whether a pid is alive, and when the
-// process behind a pid started (so that a pid reused by a new process is not taken for the old one).
-// The agent's pid lock, the operation lock and the CLI's checks of a running agent share them.
+// Facts about other processes on this host that locks and process groups need: whether a pid is
+// alive, when the process behind a pid started (so that a pid reused by a new process is not taken for
+// the old one), and whether a process group still has a living member. The agent's pid lock, the
+// operation lock, the CLI's checks of a running agent and the ending of process groups share them.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 /**
  * True if a process with this pid exists on this host. EPERM means it exists but belongs to another
@@ -65,4 +66,63 @@ export function processIsZombie(pid: number): boolean {
     // Gone since the caller looked: as good as a zombie. Without /proc at all, nothing says it is one.
     return (error as NodeJS.ErrnoException).code === 'ENOENT' && existsSync('/proc/self');
   }
+}
+
+/** One process of a group, as /proc/<pid>/stat describes it. */
+export interface GroupMember {
+  pid: number;
+  /** The state letter: R, S, D, T, Z (zombie), ... */
+  state: string;
+  /** Clock ticks since boot, as processStartTime. */
+  startTime: number | undefined;
+}
+
+/**
+ * The processes whose process group is `pgid`, from /proc (zombies included; see `state`); empty
+ * where /proc cannot be read. Processes that vanish while it reads are skipped.
+ * @example processGroupMembers(1234).filter((member) => member.state !== 'Z')
+ */
+export function processGroupMembers(pgid: number): GroupMember[] {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const members: GroupMember[] = [];
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const commEnd = stat.lastIndexOf(')');
+    if (commEnd < 0) continue;
+    // After the command name: state, ppid, pgrp, ...
+    const fields = stat.slice(commEnd + 1).trim().split(/\s+/);
+    if (Number(fields[2]) !== pgid) continue;
+    members.push({ pid: Number(name), state: fields[0] ?? '?', startTime: parseProcStatStartTime(stat) });
+  }
+  return members;
+}
+
+/**
+ * True while the process group `pgid` has a living member. A member that has ended but is not reaped
+ * yet (a zombie) does not count: it runs nothing, and only its parent can make it go away. Without
+ * /proc (not Linux) any member counts.
+ * @example if (processGroupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
+ */
+export function processGroupAlive(pgid: number): boolean {
+  if (!Number.isSafeInteger(pgid) || pgid <= 1) return false; // 0, 1 and negatives are not groups we start
+  try {
+    process.kill(-pgid, 0);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') return false;
+    if (code !== 'EPERM') throw error;
+  }
+  if (!existsSync('/proc/self')) return true;
+  return processGroupMembers(pgid).some((member) => member.state !== 'Z' && member.state !== 'X');
 }

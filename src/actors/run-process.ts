@@ -3,12 +3,17 @@
 // process exits, the whole group is terminated (SIGTERM, then SIGKILL after a short grace). A failing
 // command is a result, never an exception: the caller gets an exit code, a signal, or a spawn error,
 // with the command's output (stdout and stderr interleaved) bounded to its last `maxOutputBytes`.
+// Each group is registered in this thread's registry of live process groups (process-groups.ts) from
+// its start until nothing of it is left, so that a shutdown can end what a command left running.
 
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { systemClock } from '../clock.ts';
 import type { Clock, TimerHandle } from '../clock.ts';
+import { processGroupAlive, processStartTime } from '../processes.ts';
+import { findProgram, gatedCommand, gateOpenLine } from './command-gate.ts';
+import { endTrackedProcessGroup, trackProcessGroup } from './process-groups.ts';
 
 export interface RunProcessOptions {
   /** The program and its arguments; the program is looked up in `PATH` (no shell is involved). */
@@ -28,6 +33,15 @@ export interface RunProcessOptions {
   clock?: Clock;
   /** Called once the process has started, with its pid (which is also its process group id). */
   onSpawn?: (pid: number) => void;
+  /**
+   * Called once the process exists but before the command runs, with its pid (its process group id)
+   * and its start time (/proc), so that the caller can record it durably first: the command runs only
+   * once this returns (command-gate.ts). If it throws, nothing runs: the process is killed and the
+   * outcome's `error` says why.
+   */
+  beforeCommand?: (process: { pid: number; startTime: number | undefined }) => void;
+  /** Called once no living process of the group is left (after the outcome when something lingered). */
+  onGroupGone?: (pid: number) => void;
 }
 
 export interface ProcessOutcome {
@@ -55,6 +69,8 @@ export const truncatedMarker = '…(truncated)';
 
 const defaultMaxOutputBytes = 4096;
 const defaultKillGraceMs = 500;
+/** After SIGKILL, how long a group is waited for before it is left to a later shutdown (a process stuck in the kernel). */
+const escalationWaitMs = 5000;
 /** setTimeout cannot wait longer than this; a longer deadline is no deadline. */
 const maxTimerMs = 2_147_483_647;
 
@@ -139,15 +155,26 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessOutcome> 
   if (program === undefined || program === '') return notRun({ error: 'cannot run an empty command' });
   if (options.signal?.aborted === true) return notRun({ aborted: true });
   if (!(options.timeoutMs > 0)) return notRun({ timedOut: true });
+  const env = options.env === undefined ? process.env : { ...process.env, ...options.env };
+  const beforeCommand = options.beforeCommand;
+  if (beforeCommand !== undefined) {
+    // Behind the gate spawn finds /bin/sh, whatever the program: look the program up as spawn would.
+    const found = options.cwd !== undefined && !existsSync(options.cwd) ? 'ENOENT' : findProgram(program, env.PATH, options.cwd);
+    if (found !== 'ok') {
+      const error = Object.assign(new Error(found), { code: found }) as NodeJS.ErrnoException;
+      return notRun({ error: describeSpawnError(error, options.argv, options.cwd) });
+    }
+  }
+  const [file, args] = beforeCommand === undefined ? [program, options.argv.slice(1)] : gatedCommand(options.argv);
 
   return new Promise<ProcessOutcome>((resolve) => {
     const tail = new OutputTail(maxOutputBytes);
     let child: ChildProcess;
     try {
-      child = spawn(program, options.argv.slice(1), {
+      child = spawn(file, args, {
         detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: options.env === undefined ? process.env : { ...process.env, ...options.env },
+        stdio: [beforeCommand === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        env,
         ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
       });
     } catch (error) {
@@ -174,10 +201,22 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessOutcome> 
     let terminating = false;
 
     let deadline: TimerHandle | undefined;
+    const tracked = child.pid === undefined ? undefined : trackProcessGroup({ pgid: child.pid, command: options.argv.join(' ') });
+    let groupGone = false;
+
+    /** Forgets the group once nothing of it is left; until then a shutdown still finds it registered. */
+    const releaseIfGone = (): void => {
+      const pid = child.pid;
+      if (groupGone || pid === undefined || processGroupAlive(pid)) return;
+      groupGone = true;
+      tracked?.release();
+      options.onGroupGone?.(pid);
+    };
 
     const finish = (): void => {
       if (finished) return;
       finished = true;
+      releaseIfGone();
       // The SIGKILL escalation stays armed: a member that survived SIGTERM without holding our
       // pipes is still killed at the end of the grace.
       if (deadline !== undefined) clock.clearTimeout(deadline);
@@ -200,16 +239,17 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessOutcome> 
       const pid = child.pid;
       if (terminating || pid === undefined) return;
       terminating = true;
-      if (!signalGroup(pid, 'SIGTERM')) return;
-      clock.setTimeout(() => {
-        signalGroup(pid, 'SIGKILL');
+      if (!processGroupAlive(pid)) return;
+      // Through the registry: a shutdown that finds this group being ended waits for this very end.
+      void endTrackedProcessGroup(pid, { graceMs: killGraceMs, timeoutMs: 2 * killGraceMs + escalationWaitMs, clock }).then(() => {
         // A process that left the group (setsid) may still hold our pipes: do not wait on it forever.
         clock.setTimeout(() => {
           child.stdout?.destroy();
           child.stderr?.destroy();
           if (exited) finish();
+          releaseIfGone();
         }, killGraceMs);
-      }, killGraceMs);
+      });
     };
 
     function onAbort(): void {
@@ -219,6 +259,19 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessOutcome> 
     }
 
     if (child.pid !== undefined) options.onSpawn?.(child.pid);
+    if (beforeCommand !== undefined && child.pid !== undefined) {
+      const stdin = child.stdin;
+      // A gate that died meanwhile (killed from outside) closes its pipe: its exit is what counts.
+      stdin?.on('error', () => undefined);
+      try {
+        beforeCommand({ pid: child.pid, startTime: processStartTime(child.pid) });
+        stdin?.end(gateOpenLine);
+      } catch (error) {
+        spawnError = `cannot record the command before it runs: ${error instanceof Error ? error.message : String(error)}`;
+        signalGroup(child.pid, 'SIGKILL');
+        stdin?.destroy();
+      }
+    }
     child.stdout?.on('data', (chunk: Buffer) => tail.push(chunk));
     child.stderr?.on('data', (chunk: Buffer) => tail.push(chunk));
     child.on('error', (error: NodeJS.ErrnoException) => {

@@ -13,7 +13,10 @@
 // - a load deadline: a thread that never gets its code loaded (its entry, or something the entry
 //   imports, hangs at load) fails the start with E_WORKER_UNRESPONSIVE and is terminated;
 // - comlink never rejects a call when the worker dies, so every call is raced against the thread's
-//   death and rejected with E_WORKER_EXITED instead of hanging.
+//   death and rejected with E_WORKER_EXITED instead of hanging;
+// - the process groups the worker starts are registered on this thread too (process-groups.ts); when
+//   the thread is gone, those still alive are ended from here (SIGTERM, grace, SIGKILL), since a
+//   terminated thread's own timers never fire.
 
 import { MessageChannel } from 'node:worker_threads';
 import type { Worker } from 'node:worker_threads';
@@ -29,6 +32,8 @@ import { defaultHeartbeat } from '../supervisor/spec.ts';
 import type { ChildSpec, HeartbeatSpec, Shutdown } from '../supervisor/spec.ts';
 import { nodeEndpoint } from './comlink-node.ts';
 import { takeWorkerThread } from './worker-spares.ts';
+import { endProcessGroups, trackProcessGroup } from './process-groups.ts';
+import type { ProcessGroupChange } from './process-groups.ts';
 import { findCodeOnlyStart, fromHostResult, isWorkerToMainMessage } from './worker-protocol.ts';
 import type { HostResult, HostedChildInfo, MainToWorkerMessage, WorkerHostApi } from './worker-protocol.ts';
 
@@ -98,6 +103,8 @@ class WorkerChild implements RunningChild {
   private forwarding: string;
   private readonly stopWatchingSubscriptions: () => void;
   private readonly stoppedMarker = deferred<void>();
+  /** The worker's process groups that may still be alive, registered on this thread too. */
+  private readonly groups = new Map<number, { release(): void }>();
 
   constructor(
     private readonly spec: ChildSpec,
@@ -132,6 +139,8 @@ class WorkerChild implements RunningChild {
       this.port.unref();
       if (!this.portSent) this.port.close(); // its peer never left this thread: nobody will close it
       if (!this.terminating) this.fail(this.exitError(code));
+      // Its own timers died with it: a group it was still ending gets its SIGKILL from here.
+      this.endOrphanedGroups();
       this.exited.resolve();
     });
   }
@@ -332,7 +341,29 @@ class WorkerChild implements RunningChild {
       case 'stopped':
         this.stoppedMarker.resolve();
         return;
+      case 'process-group':
+        this.processGroupChanged(message.change);
+        return;
     }
+  }
+
+  private processGroupChanged(change: ProcessGroupChange): void {
+    if (change.kind === 'started') {
+      this.groups.get(change.group.pgid)?.release();
+      this.groups.set(change.group.pgid, trackProcessGroup(change.group));
+      // Announced after the thread exited: no one there will end it.
+      if (!liveWorkers.has(this.worker)) this.endOrphanedGroups();
+      return;
+    }
+    this.groups.get(change.pgid)?.release();
+    this.groups.delete(change.pgid);
+  }
+
+  /** Ends the groups the thread left behind; the registry keeps them until they are gone. */
+  private endOrphanedGroups(): void {
+    const pgids = [...this.groups.keys()];
+    this.groups.clear();
+    if (pgids.length > 0) void endProcessGroups({ pgids, clock: this.context.clock });
   }
 
   /** The hosted child stopped by itself: end the thread and report the child's own reason. */

@@ -3,8 +3,10 @@
 // the child exactly as the main thread would (`startOnThisThread`) but with a launcher that cannot
 // place children on further workers, publishes the child's inspection records on a worker-local bus
 // whose records go to the main thread in batches (one message per tick), and reports the child's own
-// exit over the dedicated port. Whatever happens to the child afterwards, the main thread terminates
-// this thread: a worker hosts one incarnation of one child.
+// exit over the dedicated port. Every process group started on this thread (a command probe's) is
+// announced to the main thread as it starts and as it ends, so that the main thread can end the ones
+// left behind when it terminates this thread. Whatever happens to the child afterwards, the main
+// thread terminates this thread: a worker hosts one incarnation of one child.
 
 import { parentPort } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
@@ -17,6 +19,7 @@ import type { ExitReason, RunningChild } from '../supervisor/child.ts';
 import type { ChildSpec, Shutdown } from '../supervisor/spec.ts';
 import { nodeEndpoint } from './comlink-node.ts';
 import { InspectionBus } from './inspection.ts';
+import { watchProcessGroups } from './process-groups.ts';
 import type { InspectionKind, InspectionRecord } from './inspection.ts';
 import { forwardedKinds, isMainToWorkerMessage, toHostResult } from './worker-protocol.ts';
 import type { HostedChildInfo, WorkerHostApi, WorkerToMainMessage } from './worker-protocol.ts';
@@ -47,6 +50,8 @@ class WorkerHost {
     this.state = 'starting';
     this.port = port;
     port.on('message', (message: unknown) => this.receive(message));
+    // At once, not batched: a group must be known on the main thread before this thread can be gone.
+    watchProcessGroups((change) => this.post({ type: 'process-group', change }));
     // Subscribe before the child starts: inspectors skip the records nobody subscribed to.
     this.forwardKinds(forward);
     let child: RunningChild;

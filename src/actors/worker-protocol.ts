@@ -6,7 +6,8 @@
 //   error crosses as a SerializedError (name, message, stack, code) and is rebuilt with its code,
 //   which comlink's own error transfer would drop;
 // - a dedicated MessagePort for one-way traffic that must not cost a round trip each: batched events
-//   main -> worker, batched inspection records and the hosted child's own exit worker -> main.
+//   main -> worker, batched inspection records, the process groups the worker starts and ends, and
+//   the hosted child's own exit worker -> main.
 //
 // Everything here is plain data: functions, actor refs and logic objects cannot cross.
 
@@ -17,6 +18,7 @@ import type { SerializedError } from '../errors.ts';
 import type { ExitReason, TreeNodeInfo } from '../supervisor/child.ts';
 import type { ChildSpec, Shutdown } from '../supervisor/spec.ts';
 import type { InspectionKind, InspectionRecord } from './inspection.ts';
+import type { ProcessGroupChange } from './process-groups.ts';
 
 /** What `describe()` returns for the hosted child: its machine state, or its subtree. */
 export type HostedChildInfo = Pick<TreeNodeInfo, 'actorState' | 'children' | 'strategy'>;
@@ -55,7 +57,12 @@ export type WorkerToMainMessage =
   /** The hosted child has started; every record of its start has been sent before this one. */
   | { type: 'started' }
   /** The hosted child was stopped on request; every record of the stop has been sent before this one. */
-  | { type: 'stopped' };
+  | { type: 'stopped' }
+  /**
+   * A process group the worker started, or one that is gone: the main thread keeps them registered
+   * too, and ends those left when the thread is gone (process-groups.ts).
+   */
+  | { type: 'process-group'; change: ProcessGroupChange };
 
 function hasType(value: unknown): value is { type: unknown } {
   return typeof value === 'object' && value !== null && 'type' in value;
@@ -83,6 +90,11 @@ export function isWorkerToMainMessage(value: unknown): value is WorkerToMainMess
     case 'started':
     case 'stopped':
       return true;
+    case 'process-group': {
+      const change = (value as { change?: { kind?: unknown; pgid?: unknown; group?: { pgid?: unknown; command?: unknown } } }).change;
+      if (change?.kind === 'gone') return typeof change.pgid === 'number';
+      return change?.kind === 'started' && typeof change.group?.pgid === 'number' && typeof change.group.command === 'string';
+    }
     default:
       return false;
   }

@@ -10,6 +10,8 @@ import { systemClock } from '../clock.ts';
 import { GravityError, ExitCode, isGravityError } from '../errors.ts';
 import { InspectionBus } from '../actors/inspection.ts';
 import { InspectionHistory, readInspection } from '../actors/inspection-history.ts';
+import { endProcessGroups, killProcessGroupsNow } from '../actors/process-groups.ts';
+import type { EndedProcessGroup } from '../actors/process-groups.ts';
 import { startWorkerChild } from '../actors/worker-child.ts';
 import { endWorkerSpares, setWorkerSpares } from '../actors/worker-spares.ts';
 import { logSupervisorDecisions } from '../log.ts';
@@ -49,6 +51,11 @@ export interface AgentOptions {
   handleSignals?: boolean;
   /** How long the whole tree gets to stop before what is left is killed (default 30 s). */
   shutdownTimeoutMs?: Shutdown;
+  /**
+   * Once the tree has stopped, how long the process groups of hooks and command probes that are still
+   * alive get to end, SIGKILL included (default 5 s); the grace between SIGTERM and SIGKILL is 500 ms.
+   */
+  processGroupTimeoutMs?: number;
   /** Warm worker threads kept ready for restarts of worker-hosted children (default 1). */
   workerSpares?: number;
   /** The config file given with --config; read by later parts of the agent. */
@@ -115,6 +122,25 @@ export interface Agent {
 }
 
 // ---- the agent ----------------------------------------------------------------------------------
+
+/** One log line per process group ended at shutdown: how it ended, its id and its command. */
+function logEndedGroup(logger: Logger, group: EndedProcessGroup): void {
+  const fields = { pgid: group.pgid, command: group.command, how: group.how };
+  switch (group.how) {
+    case 'gone':
+      logger.debug(fields, `process group ${group.pgid} had already ended`);
+      return;
+    case 'terminated':
+      logger.info(fields, `process group ${group.pgid} terminated`);
+      return;
+    case 'killed':
+      logger.warn(fields, `process group ${group.pgid} killed after the grace period`);
+      return;
+    case 'survived':
+      logger.error(fields, `process group ${group.pgid} is still alive after SIGKILL`);
+      return;
+  }
+}
 
 const lifecycleMessages: Record<AgentLifecycle, string> = {
   starting: 'agent starting',
@@ -193,6 +219,9 @@ export async function runAgent(options: AgentOptions): Promise<Agent> {
       }
     }
     await endWorkerSpares();
+    // An exit that did not wait for them (a second signal, the root giving up): kill what is left.
+    const killed = killProcessGroupsNow();
+    if (killed > 0) logger.warn({ groups: killed }, `killed ${killed} process group(s) still running`);
     lock.release();
     for (const [signal, handler] of signalHandlers) process.off(signal, handler);
     stopLoggingDecisions();
@@ -257,6 +286,14 @@ export async function runAgent(options: AgentOptions): Promise<Agent> {
       logger.error({ err: error }, 'the supervision tree did not stop cleanly');
       exit = { ...exit, exitCode: ExitCode.internal };
     }
+    // Whatever a hook or a probe started and is still alive (its SIGKILL was not due yet, or its
+    // worker thread is gone) ends now, and the agent waits until it is really gone.
+    const ended = await endProcessGroups({
+      timeoutMs: options.processGroupTimeoutMs ?? 5000,
+      clock,
+      onEnded: (group) => logEndedGroup(logger, group),
+    });
+    if (ended.some((group) => group.how === 'survived')) exit = { ...exit, exitCode: ExitCode.internal };
     enter('stopped');
     await finish(exit);
     return done;
