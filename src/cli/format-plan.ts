@@ -5,6 +5,7 @@
 // Gravity's markers, labels and date formats. Pure: an Operation in, text out.
 
 import { stringify } from 'yaml';
+import type { SurvivorEnd } from '../plan/survivors.ts';
 import type { Operation, OperationState, OperationType, Phase, PhaseExecutor, PhaseState } from '../plan/types.ts';
 import { tabwrite } from './format-status.ts';
 
@@ -429,6 +430,27 @@ export function formatRollbackWarning(operation: OperationSummary): string {
 
 function where(node: string | undefined, remote: string): string {
   return node === undefined || node === '' ? 'locally' : `${remote} ${node}`;
+}
+
+/**
+ * The line printed when a phase's process group from an earlier run (whose runner died) still runs:
+ * while it is waited for, and how it ended before the phase runs again.
+ * @example formatSurvivorLine('/x', 1234, 'killed') // 'phase /x: killed survivor process group 1234 from an earlier run (SIGKILL after the grace period)'
+ */
+export function formatSurvivorLine(phaseId: string, pgid: number, what: 'waiting' | SurvivorEnd): string {
+  const group = `survivor process group ${pgid} from an earlier run`;
+  switch (what) {
+    case 'waiting':
+      return `phase ${phaseId}: waiting for ${group} to end (onSurvivor: wait)`;
+    case 'ended':
+      return `phase ${phaseId}: ${group} has ended`;
+    case 'terminated':
+      return `phase ${phaseId}: killed ${group} (it ended on SIGTERM)`;
+    case 'killed':
+      return `phase ${phaseId}: killed ${group} (SIGKILL after the grace period)`;
+    case 'survived':
+      return `phase ${phaseId}: ${group} is still alive after SIGKILL`;
+  }
 }
 
 /**

@@ -13,6 +13,7 @@ import { processStartTime } from '../processes.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import { ensureStateDir } from '../supervisor/state-dir.ts';
 import type { OperationRecord, Store } from '../store/types.ts';
+import { formatSurvivorLine } from './format-plan.ts';
 import { createProgress } from './progress.ts';
 import type { ProgressReporter } from './progress.ts';
 import { globalOptions } from './program.ts';
@@ -98,6 +99,9 @@ export function planEngine(env: PlanEnv, operationId: string, progress: Progress
           break;
         case 'warning':
           progress.print(`warning: ${event.message}`);
+          break;
+        case 'survivor':
+          progress.print(formatSurvivorLine(event.phaseId, event.pgid, event.what));
           break;
       }
     },

@@ -5,7 +5,9 @@
 // plan machine whose steps run phase machines; each phase machine writes the leaf's state to the
 // store before and after its effect. Everything shown is rebuilt from the store, so a crash at any
 // instant leaves a plan that tells the truth. One operation runs at a time: the cluster's operation
-// lock is held for the whole run.
+// lock is held for the whole run. A phase's command is recorded (its process group) before it runs,
+// and a phase whose command survived an earlier run that died has it ended, or waited for, before
+// it runs again (survivors.ts).
 
 import { createActor, fromPromise, toPromise } from 'xstate';
 import type { Clock } from '../clock.ts';
@@ -16,16 +18,20 @@ import type { PhaseAction, PhaseMachineInput, RecordInput } from '../machines/ph
 import { planMachine } from '../machines/plan.ts';
 import type { PlanItem, PlanStep } from '../machines/plan.ts';
 import type { OperationLockHolder, OperationRecord, OperationStore } from '../store/types.ts';
-import type { PhaseRunner } from './executors.ts';
+import type { PhaseContext, PhaseProcessTracker, PhaseRunner } from './executors.ts';
 import { ancestors, dependents, deriveState, findPhase, isCompleted, leaves, resolvePlan } from './phase-state.ts';
-import type { Operation, Phase, PhaseChange, PhaseSpec, PhaseState } from './types.ts';
+import { isSurvivor, settleSurvivor } from './survivors.ts';
+import type { SurvivorEnd } from './survivors.ts';
+import type { Operation, Phase, PhaseChange, PhaseProcess, PhaseSpec, PhaseState } from './types.ts';
 
 export type ProgressEvent =
   | { kind: 'start'; phaseId: string; action: PhaseAction; node?: string }
   | { kind: 'done'; phaseId: string; action: PhaseAction; durationMs: number }
   | { kind: 'failed'; phaseId: string; action: PhaseAction; durationMs: number; error: string }
   | { kind: 'skipped'; phaseId: string; reason: string }
-  | { kind: 'warning'; message: string };
+  | { kind: 'warning'; message: string }
+  /** The phase's process group from an earlier run still runs: it is being waited for, or how it ended. */
+  | { kind: 'survivor'; phaseId: string; pgid: number; what: 'waiting' | SurvivorEnd };
 
 export interface PlanEngineOptions {
   store: OperationStore;
@@ -38,6 +44,10 @@ export interface PlanEngineOptions {
   holder: Pick<OperationLockHolder, 'pid' | 'hostname' | 'startTime'>;
   clock?: Clock;
   onProgress?: (event: ProgressEvent) => void;
+  /** A survivor of an earlier run gets this long between SIGTERM and SIGKILL. 500 ms by default. */
+  survivorGraceMs?: number;
+  /** Ending a survivor, SIGKILL included, may take this long before the phase fails. 10 s by default. */
+  survivorTimeoutMs?: number;
 }
 
 function refuse(message: string, details: string[] = [], hint?: string): GravityError {
@@ -411,7 +421,7 @@ export class PlanEngine {
           this.noteChange(change);
           return Promise.resolve();
         }),
-        runPhase: fromPromise<void, PhaseMachineInput>(({ input, signal }) => {
+        runPhase: fromPromise<void, PhaseMachineInput>(async ({ input, signal }) => {
           const abort = (): void => {
             // A stopped run kills its processes too.
             if (!signal.aborted) controller.abort(this.abort.signal.reason);
@@ -421,9 +431,13 @@ export class PlanEngine {
           // stop() may have come while in_progress was being recorded: the effect starts aborted.
           if (this.abort.signal.aborted) controller.abort(this.abort.signal.reason);
           else this.abort.signal.addEventListener('abort', abort);
-          const context = { signal: controller.signal, operationId: this.record.id };
-          const run = input.action === 'execute' ? this.options.runner.execute(spec, context) : this.options.runner.rollback(spec, context);
-          return run.finally(() => this.abort.signal.removeEventListener('abort', abort));
+          try {
+            await this.settleSurvivors(spec, controller.signal);
+            const context: PhaseContext = { signal: controller.signal, operationId: this.record.id, processes: this.processTracker(phaseId) };
+            await (input.action === 'execute' ? this.options.runner.execute(spec, context) : this.options.runner.rollback(spec, context));
+          } finally {
+            this.abort.signal.removeEventListener('abort', abort);
+          }
         }),
       },
     });
@@ -436,9 +450,81 @@ export class PlanEngine {
     }
     this.options.onProgress?.({ kind: 'done', phaseId, action, durationMs });
   }
+
+  /** Records the phase's process group before its command runs, and forgets it once it is gone. */
+  private processTracker(phaseId: string): PhaseProcessTracker {
+    const { store, holder } = this.options;
+    return {
+      started: ({ pid, startTime }) => {
+        store.recordPhaseProcess({
+          operationId: this.record.id,
+          phaseId,
+          pgid: pid,
+          ...(startTime === undefined ? {} : { startTime }),
+          hostname: holder.hostname,
+          since: this.clock.now(),
+        });
+      },
+      gone: (pid) => {
+        try {
+          store.clearPhaseProcess(this.record.id, phaseId, pid);
+        } catch (error) {
+          // The record stays: the next run finds its group gone and clears it then.
+          this.options.onProgress?.({ kind: 'warning', message: `phase "${phaseId}": cannot clear the record of process group ${pid}: ${(error as Error).message}` });
+        }
+      },
+    };
+  }
+
+  /**
+   * Deals with the phase's process groups that an earlier run recorded and never cleared: one that
+   * still runs as recorded is ended (or, with `onSurvivor: wait`, waited for up to the phase's
+   * timeout, then ended) before the phase runs again; one that is gone is forgotten.
+   */
+  private async settleSurvivors(spec: PhaseSpec, signal: AbortSignal): Promise<void> {
+    const { store, holder } = this.options;
+    for (const record of store.phaseProcesses(this.record.id).filter((candidate) => candidate.phaseId === spec.id)) {
+      if (record.hostname !== holder.hostname) {
+        // A pid means something only on its own host: left for a run there.
+        this.options.onProgress?.({
+          kind: 'warning',
+          message: `phase "${spec.id}": process group ${record.pgid} from an earlier run on ${record.hostname} cannot be checked from here`,
+        });
+        continue;
+      }
+      if (isSurvivor(record)) {
+        const waitMs = survivorWaitMs(spec, record, this.clock.now());
+        if (waitMs > 0) this.options.onProgress?.({ kind: 'survivor', phaseId: spec.id, pgid: record.pgid, what: 'waiting' });
+        let how: SurvivorEnd;
+        try {
+          how = await settleSurvivor(record, {
+            policy: waitMs > 0 ? 'wait' : 'kill',
+            waitMs,
+            graceMs: this.options.survivorGraceMs ?? 500,
+            timeoutMs: this.options.survivorTimeoutMs ?? 10_000,
+            clock: this.clock,
+            signal,
+          });
+        } catch (error) {
+          throw new GravityError('E_PHASE_FAILED', `aborted while waiting for process group ${record.pgid} from an earlier run`, { cause: error });
+        }
+        this.options.onProgress?.({ kind: 'survivor', phaseId: spec.id, pgid: record.pgid, what: how });
+        if (how === 'survived') {
+          throw new GravityError('E_PHASE_FAILED', `process group ${record.pgid} from an earlier run is still alive after SIGKILL`);
+        }
+      }
+      store.clearPhaseProcess(this.record.id, spec.id, record.pgid);
+    }
+  }
 }
 
-/** An operation as shown: its stored record with the plan rebuilt from the changelog. */
+/** The longest a survivor is waited for with `onSurvivor: wait`: the phase's own timeout, counted from when it started. */
+function survivorWaitMs(spec: PhaseSpec, record: PhaseProcess, now: number): number {
+  const executor = spec.executor;
+  if (executor?.kind !== 'run' || executor.onSurvivor !== 'wait') return 0;
+  return Math.max(0, record.since + executor.timeoutMs - now);
+}
+
 export function operationView(store: OperationStore, record: OperationRecord): Operation {
   const { plan, ...current } = store.get(record.id) ?? record;
   return { ...current, plan: resolvePlan(plan, store.changes(record.id)) };

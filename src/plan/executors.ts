@@ -18,12 +18,23 @@ import { lastLine } from '../machines/hook-job.ts';
 import type { HookJobOutput } from '../machines/hook-job.ts';
 import type { PhaseExecutor, PhaseSpec } from './types.ts';
 
+/**
+ * Where a phase's commands are recorded: `started` before the command runs (it runs only once this
+ * returns; if it throws, it does not run), `gone` once nothing of its process group is left.
+ */
+export interface PhaseProcessTracker {
+  started(process: { pid: number; startTime: number | undefined }): void;
+  gone(pid: number): void;
+}
+
 /** What the engine gives every executor call. */
 export interface PhaseContext {
   /** Aborting it stops the phase at once (a running command is killed with its process group). */
   signal: AbortSignal;
   /** The operation's id, passed to commands as GRAVITY_OPERATION_ID. */
   operationId: string;
+  /** Records each command's process group around its run; commands are not recorded without it. */
+  processes?: PhaseProcessTracker;
 }
 
 /**
@@ -201,6 +212,7 @@ export function createPhaseExecutors(options: PhaseExecutorsOptions): PhaseRunne
     const command = executor.shell ? ['sh', '-c', argv.join(' ')] : argv;
     const env = { ...executor.env, GRAVITY_OPERATION_ID: ctx.operationId, GRAVITY_PHASE: phase.id };
     const attempts = 1 + Math.max(0, executor.retries);
+    const processes = ctx.processes;
     for (let attempt = 1; ; attempt += 1) {
       if (ctx.signal.aborted) throw abortedError(ctx.signal);
       const outcome = await runProcess({
@@ -211,6 +223,7 @@ export function createPhaseExecutors(options: PhaseExecutorsOptions): PhaseRunne
         signal: ctx.signal,
         clock,
         ...(options.killGraceMs === undefined ? {} : { killGraceMs: options.killGraceMs }),
+        ...(processes === undefined ? {} : { beforeCommand: (started) => processes.started(started), onGroupGone: (pid) => processes.gone(pid) }),
       });
       if (outcome.aborted || ctx.signal.aborted) throw abortedError(ctx.signal);
       const failure = describeOutcome(outcome, executor.timeoutMs);

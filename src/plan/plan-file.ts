@@ -13,7 +13,8 @@ import { locate, parseYamlSource, placeProblems, show, splitPath } from '../conf
 import type { YamlSource } from '../config/yaml-source.ts';
 import { GravityError } from '../errors.ts';
 import { phasePathProblem, phaseSegmentPattern, rootPhaseId } from './phase-state.ts';
-import type { PhaseExecutor, PhaseSpec } from './types.ts';
+import { survivorPolicies } from './types.ts';
+import type { PhaseExecutor, PhaseSpec, SurvivorPolicy } from './types.ts';
 
 /**
  * What a plan file is checked against.
@@ -47,6 +48,7 @@ export const planFileDefaults = {
   retryBackoff: '1s',
   retryBackoffMs: 1_000,
   shell: false,
+  onSurvivor: 'kill',
   waitHealthyTimeout: '5m',
   waitHealthyTimeoutMs: 300_000,
   parallel: 1,
@@ -55,7 +57,7 @@ export const planFileDefaults = {
 const topKeys = ['description', 'phases'];
 const executorKeys = ['run', 'hook', 'waitHealthy'] as const;
 /** Keys that only a `run:` leaf may have. */
-const runKeys = ['rollback', 'shell', 'env', 'workingDir', 'timeout', 'retries', 'retryBackoff'] as const;
+const runKeys = ['rollback', 'shell', 'env', 'workingDir', 'timeout', 'retries', 'retryBackoff', 'onSurvivor'] as const;
 const phaseKeys = ['id', 'description', 'requires', 'node', 'parallel', 'phases', ...executorKeys, ...runKeys];
 
 /**
@@ -162,6 +164,7 @@ function compileRun(fields: Fields, context: Context): PhaseExecutor | undefined
   const timeoutMs = fields.duration('timeout', { fallback: planFileDefaults.timeoutMs, min: '1ms' });
   const retries = fields.integer('retries', { fallback: planFileDefaults.retries, min: 0, max: maxRetries });
   const retryBackoffMs = fields.duration('retryBackoff', { fallback: planFileDefaults.retryBackoffMs, min: '0ms' });
+  const onSurvivor = compileSurvivorPolicy(fields);
   if (context.problems.length > before || argv === undefined || env === undefined) return undefined;
   return {
     kind: 'run',
@@ -173,7 +176,17 @@ function compileRun(fields: Fields, context: Context): PhaseExecutor | undefined
     timeoutMs: timeoutMs!,
     retries: retries!,
     retryBackoffMs: retryBackoffMs!,
+    ...(onSurvivor === undefined ? {} : { onSurvivor }),
   };
+}
+
+/** `onSurvivor:` kill (the default, left out of the plan) or wait. */
+function compileSurvivorPolicy(fields: Fields): SurvivorPolicy | undefined {
+  const raw = fields.raw.onSurvivor;
+  if (raw === undefined || raw === null) return undefined;
+  const policy = survivorPolicies.find((candidate) => candidate === raw);
+  if (policy === undefined) return fields.problem('onSurvivor', `must be ${survivorPolicies.join(' or ')}, got ${show(raw)}`);
+  return policy === planFileDefaults.onSurvivor ? undefined : policy;
 }
 
 function compileHook(fields: Fields, app: AppManifest | undefined): PhaseExecutor | undefined {

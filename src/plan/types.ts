@@ -24,9 +24,18 @@ export type PhaseExecutor =
       retries: number;
       /** Delay before the first retry; doubles each time. */
       retryBackoffMs: number;
+      /** What to do with this phase's command still running from an earlier run: `kill` (absent) or `wait`. */
+      onSurvivor?: SurvivorPolicy;
     }
   | { kind: 'hook'; hook: string }
   | { kind: 'waitHealthy'; timeoutMs: number };
+
+/**
+ * What a phase does, before it runs, with its process group left running by an earlier run whose
+ * runner died (`kill -9`, a power cut of the runner only): end it, or wait for it to end.
+ */
+export type SurvivorPolicy = 'kill' | 'wait';
+export const survivorPolicies: readonly SurvivorPolicy[] = ['kill', 'wait'];
 
 /** One phase as defined (before any state): what a plan file or a builder produces. */
 export interface PhaseSpec {
@@ -73,4 +82,21 @@ export interface PhaseChange {
   state: PhaseState;
   time: number;
   error?: string;
+}
+
+/**
+ * A phase's process group while its command runs, stored before the command starts and cleared once
+ * nothing of the group is left: after a crash of whatever ran the phase, the next run finds it.
+ */
+export interface PhaseProcess {
+  operationId: string;
+  phaseId: string;
+  /** The process group id: the pid of the command's first process. */
+  pgid: number;
+  /** That process's start time, in clock ticks since boot (/proc/<pid>/stat): a reused pid does not match. Absent when unknown. */
+  startTime?: number;
+  /** The host it runs on: a pid means something only there. */
+  hostname: string;
+  /** Epoch ms when it started. */
+  since: number;
 }

@@ -118,6 +118,27 @@ export const migrations: readonly Migration[] = [
       db.exec('ALTER TABLE operation_lock ADD COLUMN start_time INTEGER DEFAULT NULL');
     },
   },
+  {
+    version: 5,
+    description: "the process groups of running phases",
+    up(db) {
+      // A row is written before a phase's command runs and deleted once nothing of its process group
+      // is left: a row that stays names a group that may have survived whatever ran the phase. The
+      // group id with the start time of its first process (clock ticks since boot, NULL when unknown)
+      // names it; a pid reused by another process has another start time.
+      db.exec(`
+        CREATE TABLE phase_processes (
+          operation_id TEXT NOT NULL,
+          phase_id     TEXT NOT NULL,
+          pgid         INTEGER NOT NULL,
+          start_time   INTEGER,
+          hostname     TEXT NOT NULL,
+          since        INTEGER NOT NULL,
+          PRIMARY KEY (operation_id, phase_id, pgid)
+        );
+      `);
+    },
+  },
 ];
 
 /** The schema version this build reads and writes. */

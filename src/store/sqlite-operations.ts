@@ -1,6 +1,6 @@
 // Operations in the embedded SQLite store: each operation's record with its plan (written once), the
-// append-only changelog of leaf states the plan is rebuilt from, and the cluster's single operation
-// lock, whose holder is named by pid and process start time (a pid is reused once its process is
+// append-only changelog of leaf states the plan is rebuilt from, the process groups of phases whose
+// commands run (so that a run after a crash finds them), and the cluster's single operation lock, whose holder is named by pid and process start time (a pid is reused once its process is
 // gone, the pair is not). Kept apart from sqlite.ts so that the queries, the lock's takeover rule and
 // the read-only view live together; sqlite.ts owns the connection, its durability settings and error
 // mapping.
@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import type { Database } from 'better-sqlite3';
 import { GravityError } from '../errors.ts';
 import { processAlive, processStartTime } from '../processes.ts';
-import type { OperationState, OperationType, PhaseChange, PhaseSpec, PhaseState } from '../plan/types.ts';
+import type { OperationState, OperationType, PhaseChange, PhaseProcess, PhaseSpec, PhaseState } from '../plan/types.ts';
 import { userVersion } from './sqlite-migrations.ts';
 import type { LockResult, OperationLockHolder, OperationRecord, OperationStore } from './types.ts';
 
@@ -18,6 +18,9 @@ export const operationsSchemaVersion = 2;
 
 /** The first schema version whose operation lock records its holder's process start time. */
 export const lockStartTimeSchemaVersion = 4;
+
+/** The first schema version that records the process groups of running phases. */
+export const phaseProcessesSchemaVersion = 5;
 
 /** Runs a query, turning what SQLite says about the file into E_STORE (sqlite.ts's `guarded`). */
 export type Guard = <T>(doing: 'read' | 'write to', work: () => T) => T;
@@ -103,6 +106,21 @@ function toChange(row: ChangeRow): PhaseChange {
   return change;
 }
 
+interface PhaseProcessRow {
+  operation_id: string;
+  phase_id: string;
+  pgid: number;
+  start_time: number | null;
+  hostname: string;
+  since: number;
+}
+
+function toPhaseProcess(row: PhaseProcessRow): PhaseProcess {
+  const recorded: PhaseProcess = { operationId: row.operation_id, phaseId: row.phase_id, pgid: row.pgid, hostname: row.hostname, since: row.since };
+  if (row.start_time !== null) recorded.startTime = row.start_time;
+  return recorded;
+}
+
 function toHolder(row: LockRow): OperationLockHolder {
   const holder: OperationLockHolder = { operationId: row.operation_id, pid: row.pid, hostname: row.hostname, since: row.since };
   if (row.start_time !== null) holder.startTime = row.start_time;
@@ -127,12 +145,19 @@ function notFound(operationId: string): GravityError {
 }
 
 /** The queries both views run. */
-function readers(db: Database, file: string, guard: Guard): Pick<OperationStore, 'get' | 'last' | 'list' | 'changes' | 'lockHolder'> {
+function readers(db: Database, file: string, guard: Guard): Pick<OperationStore, 'get' | 'last' | 'list' | 'changes' | 'lockHolder' | 'phaseProcesses'> {
   const get = db.prepare<[string], OperationRow>(`SELECT ${operationColumns} FROM operations WHERE id = ?`);
   const last = db.prepare<[], OperationRow>(`SELECT ${operationColumns} FROM operations ${newestFirst} LIMIT 1`);
   const list = db.prepare<[], OperationRow>(`SELECT ${operationColumns} FROM operations ${newestFirst}`);
   const changes = db.prepare<[string], ChangeRow>('SELECT operation_id, phase_id, state, time, error FROM phase_changes WHERE operation_id = ? ORDER BY seq ASC');
   const lockHolder = db.prepare<[], LockRow>(`SELECT ${lockColumns(db)} FROM operation_lock WHERE id = 1`);
+  // A read-only file from before the table has no running phases recorded.
+  const processes =
+    userVersion(db) >= phaseProcessesSchemaVersion
+      ? db.prepare<[string], PhaseProcessRow>(
+          'SELECT operation_id, phase_id, pgid, start_time, hostname, since FROM phase_processes WHERE operation_id = ? ORDER BY since ASC, rowid ASC',
+        )
+      : undefined;
   return {
     get: (id) =>
       guard('read', () => {
@@ -151,6 +176,7 @@ function readers(db: Database, file: string, guard: Guard): Pick<OperationStore,
         const row = lockHolder.get();
         return row === undefined ? undefined : toHolder(row);
       }),
+    phaseProcesses: (operationId) => guard('read', () => (processes === undefined ? [] : processes.all(operationId).map(toPhaseProcess))),
   };
 }
 
@@ -179,6 +205,11 @@ export function sqliteOperations(db: Database, file: string, guard: Guard): Oper
     'INSERT OR REPLACE INTO operation_lock (id, operation_id, pid, hostname, since, start_time) VALUES (1, ?, ?, ?, ?, ?)',
   );
   const releaseLock = db.prepare<[string, number]>('DELETE FROM operation_lock WHERE id = 1 AND operation_id = ? AND pid = ?');
+  const putProcess = db.prepare<[{ operationId: string; phaseId: string; pgid: number; startTime: number | null; hostname: string; since: number }]>(
+    `INSERT OR REPLACE INTO phase_processes (operation_id, phase_id, pgid, start_time, hostname, since)
+     SELECT @operationId, @phaseId, @pgid, @startTime, @hostname, @since WHERE EXISTS (SELECT 1 FROM operations WHERE id = @operationId)`,
+  );
+  const dropProcess = db.prepare<[string, string, number]>('DELETE FROM phase_processes WHERE operation_id = ? AND phase_id = ? AND pgid = ?');
 
   // Reading the holder and taking the lock happen in one IMMEDIATE transaction: it holds SQLite's
   // write lock from its first statement, so two processes racing serialize here (the second waits up
@@ -226,6 +257,17 @@ export function sqliteOperations(db: Database, file: string, guard: Guard): Oper
       guard('write to', () => {
         releaseLock.run(operationId, pid);
       }),
+    recordPhaseProcess: (recorded) => {
+      if (!Number.isSafeInteger(recorded.pgid) || recorded.pgid <= 1) throw new RangeError(`a phase's process group id must be an integer above 1, got ${recorded.pgid}`);
+      guard('write to', () => {
+        const row = { ...recorded, startTime: recorded.startTime ?? null };
+        if (putProcess.run(row).changes === 0) throw notFound(recorded.operationId);
+      });
+    },
+    clearPhaseProcess: (operationId, phaseId, pgid) =>
+      guard('write to', () => {
+        dropProcess.run(operationId, phaseId, pgid);
+      }),
   };
 }
 
@@ -235,8 +277,12 @@ function readOnly(file: string, what: string): never {
   });
 }
 
-function refuseWrites(file: string): Pick<OperationStore, 'create' | 'appendChange' | 'setState' | 'acquireLock' | 'releaseLock'> {
+function refuseWrites(
+  file: string,
+): Pick<OperationStore, 'create' | 'appendChange' | 'setState' | 'acquireLock' | 'releaseLock' | 'recordPhaseProcess' | 'clearPhaseProcess'> {
   return {
+    recordPhaseProcess: () => readOnly(file, "record a phase's process group"),
+    clearPhaseProcess: () => readOnly(file, "clear a phase's process group"),
     create: () => readOnly(file, 'create an operation'),
     appendChange: () => readOnly(file, 'record a phase change'),
     setState: () => readOnly(file, "set an operation's state"),
@@ -265,6 +311,7 @@ export function noOperations(file: string): OperationStore {
     list: () => [],
     changes: () => [],
     lockHolder: () => undefined,
+    phaseProcesses: () => [],
     ...refuseWrites(file),
   };
 }

@@ -2,7 +2,7 @@
 // etcd can both serve it: the status history, operations with their plans, changelog and lock, and
 // the Control Panel's users with their tokens and sessions.
 
-import type { Operation, OperationState, PhaseChange, PhaseSpec } from '../plan/types.ts';
+import type { Operation, OperationState, PhaseChange, PhaseProcess, PhaseSpec } from '../plan/types.ts';
 
 /** The status history's event types, as `gravity status history` prints them. */
 export type HistoryEventType =
@@ -104,6 +104,15 @@ export interface OperationStore {
   /** Releases the lock if `operationId` and `pid` hold it. */
   releaseLock(operationId: string, pid: number): void;
   lockHolder(): OperationLockHolder | undefined;
+  /**
+   * Records a phase's process group, durably (on disk when this returns), before its command runs.
+   * Recording the same operation, phase and group again replaces the record.
+   */
+  recordPhaseProcess(process: PhaseProcess): void;
+  /** Forgets a phase's process group (nothing of it is left); a record that is not there is no error. */
+  clearPhaseProcess(operationId: string, phaseId: string, pgid: number): void;
+  /** The process groups recorded for the operation's phases, oldest first. */
+  phaseProcesses(operationId: string): PhaseProcess[];
 }
 
 /** What a user token is for: a new user's signup, or an existing user's password reset. */
