@@ -3,10 +3,11 @@
 // exits, its whole process group is gone (asserted from /proc).
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProcess, truncatedMarker } from '../../src/actors/run-process.ts';
+import { processStartTime } from '../../src/processes.ts';
 import { liveGroupMembers } from '../helpers/proc.ts';
 import { waitFor, waitForValue } from '../helpers/wait.ts';
 
@@ -161,5 +162,69 @@ describe('runProcess', () => {
     const outcome = await runProcess({ argv: ['true'], timeoutMs: 0 });
     assert.equal(outcome.timedOut, true);
     assert.equal(outcome.pid, undefined);
+  });
+
+  describe('beforeCommand: the command runs only once its caller has recorded it', () => {
+    it('is called with the pid and its start time while only the gate runs; the command runs once it returns', async () => {
+      const marker = join(dir, 'gated-marker');
+      let seen: { pid: number; startTime: number | undefined; actual: number | undefined; cmdline: string; markerBefore: boolean } | undefined;
+      const outcome = await runProcess({
+        argv: ['sh', '-c', `touch ${marker}; echo ran`],
+        timeoutMs: 10_000,
+        beforeCommand: ({ pid, startTime }) => {
+          seen = { pid, startTime, actual: processStartTime(pid), cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8'), markerBefore: existsSync(marker) };
+        },
+      });
+      assert.ok(seen !== undefined);
+      assert.equal(seen.markerBefore, false, 'nothing ran before beforeCommand returned');
+      assert.match(seen.cmdline, /gravity-gate/, 'the process is the gate until it is opened');
+      assert.equal(seen.startTime, seen.actual);
+      assert.equal(typeof seen.startTime, 'number');
+      assert.equal(outcome.exitCode, 0);
+      assert.equal(outcome.output, 'ran\n');
+      assert.equal(outcome.pid, seen.pid, 'the command kept the gate\'s pid and group');
+      assert.ok(existsSync(marker));
+    });
+
+    it('a beforeCommand that throws: nothing runs, and the outcome says why', async () => {
+      const marker = join(dir, 'never-marker');
+      const outcome = await runProcess({
+        argv: ['touch', marker],
+        timeoutMs: 10_000,
+        beforeCommand: () => {
+          throw new Error('disk full');
+        },
+      });
+      assert.equal(outcome.error, 'cannot record the command before it runs: disk full');
+      assert.equal(existsSync(marker), false);
+      assert.ok(outcome.pid !== undefined);
+      await assertGroupGone(outcome.pid);
+    });
+
+    it('a program that does not exist, or a missing working directory, fails as it does without the gate', async () => {
+      const recorded: number[] = [];
+      const missing = await runProcess({ argv: ['no-such-gravity-program'], timeoutMs: 10_000, beforeCommand: ({ pid }) => recorded.push(pid) });
+      assert.equal(missing.error, 'cannot run no-such-gravity-program: no such file or directory (ENOENT)');
+      const noDir = await runProcess({ argv: ['true'], cwd: join(dir, 'missing'), timeoutMs: 10_000, beforeCommand: ({ pid }) => recorded.push(pid) });
+      assert.match(noDir.error ?? '', /working directory .*missing does not exist/);
+      assert.deepEqual(recorded, [], 'nothing was started, so nothing was recorded');
+    });
+
+    it('reports the group gone (onGroupGone) once nothing of it is left, after the outcome when something lingered', async () => {
+      const gone: number[] = [];
+      const outcome = await runProcess({
+        argv: ['sh', '-c', "trap '' TERM; (trap '' TERM; sleep 100) & exit 0"],
+        timeoutMs: 10_000,
+        killGraceMs: 100,
+        beforeCommand: () => undefined,
+        onGroupGone: (pid) => gone.push(pid),
+      });
+      assert.equal(outcome.exitCode, 0);
+      assert.ok(outcome.pid !== undefined);
+      const pid = outcome.pid;
+      await waitFor(() => gone.length === 1, 5000, 'the group to be reported gone');
+      assert.deepEqual(gone, [pid]);
+      assert.equal(liveGroupMembers(pid).length, 0);
+    });
   });
 });

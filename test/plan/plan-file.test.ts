@@ -167,6 +167,16 @@ describe('plan/plan-file', () => {
       assert.deepEqual(root.phases.map((phase) => phase.id), ['/a']);
     });
 
+    it('onSurvivor: wait is kept on the run executor; kill, the default, is left out', () => {
+      const file = write(['description: d', 'phases:', '  - { id: a, run: [echo], onSurvivor: wait }', '  - { id: b, run: [echo], onSurvivor: kill }', '  - { id: c, run: [echo] }']);
+      const root = loadPlanFile(file, { members }).plan;
+      const policy = (id: string): unknown => {
+        const executor = getPhase(root, id).executor;
+        return executor?.kind === 'run' ? (executor.onSurvivor ?? 'absent') : 'not run';
+      };
+      assert.deepEqual(['/a', '/b', '/c'].map(policy), ['wait', 'absent', 'absent']);
+    });
+
     it('accepts a requirement written twice once', () => {
       const file = write(['description: d', 'phases:', '  - { id: a, run: [echo] }', '  - { id: b, requires: [a, /a], run: [echo] }']);
       assert.deepEqual(getPhase(loadPlanFile(file, { members }).plan, '/b').requires, ['/a']);
@@ -293,6 +303,11 @@ describe('plan/plan-file', () => {
           '8:38: phases[1].waitHealthy.timeout: must be at least 1s, got "500ms"',
           '9:36: phases[2].timeout: must be at least 1ms, got "0s"',
         ],
+      },
+      {
+        name: 'onSurvivor: kill or wait, on run leaves only',
+        lines: ['description: d', 'phases:', '  - { id: a, run: [echo], onSurvivor: later }', '  - { id: b, hook: status, onSurvivor: wait }'],
+        expect: ['3:39: phases[0].onSurvivor: must be kill or wait, got "later"', '4:40: phases[1].onSurvivor: only a leaf with run: has onSurvivor: (this one has hook:)'],
       },
       {
         name: 'commands: no shell unless written, argv of strings',

@@ -3,7 +3,8 @@
 // of a file from before the operation tables (and of one from before the lock's start time), and the
 // operation lock: refusal with the holder, release, takeover from a dead process and from one whose pid
 // was reused (its start time differs), reading a start time from /proc/<pid>/stat, two processes
-// racing for it, and a change that survives a SIGKILL.
+// racing for it, and a change that survives a SIGKILL; the process groups of running phases, recorded,
+// listed and cleared, and the upgrade of a file from before them.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -16,9 +17,9 @@ import Database from 'better-sqlite3';
 import sinon from 'sinon';
 import { isGravityError } from '../../src/errors.ts';
 import type { ErrorCode } from '../../src/errors.ts';
-import type { PhaseChange, PhaseSpec } from '../../src/plan/types.ts';
+import type { PhaseChange, PhaseProcess, PhaseSpec } from '../../src/plan/types.ts';
 import { migrate, migrations, schemaVersion, userVersion } from '../../src/store/sqlite-migrations.ts';
-import { lockHolderAlive, lockStartTimeSchemaVersion, operationsSchemaVersion } from '../../src/store/sqlite-operations.ts';
+import { lockHolderAlive, lockStartTimeSchemaVersion, operationsSchemaVersion, phaseProcessesSchemaVersion } from '../../src/store/sqlite-operations.ts';
 import { parseProcStatStartTime, processAlive, processStartTime } from '../../src/processes.ts';
 import { storePath } from '../../src/store/sqlite.ts';
 import type { SqliteStore } from '../../src/store/sqlite.ts';
@@ -364,6 +365,49 @@ describe('store/sqlite operations', function () {
       } finally {
         db.close();
       }
+    });
+  });
+
+  describe('the process groups of running phases', () => {
+    const recorded = (phaseId: string, pgid: number, since: number, startTime?: number): PhaseProcess => ({
+      operationId: 'op-1',
+      phaseId,
+      pgid,
+      ...(startTime === undefined ? {} : { startTime }),
+      hostname: host,
+      since,
+    });
+
+    it('records, lists oldest first, replaces the same group, clears; the read-only view reads them; a missing operation is refused', () => {
+      const store = open();
+      store.operations.create(newOperation('op-1', t0));
+      store.operations.recordPhaseProcess(recorded('/masters/node-1', 4321, t0 + 2, 99));
+      store.operations.recordPhaseProcess(recorded('/init', 1234, t0 + 1));
+      store.operations.recordPhaseProcess(recorded('/init', 1234, t0 + 1, 42));
+      assert.deepEqual(store.operations.phaseProcesses('op-1'), [recorded('/init', 1234, t0 + 1, 42), recorded('/masters/node-1', 4321, t0 + 2, 99)]);
+      assert.deepEqual(openReadOnly().operations.phaseProcesses('op-1'), store.operations.phaseProcesses('op-1'));
+      assert.deepEqual(store.operations.phaseProcesses('op-2'), []);
+      store.operations.clearPhaseProcess('op-1', '/init', 1234);
+      store.operations.clearPhaseProcess('op-1', '/init', 1234);
+      assert.deepEqual(store.operations.phaseProcesses('op-1'), [recorded('/masters/node-1', 4321, t0 + 2, 99)]);
+      assertCode(() => store.operations.recordPhaseProcess({ ...recorded('/init', 55, t0), operationId: 'nope' }), 'E_OPERATION_NOT_FOUND');
+      assert.throws(() => store.operations.recordPhaseProcess(recorded('/init', 1, t0)), RangeError);
+      assertCode(() => openReadOnly().operations.recordPhaseProcess(recorded('/init', 55, t0)), 'E_STORE');
+    });
+
+    it('a file from before the table: the read-only view has none recorded; opening it for writing adds the table', () => {
+      const db = new Database(storePath(stateDir));
+      try {
+        db.pragma('journal_mode = WAL');
+        migrate(db, storePath(stateDir), migrations.filter((migration) => migration.version < phaseProcessesSchemaVersion));
+      } finally {
+        db.close();
+      }
+      assert.deepEqual(openReadOnly().operations.phaseProcesses('op-1'), []);
+      const store = open();
+      store.operations.create(newOperation('op-1', t0));
+      store.operations.recordPhaseProcess(recorded('/init', 1234, t0, 7));
+      assert.deepEqual(store.operations.phaseProcesses('op-1'), [recorded('/init', 1234, t0, 7)]);
     });
   });
 
