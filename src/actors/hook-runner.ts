@@ -10,13 +10,17 @@ import type { HookJob } from '../config/types.ts';
 import { hookJobMachine } from '../machines/hook-job.ts';
 import type { HookJobInput, HookJobOutput, RunAttemptInput } from '../machines/hook-job.ts';
 import { runProcess } from './run-process.ts';
-import type { ProcessOutcome } from './run-process.ts';
+import type { ProcessOutcome, RunProcessOptions } from './run-process.ts';
 
 export interface HookRunnerOptions {
   /** Timers for the process deadlines (the machine's own timers use the actor's clock). */
   clock?: Clock;
   /** How long a process group has between SIGTERM and SIGKILL. 500 ms by default. */
   killGraceMs?: number;
+  /** Each attempt's process is recorded with this before its command runs (runProcess's `beforeCommand`). */
+  beforeCommand?: RunProcessOptions['beforeCommand'];
+  /** Called once nothing of an attempt's process group is left. */
+  onGroupGone?: RunProcessOptions['onGroupGone'];
 }
 
 /**
@@ -38,6 +42,8 @@ export function hookJobLogic(options: HookRunnerOptions = {}): typeof hookJobMac
           signal,
           ...(options.clock === undefined ? {} : { clock: options.clock }),
           ...(options.killGraceMs === undefined ? {} : { killGraceMs: options.killGraceMs }),
+          ...(options.beforeCommand === undefined ? {} : { beforeCommand: options.beforeCommand }),
+          ...(options.onGroupGone === undefined ? {} : { onGroupGone: options.onGroupGone }),
         }),
       ),
     },

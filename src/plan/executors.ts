@@ -239,11 +239,18 @@ export function createPhaseExecutors(options: PhaseExecutorsOptions): PhaseRunne
     if (app === undefined) throw phaseFailed(`hook "${name}" is not defined: no app manifest is configured`);
     const job = app.hooks[name];
     if (job === undefined) throw phaseFailed(`hook "${name}" is not defined in the app manifest ${app.path}`);
+    const processes = ctx.processes;
     let output: HookJobOutput;
     try {
       output = await runHook(
         { ...job, env: { ...job.env, GRAVITY_OPERATION_ID: ctx.operationId, GRAVITY_PHASE: phase.id } },
-        { name, signal: ctx.signal, clock, ...(options.killGraceMs === undefined ? {} : { killGraceMs: options.killGraceMs }) },
+        {
+          name,
+          signal: ctx.signal,
+          clock,
+          ...(options.killGraceMs === undefined ? {} : { killGraceMs: options.killGraceMs }),
+          ...(processes === undefined ? {} : { beforeCommand: (started) => processes.started(started), onGroupGone: (pid) => processes.gone(pid) }),
+        },
       );
     } catch (error) {
       if (ctx.signal.aborted) throw abortedError(ctx.signal);

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AppManifest } from '../../src/config/types.ts';
 import { createOperation, PlanEngine } from '../../src/plan/engine.ts';
 import type { ProgressEvent } from '../../src/plan/engine.ts';
 import { createPhaseExecutors } from '../../src/plan/executors.ts';
@@ -63,11 +64,11 @@ describe('plan/survivors: phase commands that outlived their runner', function (
     return { id: '/', description: 'plan', requires: [], phases: [{ id: '/long', description: 'long', requires: [], executor, phases: [] }] };
   }
 
-  function engineFor(plan: PhaseSpec, events: ProgressEvent[]): { engine: PlanEngine; operationId: string } {
+  function engineFor(plan: PhaseSpec, events: ProgressEvent[], app?: AppManifest): { engine: PlanEngine; operationId: string } {
     const operationId = createOperation(store.operations, { id: randomUUID(), type: 'custom', description: 'survivors', plan, created: Date.now() });
     const engine = new PlanEngine({
       store: store.operations,
-      runner: createPhaseExecutors({ stateDir: dir, localNode: 'n1', killGraceMs: 100 }),
+      runner: createPhaseExecutors({ stateDir: dir, localNode: 'n1', killGraceMs: 100, ...(app === undefined ? {} : { app }) }),
       operationId,
       holder: { pid: process.pid, hostname: hostname() },
       onProgress: (event) => events.push(event),
@@ -103,6 +104,33 @@ describe('plan/survivors: phase commands that outlived their runner', function (
     await running;
     assert.deepEqual(store.operations.phaseProcesses(operationId), []);
     assert.deepEqual(events.filter((event) => event.kind === 'survivor'), []);
+  });
+
+  it("records a hook phase's attempt the same way", async () => {
+    const pidFile = join(dir, 'hook-pid');
+    const app: AppManifest = {
+      path: join(dir, 'app.yaml'),
+      hooks: {
+        backup: {
+          command: ['sh', '-c', `echo $$ > ${pidFile}; while [ ! -f ${dir}/release ]; do sleep 0.05; done`],
+          env: {},
+          activeDeadlineSeconds: 60,
+          restartPolicy: 'Never',
+          backoffLimit: 0,
+        },
+      },
+    };
+    const plan: PhaseSpec = { id: '/', description: 'plan', requires: [], phases: [{ id: '/long', description: 'hook', requires: [], executor: { kind: 'hook', hook: 'backup' }, phases: [] }] };
+    const { engine, operationId } = engineFor(plan, [], app);
+    const running = engine.execute('/long', { force: false });
+    const pgid = await waitForValue(() => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) || undefined : undefined), 10_000, 'the hook to run');
+    assert.deepEqual(
+      store.operations.phaseProcesses(operationId).map((record) => ({ pgid: record.pgid, startTime: record.startTime })),
+      [{ pgid, startTime: processStartTime(pgid) }],
+    );
+    writeFileSync(join(dir, 'release'), '');
+    await running;
+    assert.deepEqual(store.operations.phaseProcesses(operationId), []);
   });
 
   it('kills a recorded survivor (SIGKILL after the grace) before the phase runs again, says so, and clears its record', async () => {
