@@ -69,10 +69,20 @@ function forget(pgid: number, entry: Entry): void {
   notify({ kind: 'gone', pgid });
 }
 
-/** Groups whose every member is gone are forgotten, so that the registry never grows with them. */
+/** True while some process (a zombie included) is in the group: one cheap system call, no /proc scan. */
+function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/** Groups with no process left are forgotten, so that the registry never grows with them. */
 function prune(): void {
   for (const [pgid, entry] of live) {
-    if (entry.ending === undefined && !processGroupAlive(pgid)) forget(pgid, entry);
+    if (entry.ending === undefined && !groupExists(pgid)) forget(pgid, entry);
   }
 }
 
