@@ -287,11 +287,11 @@ describe('plan/plan-file', () => {
           '  - { id: c, run: [echo], timeout: 0s }',
         ],
         expect: [
-          '5:14: phases[0].timeout: must be a duration such as 500ms, 30s, 2m, 1h or 7d, got "10 minutes"',
-          '6:19: phases[0].retryBackoff: must be a duration such as 500ms, 30s, 2m, 1h or 7d, got 5',
+          '5:14: phases[0].timeout: must be a duration from 1ms to 7d, such as 500ms, 30s, 2m, 1h or 7d, got "10 minutes"',
+          '6:19: phases[0].retryBackoff: must be a duration from 0ms to 1h, such as 500ms, 30s, 2m, 1h or 7d, got 5',
           '7:14: phases[0].retries: must be a whole number from 0 to 100, got -1',
-          '8:38: phases[1].waitHealthy.timeout: must be at least 1s, got "500ms"',
-          '9:36: phases[2].timeout: must be at least 1ms, got "0s"',
+          '8:38: phases[1].waitHealthy.timeout: must be a duration from 1s to 7d, got "500ms"',
+          '9:36: phases[2].timeout: must be a duration from 1ms to 7d, got "0s"',
         ],
       },
       {
@@ -357,7 +357,7 @@ describe('plan/plan-file', () => {
       {
         name: 'YAML syntax errors and duplicate keys',
         lines: ['description: d', 'phases:', '  - id: a', '    id: b', '    run: [echo'],
-        expect: ['4:5: Map keys must be unique', '6:1: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+        expect: ['4:5: phases[0].id: duplicate key (first at line 3): map keys must be unique', '6:1: Flow sequence in block collection must be sufficiently indented and end with a ]'],
       },
     ];
     for (const { name, lines, expect, options } of cases) {
@@ -393,7 +393,7 @@ describe('plan/plan-file', () => {
       '7:23: phases[1].requires[1]: names no phase: there is no /nowhere in this plan',
       '8:15: phases[1].parallel: must be a whole number from 1 to 1000, got 0',
       '11:20: phases[1].phases[0].requires[0]: cycle in requires: /masters/node-1 -> /masters/node-2 -> /masters/node-1',
-      '13:23: phases[1].phases[0].retryBackoff: must be a duration such as 500ms, 30s, 2m, 1h or 7d, got "soon"',
+      '13:23: phases[1].phases[0].retryBackoff: must be a duration from 0ms to 1h, such as 500ms, 30s, 2m, 1h or 7d, got "soon"',
       '17:13: phases[1].phases[2].id: duplicate id /masters/node-1 (first at line 10)',
       '19:5: phases[2]: a leaf needs exactly one executor: run: [program, args...], hook: NAME or waitHealthy: {}',
       `20:5: phases[2].colour: unknown key (allowed: ${planFileKeys.phase.join(', ')})`,

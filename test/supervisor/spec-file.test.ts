@@ -42,7 +42,7 @@ describe('supervisor/spec-file', () => {
     const path = file('dup.yaml', 'children: []\nchildren: []\n');
     assert.throws(() => loadSupervisorSpecFile(path), (error) => {
       assert.ok(isGravityError(error, 'E_FILE_PARSE'));
-      assert.match(error.details[0] ?? '', /line 2/);
+      assert.match(error.details[0] ?? '', /dup\.yaml:2:1: children: duplicate key \(first at line 1\)/);
       return true;
     });
   });
