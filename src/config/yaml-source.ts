@@ -34,6 +34,19 @@ function childPath(parent: string, key: string | number): string {
   return parent === '' ? key : `${parent}.${key}`;
 }
 
+/** The parser's messages quote what it could not read: a long quote is cut, its length named. */
+function clip(message: string): string {
+  return message.length > 2 * maxShownLength ? `${message.slice(0, 2 * maxShownLength - 1)}… (${message.length} chars)` : message;
+}
+
+/** The most characters of a key path that a message shows. */
+const maxShownPathLength = 120;
+
+/** A key path for messages: a path made long by a huge key is cut, its length named. */
+export function shortPath(path: string): string {
+  return path.length > maxShownPathLength ? `${path.slice(0, maxShownPathLength - 1)}… (${path.length} chars)` : path;
+}
+
 /**
  * Checks what the YAML parser leaves to us, in one pass over the parsed nodes (never recursive, so
  * that no nesting can exhaust the stack): duplicate keys, nesting depth and string lengths. Also
@@ -51,7 +64,7 @@ function checkNodes(document: Document.Parsed, lineCounter: LineCounter): { foun
       firstAlias = firstAlias === undefined ? offset : Math.min(firstAlias, offset);
     } else if (isScalar(node)) {
       if (typeof node.value === 'string' && node.value.length > maxStringLength) {
-        found.push({ offset, message: `${path === '' ? '(top level)' : path}: must be at most ${maxStringLength} characters long, got ${show(node.value)}` });
+        found.push({ offset, message: `${path === '' ? '(top level)' : shortPath(path)}: must be at most ${maxStringLength} characters long, got ${show(node.value)}` });
       }
     } else if (isMap(node) || isSeq(node)) {
       if (depth >= maxNestingDepth) {
@@ -72,7 +85,7 @@ function checkNodes(document: Document.Parsed, lineCounter: LineCounter): { foun
           const keyOffset = offsetOf(key) ?? offset;
           const first = seen.get(name);
           if (first === undefined) seen.set(name, keyOffset);
-          else found.push({ offset: keyOffset, message: `${childPath(path, name)}: duplicate key (first at line ${lineCounter.linePos(first).line}): map keys must be unique` });
+          else found.push({ offset: keyOffset, message: `${shortPath(childPath(path, name))}: duplicate key (first at line ${lineCounter.linePos(first).line}): map keys must be unique` });
         }
         stack.push({ node: key, depth: depth + 1, path: childPath(path, name ?? '?') });
         stack.push({ node: item.value, depth: depth + 1, path: childPath(path, name ?? '?') });
@@ -103,7 +116,7 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   const found: Found[] = [];
   let deepReported = false;
   for (const error of document.errors) {
-    const message = (error.message.split('\n')[0] ?? error.message).replace(/:\s*$/u, '');
+    const message = clip((error.message.split('\n')[0] ?? error.message).replace(/:\s*$/u, ''));
     if (stackOverflow.test(message)) {
       if (!deepReported) found.push({ offset: error.pos[0], message: tooDeep });
       deepReported = true;
@@ -215,9 +228,10 @@ export function placeProblems(source: YamlSource, problems: readonly string[]): 
     const message = split < 0 ? problem : problem.slice(split + 2);
     const at = /^(?:unknown|invalid) key/u.test(message) ? 'key' : 'value';
     const offset = locate(source.document, path === '' ? [] : splitPath(path), at);
-    if (offset === undefined) return { offset: -1, index, text: `${source.file}: ${problem}` };
+    const shown = split < 0 ? problem : `${shortPath(path)}: ${message}`;
+    if (offset === undefined) return { offset: -1, index, text: `${source.file}: ${shown}` };
     const { line, col } = source.lineCounter.linePos(offset);
-    return { offset, index, text: `${source.file}:${line}:${col}: ${problem}` };
+    return { offset, index, text: `${source.file}:${line}:${col}: ${shown}` };
   });
   return placed.sort((a, b) => a.offset - b.offset || a.index - b.index).map((entry) => entry.text);
 }

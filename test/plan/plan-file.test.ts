@@ -12,6 +12,7 @@ import { descendants, getPhase, leaves } from '../../src/plan/phase-state.ts';
 import { loadPlanFile, planFileDefaults, planFileKeys } from '../../src/plan/plan-file.ts';
 import type { PlanFileOptions } from '../../src/plan/plan-file.ts';
 import { failure } from '../helpers/failure.ts';
+import { aliasBomb, deepFlow, garbage } from '../helpers/hostile-yaml.ts';
 
 const app: AppManifest = {
   path: '/etc/gravity/app.yaml',
@@ -404,6 +405,84 @@ describe('plan/plan-file', () => {
     const error = failure(() => loadPlanFile(join(dir, 'absent.yaml'), { members }));
     assert.equal(error.code, 'E_FILE_UNREADABLE');
     assert.match(error.message, /no such file/u);
+  });
+
+  describe('limits', () => {
+    it('refuses durations past their range at their place', () => {
+      assert.deepEqual(
+        problems([
+          'description: long waits',
+          'phases:',
+          '  - { id: a, run: [sleep, "1"], timeout: 30d }',
+          '  - { id: b, run: [sleep, "1"], retryBackoff: 25d }',
+          '  - { id: c, waitHealthy: { timeout: 9007199254740993s } }',
+        ]),
+        [
+          '3:42: phases[0].timeout: must be a duration from 1ms to 7d, got "30d"',
+          '4:47: phases[1].retryBackoff: must be a duration from 0ms to 1h, got "25d"',
+          '5:38: phases[2].waitHealthy.timeout: must be a duration from 1s to 7d, such as 500ms, 30s, 2m, 1h or 7d, got "9007199254740993s"',
+        ],
+      );
+    });
+
+    it('refuses a description over 1024 characters without echoing it', () => {
+      const [line, ...rest] = problems([`description: ${'d'.repeat(2000)}`, 'phases:', '  - { id: a, run: ["true"] }']);
+      assert.deepEqual(rest, []);
+      assert.equal(line, `1:14: description: must be at most 1024 characters long, got "${'d'.repeat(78)}…" (2000 chars)`);
+      const [huge] = problems([`description: ${'d'.repeat(50_000_0)}`, 'phases:', '  - { id: a, run: ["true"] }']);
+      assert.equal(huge, `1:14: description: must be at most 4096 characters long, got "${'d'.repeat(78)}…" (500000 chars)`);
+    });
+
+    it('refuses a command argument over 4096 characters', () => {
+      assert.deepEqual(
+        problems(['description: d', 'phases:', `  - { id: a, run: ["echo", ${'x'.repeat(5000)}] }`]).map((line) => line.replace(/, got .*/u, '')),
+        ['3:28: phases[0].run[1]: must be at most 4096 characters long'],
+      );
+    });
+
+    it('refuses a plan file over 1 MiB, naming the limit', () => {
+      const file = write(['description: big', 'phases:', '  - { id: a, run: ["true"] }', `# ${'x'.repeat(1024 * 1024)}`]);
+      const error = failure(() => loadPlanFile(file, { members, app }));
+      assert.equal(error.code, 'E_FILE_TOO_LARGE');
+      assert.equal(error.message, `plan file ${file} is larger than 1 MiB`);
+    });
+
+    it('refuses /dev/zero and a directory without reading them', () => {
+      const zero = failure(() => loadPlanFile('/dev/zero', { members, app }));
+      assert.equal(zero.code, 'E_FILE_UNREADABLE');
+      assert.match(zero.message, /plan file \/dev\/zero: not a regular file/u);
+      assert.match(failure(() => loadPlanFile(dir, { members, app })).message, /is a directory/u);
+    });
+
+    it('refuses an alias bomb as a user error at its first alias', () => {
+      const file = join(dir, 'bomb.yaml');
+      writeFileSync(file, aliasBomb('description'));
+      const error = failure(() => loadPlanFile(file, { members, app }));
+      assert.equal(error.code, 'E_PLAN_INVALID');
+      assert.equal(error.details.length, 1);
+      assert.match(error.details[0] ?? '', /^.*bomb\.yaml:2:10: too many aliases/u);
+    });
+
+    it('refuses 100,000 nested [ as too deep, with a place', () => {
+      const file = join(dir, 'deep.yaml');
+      writeFileSync(file, deepFlow('phases', 100_000, true));
+      const error = failure(() => loadPlanFile(file, { members, app }));
+      assert.equal(error.code, 'E_PLAN_INVALID');
+      assert.match(error.details[0] ?? '', /deep\.yaml:1:\d+: nested too deeply: at most 64 levels/u);
+    });
+
+    it('lists at most 20 problems of a garbage file and counts the rest in one line', () => {
+      const file = join(dir, 'garbage.yaml');
+      writeFileSync(file, Buffer.from(garbage(3, 300_000), 'latin1'));
+      const error = failure(() => loadPlanFile(file, { members, app }));
+      assert.equal(error.code, 'E_PLAN_INVALID');
+      assert.ok(error.details.length <= 21, `${error.details.length} lines`);
+      assert.ok(error.details.join('\n').length < 21 * (file.length + 400), 'the listing is not a screenful');
+      const many = failure(() => loadPlanFile(write(['description: d', 'phases:', ...Array.from({ length: 40 }, (_, index) => `  - { id: p${index}, colour: red }`)]), { members, app }));
+      assert.equal(many.details.length, 21);
+      assert.match(many.message, / 80 problem/u);
+      assert.equal(many.details[20], '… and 60 more problems (fix these first)');
+    });
   });
 
   describe('the worked example of docs/plans.md', () => {
