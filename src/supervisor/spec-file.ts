@@ -4,13 +4,14 @@
 
 import { readInputFile } from '../config/input-file.ts';
 import { listProblems } from '../config/problem-list.ts';
-import { parseYamlSource } from '../config/yaml-source.ts';
+import { parseYamlSource, placeProblems } from '../config/yaml-source.ts';
+import type { YamlSource } from '../config/yaml-source.ts';
 import { GravityError, isGravityError } from '../errors.ts';
 import type { SupervisorSpec } from './spec.ts';
 import { compileSupervisorSpec } from './spec.ts';
 
-/** Parses a YAML or JSON document; throws E_FILE_PARSE listing every syntax error. */
-export function parseSpecText(text: string, file: string): unknown {
+/** Parses a YAML or JSON document, keeping the places of its nodes; throws E_FILE_PARSE listing every syntax error. */
+function parseSpecSource(text: string, file: string): YamlSource {
   const source = parseYamlSource(text, file);
   if (source.syntaxErrors.length > 0) {
     throw new GravityError('E_FILE_PARSE', `cannot parse ${file}: ${source.syntaxErrors.length} syntax error(s)`, {
@@ -18,23 +19,35 @@ export function parseSpecText(text: string, file: string): unknown {
       hint: 'a spec file is YAML or JSON; fix the places listed above',
     });
   }
-  return source.data;
+  return source;
+}
+
+/** Parses a YAML or JSON document; throws E_FILE_PARSE listing every syntax error. */
+export function parseSpecText(text: string, file: string): unknown {
+  return parseSpecSource(text, file).data;
+}
+
+/** `spec.children[0].id: ...` as `file:line:col: children[0].id: ...`. */
+function placeSpecProblems(source: YamlSource, problems: readonly string[]): string[] {
+  const relative = problems.map((problem) => (problem.startsWith('spec.') ? problem.slice('spec.'.length) : problem.startsWith('spec: ') ? `(top level): ${problem.slice('spec: '.length)}` : problem));
+  return placeProblems(source, relative);
 }
 
 /**
- * Loads and compiles a tree spec file; throws E_FILE_UNREADABLE, E_FILE_PARSE or E_SPEC_INVALID.
+ * Loads and compiles a tree spec file; throws E_FILE_UNREADABLE, E_FILE_TOO_LARGE, E_FILE_PARSE or
+ * E_SPEC_INVALID (every problem placed as `file:line:col: path: what is wrong`).
  * @example const spec = loadSupervisorSpecFile('tree.yaml');
  */
 export function loadSupervisorSpecFile(file: string): SupervisorSpec {
   const read = readInputFile(file, 'supervision tree spec');
   if ('error' in read) throw new GravityError(read.reason === 'too-large' ? 'E_FILE_TOO_LARGE' : 'E_FILE_UNREADABLE', read.error, { cause: read.cause });
-  const input = parseSpecText(read.text, file);
+  const source = parseSpecSource(read.text, file);
   try {
-    return compileSupervisorSpec(input, 'spec');
+    return compileSupervisorSpec(source.data, 'spec');
   } catch (error) {
     if (isGravityError(error, 'E_SPEC_INVALID')) {
       throw new GravityError('E_SPEC_INVALID', `invalid supervision tree spec in ${file}: ${error.details.length} problem(s)`, {
-        details: listProblems(error.details),
+        details: listProblems(placeSpecProblems(source, error.details)),
       });
     }
     throw error;
