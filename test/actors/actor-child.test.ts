@@ -10,6 +10,9 @@ import { createLauncher } from '../../src/supervisor/launcher.ts';
 import { compileSupervisorSpec } from '../../src/supervisor/spec.ts';
 import { idleMachine } from '../../src/machines/idle.ts';
 import { probeMachine } from '../../src/machines/probe.ts';
+import { statusHookMachine } from '../../src/machines/status-hook.ts';
+import type { HookRunOutput } from '../../src/machines/status-hook.ts';
+import type { HookJob } from '../../src/config/types.ts';
 import type { ProbeInput, RunCheckInput, RunCheckOutput } from '../../src/machines/probe.ts';
 import { installFakeClock } from '../helpers/fake-children.ts';
 
@@ -221,6 +224,27 @@ describe('actors/actor-child', () => {
     assert.equal(calls.length, 1);
     await fake.tickAsync(1);
     assert.deepEqual(calls.map((at) => at - start), [0, 30 * day]);
+    await child.stop('brutal');
+  });
+
+  it('runs a status hook with a 30-day interval once per interval, not back to back', async () => {
+    const day = 86_400_000;
+    const runs: number[] = [];
+    const logic = statusHookMachine.provide({
+      actors: {
+        runHook: fromPromise<HookRunOutput, HookJob>(() => {
+          runs.push(Date.now());
+          return Promise.resolve({ result: 'succeeded' });
+        }),
+      },
+    });
+    const job: HookJob = { command: ['true'], env: {}, activeDeadlineSeconds: 30, restartPolicy: 'Never', backoffLimit: 0 };
+    const child = startActorChild(logic, { job, intervalMs: 30 * day }, 'status-hook', context('agent/status-hook'));
+    const start = Date.now();
+    await fake.tickAsync(3600_000);
+    assert.equal(runs.length, 1, 'the hook was run back to back');
+    await fake.tickAsync(30 * day);
+    assert.deepEqual(runs.map((at) => at - start), [0, 30 * day]);
     await child.stop('brutal');
   });
 });
