@@ -217,17 +217,19 @@ export function locate(document: Document.Parsed, segments: readonly (string | n
 /**
  * Places problems written as `path: message` (the validators' form) in the file, in the order of the
  * file. A problem about an unknown or invalid key points at the key, any other at the value (or, for
- * a missing key, its enclosing value).
+ * a missing key, its enclosing value). `locatedPath` maps a problem's path to the path to look up,
+ * for validators whose paths carry more than keys and indexes.
  * @example placeProblems(source, ['probes[1].interval: must be at least 1s, got "0s"'])
  * // ['gravity.yaml:12:15: probes[1].interval: must be at least 1s, got "0s"']
  */
-export function placeProblems(source: YamlSource, problems: readonly string[]): string[] {
+export function placeProblems(source: YamlSource, problems: readonly string[], options: { locatedPath?: (path: string) => string } = {}): string[] {
   const placed = problems.map((problem, index) => {
     const split = problem.indexOf(': ');
     const path = split < 0 ? '' : problem.slice(0, split);
     const message = split < 0 ? problem : problem.slice(split + 2);
     const at = /^(?:unknown|invalid) key/u.test(message) ? 'key' : 'value';
-    const offset = locate(source.document, path === '' ? [] : splitPath(path), at);
+    const located = options.locatedPath === undefined ? path : options.locatedPath(path);
+    const offset = locate(source.document, located === '' ? [] : splitPath(located), at);
     const shown = split < 0 ? problem : `${shortPath(path)}: ${message}`;
     if (offset === undefined) return { offset: -1, index, text: `${source.file}: ${shown}` };
     const { line, col } = source.lineCounter.linePos(offset);

@@ -27,10 +27,12 @@ export function parseSpecText(text: string, file: string): unknown {
   return parseSpecSource(text, file).data;
 }
 
-/** `spec.children[0].id: ...` as `file:line:col: children[0].id: ...`. */
+/**
+ * `spec.children[0](a).id: ...` placed as `file:line:col: spec.children[0](a).id: ...`: the spec's
+ * paths start at `spec` and name children after their index, which the lookup leaves out.
+ */
 function placeSpecProblems(source: YamlSource, problems: readonly string[]): string[] {
-  const relative = problems.map((problem) => (problem.startsWith('spec.') ? problem.slice('spec.'.length) : problem.startsWith('spec: ') ? `(top level): ${problem.slice('spec: '.length)}` : problem));
-  return placeProblems(source, relative);
+  return placeProblems(source, problems, { locatedPath: (path) => path.replace(/^spec(?:\.|$)/u, '').replace(/\([^)]*\)/gu, '') });
 }
 
 /**
