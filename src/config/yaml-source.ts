@@ -2,6 +2,8 @@
 // data, each problem named by its key path (`probes[1].interval: ...`); this module parses the text
 // once with a line counter and maps every such path back to the line and column where the user wrote
 // it, so that every problem (and every YAML syntax error) reads `file:line:col: path: what is wrong`.
+// It also enforces what the parser leaves open (src/config/limits.ts): the text's size, duplicate
+// keys, nesting depth, string lengths and alias expansion, each in time linear in the file.
 
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node, Pair, YAMLMap } from 'yaml';
