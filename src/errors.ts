@@ -265,6 +265,12 @@ export const errorCatalogue = {
   },
   E_PASSWORD_WEAK: { exitCode: ExitCode.usage, kind: 'user', message: 'the password is too weak', hint: 'choose a password that fixes every problem listed' },
   E_RATE_LIMITED: { exitCode: ExitCode.usage, kind: 'user', message: 'too many failed sign-in attempts', hint: 'wait a minute, then try again' },
+  E_FILE_TOO_LARGE: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'the file is too large',
+    hint: 'a config, manifest, plan or spec file is at most 1 MiB; docs/configuration.md lists every limit',
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -5,6 +5,7 @@
 
 import { createActor } from 'xstate';
 import type { AnyActor, AnyActorLogic, EventObject } from 'xstate';
+import { xstateClock } from '../clock.ts';
 import { serializeError } from '../errors.ts';
 import type { Shutdown } from '../supervisor/spec.ts';
 import type { ChildContext, ExitReason, RunningChild, TreeNodeInfo } from '../supervisor/child.ts';
@@ -39,7 +40,7 @@ function acceptsShutdown(actor: AnyActor): boolean {
  */
 export function startActorChild(logic: AnyActorLogic, input: unknown, id: string, context: ChildContext): RunningChild {
   const inspector = createActorInspector(context.path, context.bus, context.clock);
-  const actor = createActor(logic, { id, input, inspect: inspector.inspect });
+  const actor = createActor(logic, { id, input, inspect: inspector.inspect, clock: xstateClock(context.clock) });
   inspector.setRoot(actor);
 
   let starting = true;

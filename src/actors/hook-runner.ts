@@ -6,6 +6,7 @@
 import { createActor, fromPromise } from 'xstate';
 import type { ActorOptions } from 'xstate';
 import type { Clock } from '../clock.ts';
+import { systemClock, xstateClock } from '../clock.ts';
 import type { HookJob } from '../config/types.ts';
 import { hookJobMachine } from '../machines/hook-job.ts';
 import type { HookJobInput, HookJobOutput, RunAttemptInput } from '../machines/hook-job.ts';
@@ -75,7 +76,7 @@ export function runHook(job: HookJob, options: RunHookOptions = {}): Promise<Hoo
   return new Promise<HookJobOutput>((resolve, reject) => {
     const actor = createActor(hookJobLogic(options), {
       input,
-      ...(options.clock === undefined ? {} : { clock: options.clock }),
+      clock: xstateClock(options.clock ?? systemClock),
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     });
     const onAbort = (): void => {

@@ -13,9 +13,12 @@ import { loadServiceConfig } from './system.ts';
 /** Default for --timeout: the agent's own 30 s shutdown, and some. */
 export const defaultStopTimeout = '45s';
 
+/** The longest --timeout: a day. */
+export const maxTimeoutMs = 86_400_000;
+
 export function parseTimeout(value: string): number {
   const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0) throw new InvalidArgumentError('expected a duration such as 45s or 2m');
+  if (ms === undefined || ms <= 0 || ms > maxTimeoutMs) throw new InvalidArgumentError('expected a duration from 1ms to 24h, such as 45s or 2m');
   return ms;
 }
 

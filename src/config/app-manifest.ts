@@ -3,11 +3,13 @@
 // hooks use (command, env, workingDir, activeDeadlineSeconds, restartPolicy, backoffLimit) and run
 // here as a local process. Every mistake is reported at once with its line and column.
 
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GravityError } from '../errors.ts';
 import type { AppManifest, HookJob } from './types.ts';
 import { Fields, isRecord } from './fields.ts';
+import { readInputFile } from './input-file.ts';
+import { maxCommandArgs, maxStringLength } from './limits.ts';
+import { listProblems } from './problem-list.ts';
 import { parseYamlSource, placeProblems, show } from './yaml-source.ts';
 
 /** The hooks Gravity's manifests know (lib/schema/hooks.go); the agent runs `status` today. */
@@ -72,10 +74,13 @@ export function compileHookJob(raw: unknown, at: string, problems: string[], bas
     job.problem('command', 'required: the program and its arguments, e.g. ["/usr/local/bin/check", "--quick"]');
   } else if (!Array.isArray(rawCommand) || rawCommand.length === 0) {
     job.problem('command', `must be a non-empty list of strings (the program and its arguments), got ${show(rawCommand)}`);
+  } else if (rawCommand.length > maxCommandArgs) {
+    job.problem('command', `must have at most ${maxCommandArgs} arguments, got ${rawCommand.length}`);
   } else {
     command = [];
     rawCommand.forEach((part: unknown, index) => {
-      if (typeof part === 'string' && (index > 0 || part !== '')) command?.push(part);
+      if (typeof part === 'string' && part.length > maxStringLength) job.problem(`command[${index}]`, `must be at most ${maxStringLength} characters long, got ${show(part)}`);
+      else if (typeof part === 'string' && (index > 0 || part !== '')) command?.push(part);
       else job.problem(`command[${index}]`, `must be a ${index === 0 ? 'non-empty ' : ''}string, got ${show(part)}`);
     });
   }
@@ -87,6 +92,7 @@ export function compileHookJob(raw: unknown, at: string, problems: string[], bas
     } else {
       for (const [name, value] of Object.entries(rawEnv)) {
         if (!envName.test(name)) job.problem(`env.${name}`, 'invalid key: not a valid variable name (letters, digits and _, not starting with a digit)');
+        else if (typeof value === 'string' && value.length > maxStringLength) job.problem(`env.${name}`, `must be at most ${maxStringLength} characters long, got ${show(value)}`);
         else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') env[name] = String(value);
         else job.problem(`env.${name}`, `must be a string, got ${show(value)}`);
       }
@@ -145,17 +151,6 @@ export function compileAppManifest(data: unknown, file: string, problems: string
   };
 }
 
-/** Reads a manifest's text, or returns why it cannot. */
-export function readManifestText(file: string): { text: string } | { error: string; cause: unknown } {
-  try {
-    return { text: readFileSync(file, 'utf8') };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
-    return { error: `cannot read ${file}: ${why}`, cause: error };
-  }
-}
-
 /**
  * Parses and compiles a manifest's text; returns it, or every problem placed as `shown:line:col: ...`.
  * `file` is the manifest's absolute path (relative workingDirs are resolved against its folder).
@@ -175,12 +170,12 @@ export function parseAppManifest(text: string, file: string, shown: string): { m
  */
 export function loadAppManifest(file: string): AppManifest {
   const absolute = path.resolve(file);
-  const read = readManifestText(absolute);
-  if ('error' in read) throw new GravityError('E_FILE_UNREADABLE', read.error, { cause: read.cause });
+  const read = readInputFile(absolute, 'application manifest');
+  if ('error' in read) throw new GravityError(read.reason === 'too-large' ? 'E_FILE_TOO_LARGE' : 'E_FILE_UNREADABLE', read.error, { cause: read.cause });
   const result = parseAppManifest(read.text, absolute, file);
   if ('problems' in result) {
     throw new GravityError('E_CONFIG_INVALID', `invalid application manifest ${file}: ${result.problems.length} problem(s)`, {
-      details: result.problems,
+      details: listProblems(result.problems),
     });
   }
   return result.manifest;

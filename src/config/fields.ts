@@ -4,6 +4,7 @@
 // The problems' paths are mapped to lines and columns by src/config/yaml-source.ts.
 
 import { parseDuration } from '../duration.ts';
+import { maxStringLength } from './limits.ts';
 import { show } from './yaml-source.ts';
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -53,13 +54,18 @@ export class Fields {
     return this.raw[key] !== undefined && this.raw[key] !== null;
   }
 
-  /** A non-empty string matching `pattern` (described by `what`); `fallback` when absent. */
-  string(key: string, options: { what: string; pattern?: RegExp; fallback?: string; required?: boolean }): string | undefined {
+  /**
+   * A non-empty string matching `pattern` (described by `what`), of at most `maxLength` characters
+   * (maxStringLength by default); `fallback` when absent.
+   */
+  string(key: string, options: { what: string; pattern?: RegExp; fallback?: string; required?: boolean; maxLength?: number }): string | undefined {
     const value = this.raw[key];
     if (value === undefined || value === null) {
       return options.required === true ? this.problem(key, `required: ${options.what}`) : options.fallback;
     }
     if (typeof value !== 'string' || value.trim() === '') return this.#wrong(key, options.what);
+    const maxLength = options.maxLength ?? maxStringLength;
+    if (value.length > maxLength) return this.#wrong(key, `at most ${maxLength} characters long`);
     if (options.pattern !== undefined && !options.pattern.test(value)) return this.#wrong(key, options.what);
     return value;
   }
@@ -89,14 +95,19 @@ export class Fields {
     return value;
   }
 
-  /** A duration (`500ms`, `1s`, `2m`, `7d`) in milliseconds, at least `min` (written as users write it). */
-  duration(key: string, options: { fallback: number; min: string }): number | undefined {
+  /**
+   * A duration (`500ms`, `1s`, `2m`, `7d`) in milliseconds, from `min` to `max` (written as users
+   * write them, e.g. `{ min: '1s', max: '24h' }`).
+   */
+  duration(key: string, options: { fallback: number; min: string; max: string }): number | undefined {
     const value = this.raw[key];
     if (value === undefined || value === null) return options.fallback;
+    const range = `a duration from ${options.min} to ${options.max}`;
     const ms = typeof value === 'string' ? parseDuration(value) : undefined;
-    if (ms === undefined) return this.#wrong(key, 'a duration such as 500ms, 30s, 2m, 1h or 7d');
+    if (ms === undefined) return this.#wrong(key, `${range}, such as 500ms, 30s, 2m, 1h or 7d`);
     const minMs = parseDuration(options.min) ?? 0;
-    if (ms < minMs) return this.#wrong(key, `at least ${options.min}`);
+    const maxMs = parseDuration(options.max) ?? 0;
+    if (ms < minMs || ms > maxMs) return this.#wrong(key, range);
     return ms;
   }
 }

@@ -4,15 +4,16 @@
 // config that has one. With no file at the default place the agent runs a single-node cluster named
 // after the host with default probes, so that `gravity start` works on a fresh machine.
 
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { GravityError } from '../errors.ts';
 import { compileProbes } from '../probes/index.ts';
 import { defaultProbes } from '../probes/checkers.ts';
-import { parseAppManifest, readManifestText } from './app-manifest.ts';
+import { parseAppManifest } from './app-manifest.ts';
 import { Fields } from './fields.ts';
+import { readInputFile } from './input-file.ts';
+import { listProblems } from './problem-list.ts';
 import type { AppManifest, GravityConfig, NodeRole } from './types.ts';
 import { parseYamlSource, placeProblems, show } from './yaml-source.ts';
 
@@ -29,6 +30,12 @@ export const configDefaults = {
   statusHookIntervalMs: 60_000,
   historyRetention: '7d',
   historyRetentionMs: 7 * 86_400_000,
+} as const;
+
+/** The ranges of the config's durations (docs/configuration.md). */
+export const configRanges = {
+  statusHookInterval: { min: '1s', max: '24h' },
+  historyRetention: { min: '1m', max: '3650d' },
 } as const;
 
 export interface LoadConfigOptions {
@@ -76,17 +83,14 @@ export function defaultConfig(options: { hostname: string; stateDir: string }): 
 }
 
 function readConfigText(file: string, explicit: boolean): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !explicit) return undefined;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
-    throw new GravityError('E_FILE_UNREADABLE', `cannot read config file ${file}: ${why}`, {
-      cause: error,
-      hint: code === 'ENOENT' ? `create it (docs/configuration.md has an example), or leave out --config to run with the defaults` : undefined,
-    });
-  }
+  const read = readInputFile(file, 'config file');
+  if ('text' in read) return read.text;
+  if (read.reason === 'missing' && !explicit) return undefined;
+  if (read.reason === 'too-large') throw new GravityError('E_FILE_TOO_LARGE', read.error);
+  throw new GravityError('E_FILE_UNREADABLE', read.error, {
+    cause: read.cause,
+    hint: read.reason === 'missing' ? `create it (docs/configuration.md has an example), or leave out --config to run with the defaults` : undefined,
+  });
 }
 
 /**
@@ -146,7 +150,7 @@ export function compileConfigText(
   const appPath = root.string('app', { what: 'the path of the application manifest (relative to this file)' });
   if (appPath !== undefined) {
     const appFile = path.resolve(baseDir, appPath);
-    const read = readManifestText(appFile);
+    const read = readInputFile(appFile, 'application manifest');
     if ('error' in read) {
       root.problem('app', read.error);
     } else {
@@ -157,9 +161,9 @@ export function compileConfigText(
   }
 
   const statusHook = new Fields(root.raw.statusHook, 'statusHook', problems, ['interval']);
-  const statusHookIntervalMs = statusHook.duration('interval', { fallback: configDefaults.statusHookIntervalMs, min: '1s' });
+  const statusHookIntervalMs = statusHook.duration('interval', { fallback: configDefaults.statusHookIntervalMs, ...configRanges.statusHookInterval });
   const history = new Fields(root.raw.history, 'history', problems, ['retention']);
-  const historyRetentionMs = history.duration('retention', { fallback: configDefaults.historyRetentionMs, min: '1m' });
+  const historyRetentionMs = history.duration('retention', { fallback: configDefaults.historyRetentionMs, ...configRanges.historyRetention });
 
   const probes =
     root.raw.probes === undefined ? defaultProbes(stateDir) : compileProbes(root.raw.probes ?? [], 'probes', problems, { stateDir });
@@ -203,7 +207,7 @@ export function loadConfig(options: LoadConfigOptions): GravityConfig {
   });
   if ('problems' in result) {
     throw new GravityError('E_CONFIG_INVALID', `invalid configuration in ${shown}: ${result.problems.length} problem(s)`, {
-      details: result.problems,
+      details: listProblems(result.problems),
     });
   }
   return result.config;

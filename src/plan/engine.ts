@@ -11,7 +11,7 @@
 
 import { createActor, fromPromise, toPromise } from 'xstate';
 import type { Clock } from '../clock.ts';
-import { systemClock } from '../clock.ts';
+import { systemClock, xstateClock } from '../clock.ts';
 import { GravityError, isGravityError } from '../errors.ts';
 import { phaseMachine } from '../machines/phase.ts';
 import type { PhaseAction, PhaseMachineInput, RecordInput } from '../machines/phase.ts';
@@ -345,7 +345,7 @@ export class PlanEngine {
           }),
         },
       });
-      const actor = createActor(logic, { input: { operationId: this.record.id, steps } });
+      const actor = createActor(logic, { input: { operationId: this.record.id, steps }, clock: xstateClock(this.clock) });
       const onAbort = (): void => actor.send({ type: 'ABORT' });
       this.abort.signal.addEventListener('abort', onAbort);
       let output;
@@ -441,7 +441,7 @@ export class PlanEngine {
         }),
       },
     });
-    const output = await toPromise(createActor(logic, { input: { phaseId, action } }).start());
+    const output = await toPromise(createActor(logic, { input: { phaseId, action }, clock: xstateClock(this.clock) }).start());
     const durationMs = this.clock.monotonic() - started;
     if (output.state === 'failed') {
       const error = output.error ?? `phase ${phaseId} failed`;

@@ -6,8 +6,10 @@
 // one E_PLAN_INVALID. docs/plans.md describes the format.
 
 import path from 'node:path';
-import { readManifestText } from '../config/app-manifest.ts';
 import { Fields, isRecord } from '../config/fields.ts';
+import { readInputFile } from '../config/input-file.ts';
+import { maxCommandArgs, maxDescriptionLength, maxStringLength } from '../config/limits.ts';
+import { listProblems } from '../config/problem-list.ts';
 import type { AppManifest } from '../config/types.ts';
 import { locate, parseYamlSource, placeProblems, show, splitPath } from '../config/yaml-source.ts';
 import type { YamlSource } from '../config/yaml-source.ts';
@@ -73,6 +75,16 @@ const envName = /^[A-Za-z_][A-Za-z0-9_]*$/u;
 const maxParallel = 1000;
 const maxRetries = 100;
 
+/**
+ * The ranges of a plan file's durations (docs/plans.md).
+ * @example planFileRanges.timeout // { min: '1ms', max: '7d' }
+ */
+export const planFileRanges = {
+  timeout: { min: '1ms', max: '7d' },
+  retryBackoff: { min: '0ms', max: '1h' },
+  waitHealthyTimeout: { min: '1s', max: '7d' },
+} as const;
+
 /** A phase as read, before its requirements are checked against the whole plan. */
 interface Draft {
   spec: PhaseSpec;
@@ -104,6 +116,9 @@ function has(fields: Fields, key: string): boolean {
 function compileCommand(fields: Fields, key: 'run' | 'rollback', shell: boolean): string[] | undefined {
   const raw = fields.raw[key];
   if (shell) {
+    if ((typeof raw === 'string' ? raw : Array.isArray(raw) && typeof raw[0] === 'string' ? raw[0] : '').length > maxStringLength) {
+      return fields.problem(key, `must be at most ${maxStringLength} characters long, got ${show(raw)}`);
+    }
     if (typeof raw === 'string' && raw.trim() !== '') return [raw];
     if (Array.isArray(raw) && raw.length === 1 && typeof raw[0] === 'string' && raw[0].trim() !== '') return [raw[0]];
     return fields.problem(key, `with shell: true, must be one command line for sh -c (a string, or a list of one string), got ${show(raw)}`);
@@ -117,10 +132,14 @@ function compileCommand(fields: Fields, key: 'run' | 'rollback', shell: boolean)
   if (!Array.isArray(raw) || raw.length === 0) {
     return fields.problem(key, `must be a non-empty list: the program and its arguments, e.g. [touch, /tmp/marker], got ${show(raw)}`);
   }
+  if (raw.length > maxCommandArgs) return fields.problem(key, `must have at most ${maxCommandArgs} arguments, got ${raw.length}`);
   const argv: string[] = [];
   let ok = true;
   raw.forEach((part: unknown, index) => {
-    if (typeof part === 'string' && (index > 0 || part.trim() !== '')) {
+    if (typeof part === 'string' && part.length > maxStringLength) {
+      ok = false;
+      fields.problem(`${key}[${index}]`, `must be at most ${maxStringLength} characters long, got ${show(part)}`);
+    } else if (typeof part === 'string' && (index > 0 || part.trim() !== '')) {
       argv.push(part);
     } else {
       ok = false;
@@ -141,6 +160,9 @@ function compileEnv(fields: Fields): Record<string, string> | undefined {
     if (!envName.test(name)) {
       ok = false;
       fields.problem(`env.${name}`, 'invalid key: not a valid variable name (letters, digits and _, not starting with a digit)');
+    } else if (typeof value === 'string' && value.length > maxStringLength) {
+      ok = false;
+      fields.problem(`env.${name}`, `must be at most ${maxStringLength} characters long, got ${show(value)}`);
     } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
       env[name] = String(value);
     } else {
@@ -161,9 +183,9 @@ function compileRun(fields: Fields, context: Context): PhaseExecutor | undefined
   const rollback = has(fields, 'rollback') ? compileCommand(fields, 'rollback', shell) : undefined;
   const env = compileEnv(fields);
   const workingDir = fields.string('workingDir', { what: 'a directory (relative to the plan file)' });
-  const timeoutMs = fields.duration('timeout', { fallback: planFileDefaults.timeoutMs, min: '1ms' });
+  const timeoutMs = fields.duration('timeout', { fallback: planFileDefaults.timeoutMs, ...planFileRanges.timeout });
   const retries = fields.integer('retries', { fallback: planFileDefaults.retries, min: 0, max: maxRetries });
-  const retryBackoffMs = fields.duration('retryBackoff', { fallback: planFileDefaults.retryBackoffMs, min: '0ms' });
+  const retryBackoffMs = fields.duration('retryBackoff', { fallback: planFileDefaults.retryBackoffMs, ...planFileRanges.retryBackoff });
   const onSurvivor = compileSurvivorPolicy(fields);
   if (context.problems.length > before || argv === undefined || env === undefined) return undefined;
   return {
@@ -208,7 +230,7 @@ function compileHook(fields: Fields, app: AppManifest | undefined): PhaseExecuto
 function compileWaitHealthy(fields: Fields, problems: string[]): PhaseExecutor | undefined {
   const raw = fields.raw.waitHealthy;
   const wait = new Fields(raw === true ? undefined : raw, fields.path('waitHealthy'), problems, planFileKeys.waitHealthy);
-  const timeoutMs = wait.duration('timeout', { fallback: planFileDefaults.waitHealthyTimeoutMs, min: '1s' });
+  const timeoutMs = wait.duration('timeout', { fallback: planFileDefaults.waitHealthyTimeoutMs, ...planFileRanges.waitHealthyTimeout });
   return timeoutMs === undefined ? undefined : { kind: 'waitHealthy', timeoutMs };
 }
 
@@ -255,7 +277,7 @@ function compilePhase(raw: unknown, at: string, parentId: string | undefined, gr
     required: true,
   });
   const id = parentId === undefined || segment === undefined ? undefined : parentId === rootPhaseId ? `/${segment}` : `${parentId}/${segment}`;
-  const description = fields.string('description', { what: 'a one-line description', fallback: '' }) ?? '';
+  const description = fields.string('description', { what: 'a one-line description', fallback: '', maxLength: maxDescriptionLength }) ?? '';
 
   let node = fields.string('node', { what: 'the name of a cluster member' });
   if (node !== undefined && !context.options.members.includes(node)) {
@@ -451,7 +473,7 @@ export function compilePlanText(
   };
   const { problems } = context;
   const root = new Fields(source.data, '', problems, topKeys);
-  const description = root.string('description', { what: 'a one-line description of the operation', required: true });
+  const description = root.string('description', { what: 'a one-line description of the operation', required: true, maxLength: maxDescriptionLength });
   const phases: PhaseSpec[] = [];
   const rawPhases = root.raw.phases;
   if (rawPhases === undefined || rawPhases === null) {
@@ -476,11 +498,11 @@ export function compilePlanText(
  */
 export function loadPlanFile(file: string, options: PlanFileOptions): PlanFile {
   const absolute = path.resolve(file);
-  const read = readManifestText(absolute);
-  if ('error' in read) throw new GravityError('E_FILE_UNREADABLE', read.error, { cause: read.cause });
+  const read = readInputFile(absolute, 'plan file');
+  if ('error' in read) throw new GravityError(read.reason === 'too-large' ? 'E_FILE_TOO_LARGE' : 'E_FILE_UNREADABLE', read.error, { cause: read.cause });
   const result = compilePlanText(read.text, { ...options, file: absolute, shown: file });
   if ('problems' in result) {
-    throw new GravityError('E_PLAN_INVALID', `invalid plan file ${file}: ${result.problems.length} problem(s)`, { details: result.problems });
+    throw new GravityError('E_PLAN_INVALID', `invalid plan file ${file}: ${result.problems.length} problem(s)`, { details: listProblems(result.problems) });
   }
   return result;
 }

@@ -2,7 +2,8 @@
 // settings every probe shares (name, interval, timeout, thresholds, severity) with their defaults
 // and limits, then the checker's own keys through its own validator. Every mistake is reported.
 
-import { parseDuration } from '../duration.ts';
+import { show } from '../config/yaml-source.ts';
+import { formatDuration, parseDuration } from '../duration.ts';
 import type { Checker, ProbeSeverity, ProbeSpec } from './types.ts';
 
 /** Checkers by id. Each lives in its own file under src/probes/. */
@@ -15,6 +16,12 @@ export function registerChecker<C>(checker: Checker<C>): void {
 
 /** Consul's floor: "Otherwise we risk fork bombing a system". */
 export const minIntervalMs = 1000;
+/** The longest interval (and so the longest timeout): a day. */
+export const maxIntervalMs = 86_400_000;
+/** The shortest timeout. */
+export const minTimeoutMs = 1;
+/** The largest failuresBeforeFailed and successesBeforeRunning. */
+export const maxThreshold = 100;
 export const probeDefaults = {
   intervalMs: 10_000,
   timeoutMs: 5000,
@@ -30,20 +37,22 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function duration(raw: unknown, at: string, problems: string[], fallback: number): number | undefined {
-  if (raw === undefined) return fallback;
+/** A duration from `minMs` to `maxMs`. */
+function duration(raw: unknown, at: string, problems: string[], range: { fallback: number; minMs: number; maxMs: number }): number | undefined {
+  if (raw === undefined) return range.fallback;
   const ms = typeof raw === 'string' ? parseDuration(raw) : undefined;
-  if (ms === undefined) {
-    problems.push(`${at}: must be a duration such as 500ms, 1s or 2m, got ${JSON.stringify(raw)}`);
+  if (ms === undefined || ms < range.minMs || ms > range.maxMs) {
+    const what = `a duration from ${formatDuration(range.minMs)} to ${formatDuration(range.maxMs)}`;
+    problems.push(`${at}: must be ${ms === undefined ? `${what}, such as 500ms, 1s or 2m` : what}, got ${show(raw)}`);
     return undefined;
   }
   return ms;
 }
 
-function positiveInteger(raw: unknown, at: string, problems: string[], fallback: number): number | undefined {
+function threshold(raw: unknown, at: string, problems: string[], fallback: number): number | undefined {
   if (raw === undefined) return fallback;
-  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1) {
-    problems.push(`${at}: must be a whole number of at least 1, got ${JSON.stringify(raw)}`);
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1 || raw > maxThreshold) {
+    problems.push(`${at}: must be a whole number from 1 to ${maxThreshold}, got ${show(raw)}`);
     return undefined;
   }
   return raw;
@@ -64,7 +73,7 @@ export function compileProbe(raw: unknown, at: string, problems: string[], conte
   }
   const checker = checkers.get(raw.checker);
   if (checker === undefined) {
-    problems.push(`${at}.checker: unknown checker ${JSON.stringify(raw.checker)} (known: ${[...checkers.keys()].sort().join(', ')})`);
+    problems.push(`${at}.checker: unknown checker ${show(raw.checker)} (known: ${[...checkers.keys()].sort().join(', ')})`);
     return undefined;
   }
   const before = problems.length;
@@ -76,20 +85,20 @@ export function compileProbe(raw: unknown, at: string, problems: string[], conte
   let name = checker.id;
   if (raw.name !== undefined) {
     if (typeof raw.name === 'string' && namePattern.test(raw.name)) name = raw.name;
-    else problems.push(`${at}.name: must be 1-63 letters, digits or '._-', got ${JSON.stringify(raw.name)}`);
+    else problems.push(`${at}.name: must be 1-63 letters, digits or '._-', got ${show(raw.name)}`);
   }
-  const intervalMs = duration(raw.interval, `${at}.interval`, problems, probeDefaults.intervalMs);
-  if (intervalMs !== undefined && intervalMs < minIntervalMs) {
-    problems.push(`${at}.interval: must be at least 1s, got ${JSON.stringify(raw.interval)}`);
+  const intervalMs = duration(raw.interval, `${at}.interval`, problems, { fallback: probeDefaults.intervalMs, minMs: minIntervalMs, maxMs: maxIntervalMs });
+  // The default timeout fits within a short interval; a bad interval is reported once, above.
+  const timeoutMs = duration(raw.timeout, `${at}.timeout`, problems, {
+    fallback: Math.min(probeDefaults.timeoutMs, intervalMs ?? minIntervalMs),
+    minMs: minTimeoutMs,
+    maxMs: maxIntervalMs,
+  });
+  if (timeoutMs !== undefined && intervalMs !== undefined && timeoutMs > intervalMs) {
+    problems.push(`${at}.timeout: must not exceed the interval (${show(raw.interval ?? '10s')}), got ${show(raw.timeout)}`);
   }
-  // The default timeout fits within a short interval; an interval below the floor is reported once, above.
-  const timeoutMs = duration(raw.timeout, `${at}.timeout`, problems, Math.min(probeDefaults.timeoutMs, Math.max(intervalMs ?? minIntervalMs, minIntervalMs)));
-  if (timeoutMs !== undefined && timeoutMs <= 0) problems.push(`${at}.timeout: must be more than 0`);
-  if (timeoutMs !== undefined && intervalMs !== undefined && intervalMs >= minIntervalMs && timeoutMs > intervalMs) {
-    problems.push(`${at}.timeout: must not exceed the interval (${JSON.stringify(raw.interval ?? '10s')})`);
-  }
-  const failuresBeforeFailed = positiveInteger(raw.failuresBeforeFailed, `${at}.failuresBeforeFailed`, problems, probeDefaults.failuresBeforeFailed);
-  const successesBeforeRunning = positiveInteger(
+  const failuresBeforeFailed = threshold(raw.failuresBeforeFailed, `${at}.failuresBeforeFailed`, problems, probeDefaults.failuresBeforeFailed);
+  const successesBeforeRunning = threshold(
     raw.successesBeforeRunning,
     `${at}.successesBeforeRunning`,
     problems,
@@ -98,7 +107,7 @@ export function compileProbe(raw: unknown, at: string, problems: string[], conte
   let severity: ProbeSeverity = probeDefaults.severity;
   if (raw.severity !== undefined) {
     if (raw.severity === 'critical' || raw.severity === 'warning') severity = raw.severity;
-    else problems.push(`${at}.severity: must be critical or warning, got ${JSON.stringify(raw.severity)}`);
+    else problems.push(`${at}.severity: must be critical or warning, got ${show(raw.severity)}`);
   }
   const config = checker.compile(raw, at, problems, context);
   if (problems.length > before || config === undefined) return undefined;

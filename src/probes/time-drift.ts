@@ -70,8 +70,8 @@ export const timeDriftChecker: Checker<TimeDriftConfig> = {
       const parsed = typeof value === 'string' ? parseHostPort(value) : undefined;
       return parsed === undefined ? keys.wrongElement(elementAt, 'host:port, e.g. 10.0.0.2:7575', value) : formatHostPort(parsed);
     });
-    const maxDriftMs = keys.duration('maxDrift', { fallback: timeDriftDefaults.maxDriftMs, minMs: 1 });
-    const requestTimeoutMs = keys.duration('requestTimeout', { fallback: timeDriftDefaults.requestTimeoutMs, minMs: 1 });
+    const maxDriftMs = keys.duration('maxDrift', { fallback: timeDriftDefaults.maxDriftMs, minMs: 1, maxMs: 3_600_000 });
+    const requestTimeoutMs = keys.duration('requestTimeout', { fallback: timeDriftDefaults.requestTimeoutMs, minMs: 1, maxMs: 60_000 });
     const unreachablePeers = keys.oneOf('unreachablePeers', ['ignore', 'fail'] as const, timeDriftDefaults.unreachablePeers);
     const tls = readTls(keys, timeDriftDefaults.tlsVerify);
     if (peers === undefined || maxDriftMs === undefined || requestTimeoutMs === undefined || unreachablePeers === undefined || tls === undefined) {

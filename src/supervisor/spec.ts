@@ -4,6 +4,8 @@
 // problem is reported at once, each with its path in the tree.
 
 import type { AnyActorLogic } from 'xstate';
+import { maxTimerDelayMs } from '../clock.ts';
+import { show } from '../config/yaml-source.ts';
 import { GravityError } from '../errors.ts';
 import type { JsonValue } from '../actors/inspection.ts';
 
@@ -168,9 +170,12 @@ function checkKeys(value: Record<string, unknown>, allowed: readonly string[], a
   }
 }
 
+/** The largest number a spec takes: Node's longest timer, in milliseconds (about 24.8 days). */
+export const maxSpecNumber = maxTimerDelayMs;
+
 function nonNegativeNumber(value: unknown, at: string, problems: string[], integer = false): number | undefined {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (integer && !Number.isInteger(value))) {
-    problems.push(`${at}: must be a non-negative ${integer ? 'integer' : 'number'}, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > maxSpecNumber || (integer && !Number.isInteger(value))) {
+    problems.push(`${at}: must be a non-negative ${integer ? 'integer' : 'number'} of at most ${maxSpecNumber}, got ${show(value)}`);
     return undefined;
   }
   return value;
@@ -284,8 +289,8 @@ function compileChild(input: unknown, at: string, problems: string[], insideWork
   let shutdown: Shutdown | undefined;
   if (input.shutdown === undefined) shutdown = type === 'supervisor' ? 'infinity' : defaultWorkerShutdownMs;
   else if (input.shutdown === 'brutal' || input.shutdown === 'infinity') shutdown = input.shutdown;
-  else if (typeof input.shutdown === 'number' && Number.isFinite(input.shutdown) && input.shutdown >= 0) shutdown = input.shutdown;
-  else problems.push(`${at}.shutdown: must be milliseconds, 'brutal' or 'infinity', got ${JSON.stringify(input.shutdown)}`);
+  else if (typeof input.shutdown === 'number' && Number.isFinite(input.shutdown) && input.shutdown >= 0 && input.shutdown <= maxSpecNumber) shutdown = input.shutdown;
+  else problems.push(`${at}.shutdown: must be milliseconds (at most ${maxSpecNumber}), 'brutal' or 'infinity', got ${show(input.shutdown)}`);
 
   if (type === 'supervisor') {
     if (!isSupervisorStart(input.start)) {

@@ -9,6 +9,11 @@ import { Supervisor } from '../../src/supervisor/supervisor.ts';
 import { createLauncher } from '../../src/supervisor/launcher.ts';
 import { compileSupervisorSpec } from '../../src/supervisor/spec.ts';
 import { idleMachine } from '../../src/machines/idle.ts';
+import { probeMachine } from '../../src/machines/probe.ts';
+import { statusHookMachine } from '../../src/machines/status-hook.ts';
+import type { HookRunOutput } from '../../src/machines/status-hook.ts';
+import type { HookJob } from '../../src/config/types.ts';
+import type { ProbeInput, RunCheckInput, RunCheckOutput } from '../../src/machines/probe.ts';
 import { installFakeClock } from '../helpers/fake-children.ts';
 
 const crashOnEvent = setup({
@@ -181,5 +186,65 @@ describe('actors/actor-child', () => {
     supervisor.sendTo('counter', { type: 'TICK' });
     assert.equal(supervisor.state, 'running');
     await supervisor.stop();
+  });
+
+  it("runs a machine's delays on the clock: a probe with a 30-day interval and a 25-day timeout is checked once per interval", async () => {
+    const day = 86_400_000;
+    const calls: number[] = [];
+    const signals: AbortSignal[] = [];
+    const logic = probeMachine.provide({
+      actors: {
+        runCheck: fromPromise<RunCheckOutput, RunCheckInput>(({ signal }) => {
+          calls.push(Date.now());
+          signals.push(signal);
+          // A slow check, within its timeout: Node alone would fire the 25-day deadline after 1 ms.
+          return new Promise((resolve) => {
+            setTimeout(() => resolve({ status: 'running', durationMs: 2000, checkedAt: Date.now() }), 2000);
+          });
+        }),
+      },
+    });
+    const input: ProbeInput = {
+      name: 'slow',
+      checker: 'tcp',
+      severity: 'critical',
+      intervalMs: 30 * day,
+      timeoutMs: 25 * day,
+      failuresBeforeFailed: 1,
+      successesBeforeRunning: 1,
+      config: {},
+      stateDir: '/tmp',
+    };
+    const child = startActorChild(logic, input, 'probe', context('agent/probes/slow'));
+    const start = Date.now();
+    await fake.tickAsync(3600_000);
+    assert.equal(calls.length, 1, 'checked in a loop instead of once per interval');
+    assert.equal(signals[0]?.aborted, false, 'the check was stopped by its deadline long before it');
+    await fake.tickAsync(30 * day - 3600_000 - 1);
+    assert.equal(calls.length, 1);
+    await fake.tickAsync(1);
+    assert.deepEqual(calls.map((at) => at - start), [0, 30 * day]);
+    await child.stop('brutal');
+  });
+
+  it('runs a status hook with a 30-day interval once per interval, not back to back', async () => {
+    const day = 86_400_000;
+    const runs: number[] = [];
+    const logic = statusHookMachine.provide({
+      actors: {
+        runHook: fromPromise<HookRunOutput, HookJob>(() => {
+          runs.push(Date.now());
+          return Promise.resolve({ result: 'succeeded' });
+        }),
+      },
+    });
+    const job: HookJob = { command: ['true'], env: {}, activeDeadlineSeconds: 30, restartPolicy: 'Never', backoffLimit: 0 };
+    const child = startActorChild(logic, { job, intervalMs: 30 * day }, 'status-hook', context('agent/status-hook'));
+    const start = Date.now();
+    await fake.tickAsync(3600_000);
+    assert.equal(runs.length, 1, 'the hook was run back to back');
+    await fake.tickAsync(30 * day);
+    assert.deepEqual(runs.map((at) => at - start), [0, 30 * day]);
+    await child.stop('brutal');
   });
 });

@@ -42,7 +42,7 @@ describe('gravity start: bad input (real process)', function () {
     const expected = [
       /gravity\.yaml:2:\d+: node\.role: must be one of master, node/,
       /gravity\.yaml:4:\d+: probes\[0\]\.address: required/,
-      /gravity\.yaml:6:\d+: probes\[0\]\.interval: must be at least 1s, got "0s"/,
+      /gravity\.yaml:6:\d+: probes\[0\]\.interval: must be a duration from 1s to 24h, got "0s"/,
       /gravity\.yaml:7:\d+: probes\[1\]\.checker: unknown checker "nosuch"/,
       /gravity\.yaml:10:\d+: probes\[2\]\.colour: unknown key/,
     ];

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExitCode } from '../../src/errors.ts';
 import { processRunning } from '../../src/system/local-agent.ts';
+import { parseTimeout } from '../../src/cli/stop.ts';
 import { cliEnv, logRecords, runCli, startConfiguredAgent } from './run-cli.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -71,6 +72,16 @@ describe('gravity stop (real processes, no systemd)', function () {
     writeFileSync(join(stateDir, 'x'), '');
     const result = await runCli(['stop', '--state-dir', stateDir, '--timeout', 'soon'], { env: noSystemd });
     assert.equal(result.code, ExitCode.usage);
-    assert.match(result.stderr, /expected a duration such as 45s or 2m/);
+    assert.match(result.stderr, /expected a duration from 1ms to 24h, such as 45s or 2m/);
+  });
+});
+
+describe('cli/stop: --timeout', () => {
+  it('takes a duration from 1ms to 24h and refuses the rest', () => {
+    assert.equal(parseTimeout('45s'), 45_000);
+    assert.equal(parseTimeout('24h'), 86_400_000);
+    for (const text of ['0s', '25h', '30d', '9007199254740993s', 'soon']) {
+      assert.throws(() => parseTimeout(text), /from 1ms to 24h/u, text);
+    }
   });
 });

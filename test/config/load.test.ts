@@ -172,7 +172,7 @@ describe('config/load', () => {
     assert.equal(others.length, 9, error.details.join('\n'));
     const lines = error.details.map((line) => Number(line.slice(path.length + 1).split(':')[0]));
     assert.deepEqual(lines, [...lines].sort((a, b) => a - b), 'listed in the order of the file');
-    assert.ok(error.details.includes(`${path}:11:15: probes[1].interval: must be at least 1s, got "0s"`), error.details.join('\n'));
+    assert.ok(error.details.includes(`${path}:11:15: probes[1].interval: must be a duration from 1s to 24h, got "0s"`), error.details.join('\n'));
     assert.match(error.message, /\d+ problem/);
   });
 
@@ -210,7 +210,7 @@ describe('config/load', () => {
       const path = file('gravity.yaml', 'cluster: { name: a }\napp: ./nope.yaml\n');
       const error = failure(() => loadConfig({ configPath: path, explicit: true }));
       assert.equal(error.code, 'E_CONFIG_INVALID');
-      assert.deepEqual(error.details, [`${path}:2:6: app: cannot read ${join(dir, 'nope.yaml')}: no such file`]);
+      assert.deepEqual(error.details, [`${path}:2:6: app: cannot read application manifest ${join(dir, 'nope.yaml')}: no such file`]);
     });
 
     it("reports the manifest's mistakes in the manifest, together with the config's", () => {

@@ -12,6 +12,7 @@ import type { Spawned } from '../cli/run-cli.ts';
 import { processStartTime } from '../../src/processes.ts';
 import { openSqliteStoreReadOnly } from '../../src/store/sqlite.ts';
 import { cliMain, runCli, spawnTs } from '../cli/run-cli.ts';
+import { aliasBomb, deepFlow, garbage } from '../helpers/hostile-yaml.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 function lines(path: string): string[] {
@@ -257,5 +258,28 @@ describe('integration: operation plans through the CLI (real processes, real sto
     const sneaky = await gravity('plan', 'execute', '--phase', '/../a');
     assert.equal(sneaky.code, 2, sneaky.stderr);
     assert.doesNotMatch(sneaky.stderr, /^\s+at .+:\d+:\d+\)?$/m);
+  });
+
+  it('hostile plan files are refused as user errors, in a screenful, without a stack: /dev/zero, 2 MiB, an alias bomb, 100,000 nested [ and binary garbage', async () => {
+    const files: [string, string | Buffer, RegExp][] = [
+      ['big.yaml', `description: big\nphases: []\n# ${'x'.repeat(2 * 1024 * 1024)}\n`, /plan file .*big\.yaml is larger than 1 MiB/u],
+      ['bomb.yaml', aliasBomb('description'), /bomb\.yaml:2:10: too many aliases/u],
+      ['deep.yaml', deepFlow('phases', 100_000, false), /deep\.yaml:1:\d+: nested too deeply/u],
+      ['garbage.yaml', Buffer.from(garbage(11, 400_000), 'latin1'), /garbage\.yaml:\d+:\d+: /u],
+    ];
+    const cases: [string, RegExp][] = [['/dev/zero', /plan file \/dev\/zero: not a regular file/u]];
+    for (const [name, text, expected] of files) {
+      writeFileSync(join(dir, name), text);
+      cases.push([join(dir, name), expected]);
+    }
+    for (const [file, expected] of cases) {
+      const refused = await gravity('plan', 'create', '-f', file);
+      assert.equal(refused.code, 2, refused.stderr.slice(0, 2000));
+      assert.match(refused.stderr, expected);
+      assert.doesNotMatch(refused.stderr, /internal error|call stack|^\s+at .+:\d+:\d+\)?$/mu);
+      assert.ok(refused.stderr.split('\n').length <= 25 && refused.stderr.length < 20_000, `${refused.stderr.length} characters of stderr`);
+    }
+    const none = await gravity('plan');
+    assert.match(none.stderr, /there is no operation/);
   });
 });

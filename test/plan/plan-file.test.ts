@@ -12,6 +12,7 @@ import { descendants, getPhase, leaves } from '../../src/plan/phase-state.ts';
 import { loadPlanFile, planFileDefaults, planFileKeys } from '../../src/plan/plan-file.ts';
 import type { PlanFileOptions } from '../../src/plan/plan-file.ts';
 import { failure } from '../helpers/failure.ts';
+import { aliasBomb, deepFlow, garbage } from '../helpers/hostile-yaml.ts';
 
 const app: AppManifest = {
   path: '/etc/gravity/app.yaml',
@@ -297,11 +298,11 @@ describe('plan/plan-file', () => {
           '  - { id: c, run: [echo], timeout: 0s }',
         ],
         expect: [
-          '5:14: phases[0].timeout: must be a duration such as 500ms, 30s, 2m, 1h or 7d, got "10 minutes"',
-          '6:19: phases[0].retryBackoff: must be a duration such as 500ms, 30s, 2m, 1h or 7d, got 5',
+          '5:14: phases[0].timeout: must be a duration from 1ms to 7d, such as 500ms, 30s, 2m, 1h or 7d, got "10 minutes"',
+          '6:19: phases[0].retryBackoff: must be a duration from 0ms to 1h, such as 500ms, 30s, 2m, 1h or 7d, got 5',
           '7:14: phases[0].retries: must be a whole number from 0 to 100, got -1',
-          '8:38: phases[1].waitHealthy.timeout: must be at least 1s, got "500ms"',
-          '9:36: phases[2].timeout: must be at least 1ms, got "0s"',
+          '8:38: phases[1].waitHealthy.timeout: must be a duration from 1s to 7d, got "500ms"',
+          '9:36: phases[2].timeout: must be a duration from 1ms to 7d, got "0s"',
         ],
       },
       {
@@ -372,7 +373,7 @@ describe('plan/plan-file', () => {
       {
         name: 'YAML syntax errors and duplicate keys',
         lines: ['description: d', 'phases:', '  - id: a', '    id: b', '    run: [echo'],
-        expect: ['4:5: Map keys must be unique', '6:1: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+        expect: ['4:5: phases[0].id: duplicate key (first at line 3): map keys must be unique', '6:1: Flow sequence in block collection must be sufficiently indented and end with a ]'],
       },
     ];
     for (const { name, lines, expect, options } of cases) {
@@ -408,7 +409,7 @@ describe('plan/plan-file', () => {
       '7:23: phases[1].requires[1]: names no phase: there is no /nowhere in this plan',
       '8:15: phases[1].parallel: must be a whole number from 1 to 1000, got 0',
       '11:20: phases[1].phases[0].requires[0]: cycle in requires: /masters/node-1 -> /masters/node-2 -> /masters/node-1',
-      '13:23: phases[1].phases[0].retryBackoff: must be a duration such as 500ms, 30s, 2m, 1h or 7d, got "soon"',
+      '13:23: phases[1].phases[0].retryBackoff: must be a duration from 0ms to 1h, such as 500ms, 30s, 2m, 1h or 7d, got "soon"',
       '17:13: phases[1].phases[2].id: duplicate id /masters/node-1 (first at line 10)',
       '19:5: phases[2]: a leaf needs exactly one executor: run: [program, args...], hook: NAME or waitHealthy: {}',
       `20:5: phases[2].colour: unknown key (allowed: ${planFileKeys.phase.join(', ')})`,
@@ -419,6 +420,84 @@ describe('plan/plan-file', () => {
     const error = failure(() => loadPlanFile(join(dir, 'absent.yaml'), { members }));
     assert.equal(error.code, 'E_FILE_UNREADABLE');
     assert.match(error.message, /no such file/u);
+  });
+
+  describe('limits', () => {
+    it('refuses durations past their range at their place', () => {
+      assert.deepEqual(
+        problems([
+          'description: long waits',
+          'phases:',
+          '  - { id: a, run: [sleep, "1"], timeout: 30d }',
+          '  - { id: b, run: [sleep, "1"], retryBackoff: 25d }',
+          '  - { id: c, waitHealthy: { timeout: 9007199254740993s } }',
+        ]),
+        [
+          '3:42: phases[0].timeout: must be a duration from 1ms to 7d, got "30d"',
+          '4:47: phases[1].retryBackoff: must be a duration from 0ms to 1h, got "25d"',
+          '5:38: phases[2].waitHealthy.timeout: must be a duration from 1s to 7d, such as 500ms, 30s, 2m, 1h or 7d, got "9007199254740993s"',
+        ],
+      );
+    });
+
+    it('refuses a description over 1024 characters without echoing it', () => {
+      const [line, ...rest] = problems([`description: ${'d'.repeat(2000)}`, 'phases:', '  - { id: a, run: ["true"] }']);
+      assert.deepEqual(rest, []);
+      assert.equal(line, `1:14: description: must be at most 1024 characters long, got "${'d'.repeat(78)}…" (2000 chars)`);
+      const [huge] = problems([`description: ${'d'.repeat(50_000_0)}`, 'phases:', '  - { id: a, run: ["true"] }']);
+      assert.equal(huge, `1:14: description: must be at most 4096 characters long, got "${'d'.repeat(78)}…" (500000 chars)`);
+    });
+
+    it('refuses a command argument over 4096 characters', () => {
+      assert.deepEqual(
+        problems(['description: d', 'phases:', `  - { id: a, run: ["echo", ${'x'.repeat(5000)}] }`]).map((line) => line.replace(/, got .*/u, '')),
+        ['3:28: phases[0].run[1]: must be at most 4096 characters long'],
+      );
+    });
+
+    it('refuses a plan file over 1 MiB, naming the limit', () => {
+      const file = write(['description: big', 'phases:', '  - { id: a, run: ["true"] }', `# ${'x'.repeat(1024 * 1024)}`]);
+      const error = failure(() => loadPlanFile(file, { members, app }));
+      assert.equal(error.code, 'E_FILE_TOO_LARGE');
+      assert.equal(error.message, `plan file ${file} is larger than 1 MiB`);
+    });
+
+    it('refuses /dev/zero and a directory without reading them', () => {
+      const zero = failure(() => loadPlanFile('/dev/zero', { members, app }));
+      assert.equal(zero.code, 'E_FILE_UNREADABLE');
+      assert.match(zero.message, /plan file \/dev\/zero: not a regular file/u);
+      assert.match(failure(() => loadPlanFile(dir, { members, app })).message, /is a directory/u);
+    });
+
+    it('refuses an alias bomb as a user error at its first alias', () => {
+      const file = join(dir, 'bomb.yaml');
+      writeFileSync(file, aliasBomb('description'));
+      const error = failure(() => loadPlanFile(file, { members, app }));
+      assert.equal(error.code, 'E_PLAN_INVALID');
+      assert.equal(error.details.length, 1);
+      assert.match(error.details[0] ?? '', /^.*bomb\.yaml:2:10: too many aliases/u);
+    });
+
+    it('refuses 100,000 nested [ as too deep, with a place', () => {
+      const file = join(dir, 'deep.yaml');
+      writeFileSync(file, deepFlow('phases', 100_000, true));
+      const error = failure(() => loadPlanFile(file, { members, app }));
+      assert.equal(error.code, 'E_PLAN_INVALID');
+      assert.match(error.details[0] ?? '', /deep\.yaml:1:\d+: nested too deeply: at most 64 levels/u);
+    });
+
+    it('lists at most 20 problems of a garbage file and counts the rest in one line', () => {
+      const file = join(dir, 'garbage.yaml');
+      writeFileSync(file, Buffer.from(garbage(3, 300_000), 'latin1'));
+      const error = failure(() => loadPlanFile(file, { members, app }));
+      assert.equal(error.code, 'E_PLAN_INVALID');
+      assert.ok(error.details.length <= 21, `${error.details.length} lines`);
+      assert.ok(error.details.join('\n').length < 21 * (file.length + 400), 'the listing is not a screenful');
+      const many = failure(() => loadPlanFile(write(['description: d', 'phases:', ...Array.from({ length: 40 }, (_, index) => `  - { id: p${index}, colour: red }`)]), { members, app }));
+      assert.equal(many.details.length, 21);
+      assert.match(many.message, / 80 problem/u);
+      assert.equal(many.details[20], '… and 60 more problems (fix these first)');
+    });
   });
 
   describe('the worked example of docs/plans.md', () => {

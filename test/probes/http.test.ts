@@ -132,7 +132,12 @@ describe('http checker', () => {
 
     it('fails clearly when the CA file cannot be read', async () => {
       const result = await check({ url: `https://${secure.address}/ok`, caFile: `${dir.path}/missing.pem` });
-      assert.equal(result.error, `Get https://${secure.address}/ok: cannot read caFile ${dir.path}/missing.pem: no such file or directory`);
+      assert.equal(result.error, `Get https://${secure.address}/ok: cannot read caFile ${dir.path}/missing.pem: no such file`);
+    });
+
+    it('refuses a device as the CA file instead of reading it', async () => {
+      const result = await check({ url: `https://${secure.address}/ok`, caFile: '/dev/zero' });
+      assert.equal(result.error, `Get https://${secure.address}/ok: cannot read caFile /dev/zero: not a regular file (a device, pipe or socket is not read)`);
     });
   });
 

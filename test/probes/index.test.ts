@@ -86,8 +86,8 @@ describe('compileProbe', () => {
   });
 
   const refused: { name: string; raw: unknown; problems: RegExp[] }[] = [
-    { name: 'an interval of 0s', raw: { checker: 'load', interval: '0s' }, problems: [/^probes\[0\]\.interval: must be at least 1s, got "0s"$/] },
-    { name: 'an interval of 500ms', raw: { checker: 'load', interval: '500ms' }, problems: [/^probes\[0\]\.interval: must be at least 1s, got "500ms"$/] },
+    { name: 'an interval of 0s', raw: { checker: 'load', interval: '0s' }, problems: [/^probes\[0\]\.interval: must be a duration from 1s to 24h, got "0s"$/] },
+    { name: 'an interval of 500ms', raw: { checker: 'load', interval: '500ms' }, problems: [/^probes\[0\]\.interval: must be a duration from 1s to 24h, got "500ms"$/] },
     { name: 'an interval that is not a duration', raw: { checker: 'load', interval: 10 }, problems: [/^probes\[0\]\.interval: must be a duration/] },
     { name: 'a timeout over the interval', raw: { checker: 'load', interval: '1s', timeout: '2s' }, problems: [/^probes\[0\]\.timeout: must not exceed the interval/] },
     { name: 'a timeout over the default interval', raw: { checker: 'load', timeout: '1m' }, problems: [/^probes\[0\]\.timeout: must not exceed the interval/] },
@@ -100,14 +100,14 @@ describe('compileProbe', () => {
       raw: { checker: 'tcp', address: '127.0.0.1:80', adress: 'x', url: 'http://x/' },
       problems: [/^probes\[0\]\.adress: unknown key for checker tcp \(allowed: .*address\)$/, /^probes\[0\]\.url: unknown key for checker tcp/],
     },
-    { name: 'zero failures', raw: { checker: 'load', failuresBeforeFailed: 0 }, problems: [/^probes\[0\]\.failuresBeforeFailed: must be a whole number of at least 1/] },
+    { name: 'zero failures', raw: { checker: 'load', failuresBeforeFailed: 0 }, problems: [/^probes\[0\]\.failuresBeforeFailed: must be a whole number from 1 to 100, got 0$/] },
     { name: 'fractional successes', raw: { checker: 'load', successesBeforeRunning: 1.5 }, problems: [/^probes\[0\]\.successesBeforeRunning: /] },
     { name: 'an unknown severity', raw: { checker: 'load', severity: 'major' }, problems: [/^probes\[0\]\.severity: must be critical or warning, got "major"$/] },
     { name: 'a bad name', raw: { checker: 'load', name: 'my probe' }, problems: [/^probes\[0\]\.name: must be 1-63 letters/] },
     {
       name: 'every mistake at once',
       raw: { checker: 'tcp', interval: '0s', timeout: 'soon', severity: 'high', failuresBeforeFailed: -1, port: 80 },
-      problems: [/\.port: unknown key/, /\.interval: must be at least 1s/, /\.timeout: must be a duration/, /\.severity: /, /\.failuresBeforeFailed: /, /\.address: required/],
+      problems: [/\.port: unknown key/, /\.interval: must be a duration from 1s to 24h/, /\.timeout: must be a duration/, /\.severity: /, /\.failuresBeforeFailed: /, /\.address: required/],
     },
   ];
   for (const { name, raw, problems: expected } of refused) {
@@ -178,7 +178,7 @@ describe('compileProbes', () => {
     assert.deepEqual(specs.map((spec) => spec.name), ['cpu']);
     const expected = [
       /^probes\[0\]\.checker: unknown checker "nope"/,
-      /^probes\[1\]\.interval: must be at least 1s/,
+      /^probes\[1\]\.interval: must be a duration from 1s to 24h/,
       /^probes\[1\]\.address: required/,
       /^probes\[2\]\.timeout: must not exceed the interval/,
       /^probes\[3\]\.criticalPercent: must be a percentage/,

@@ -142,7 +142,7 @@ describe('time-drift checker', () => {
     { name: 'peers as a string', raw: { peers: '10.0.0.2:7575' }, problems: [/^probes\[0\]\.peers: must be a list of peers' health endpoints/] },
     { name: 'a peer without a port', raw: { peers: ['10.0.0.2'] }, problems: [/^probes\[0\]\.peers\[0\]: must be host:port/] },
     { name: 'a drift as a number', raw: { maxDrift: 300 }, problems: [/^probes\[0\]\.maxDrift: must be a duration/] },
-    { name: 'a zero request timeout', raw: { requestTimeout: '0ms' }, problems: [/^probes\[0\]\.requestTimeout: must be at least 1ms/] },
+    { name: 'a zero request timeout', raw: { requestTimeout: '0ms' }, problems: [/^probes\[0\]\.requestTimeout: must be a duration from 1ms to 1m, got "0ms"$/] },
     { name: 'an unknown policy', raw: { unreachablePeers: 'warn' }, problems: [/^probes\[0\]\.unreachablePeers: must be one of ignore, fail/] },
   ];
   for (const entry of bad) it(`refuses ${entry.name}`, () => assertProblems(timeDriftChecker, entry));

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isGravityError } from '../../src/errors.ts';
 import { loadSupervisorSpecFile } from '../../src/supervisor/spec-file.ts';
+import { failure } from '../helpers/failure.ts';
+import { aliasBomb, deepFlow } from '../helpers/hostile-yaml.ts';
 
 describe('supervisor/spec-file', () => {
   let dir: string;
@@ -42,9 +44,22 @@ describe('supervisor/spec-file', () => {
     const path = file('dup.yaml', 'children: []\nchildren: []\n');
     assert.throws(() => loadSupervisorSpecFile(path), (error) => {
       assert.ok(isGravityError(error, 'E_FILE_PARSE'));
-      assert.match(error.details[0] ?? '', /line 2/);
+      assert.match(error.details[0] ?? '', /dup\.yaml:2:1: children: duplicate key \(first at line 1\)/);
       return true;
     });
+  });
+
+  it('refuses a spec over 1 MiB, a device, an alias bomb and deep nesting as user errors', () => {
+    const big = failure(() => loadSupervisorSpecFile(file('big.yaml', `children: []\n# ${'x'.repeat(1024 * 1024)}\n`)));
+    assert.equal(big.code, 'E_FILE_TOO_LARGE');
+    assert.match(big.message, /supervision tree spec .*big\.yaml is larger than 1 MiB/u);
+    assert.equal(failure(() => loadSupervisorSpecFile('/dev/zero')).code, 'E_FILE_UNREADABLE');
+    const bomb = failure(() => loadSupervisorSpecFile(file('bomb.yaml', aliasBomb('children'))));
+    assert.equal(bomb.code, 'E_FILE_PARSE');
+    assert.match(bomb.details[0] ?? '', /bomb\.yaml:2:10: too many aliases/u);
+    const deep = failure(() => loadSupervisorSpecFile(file('deep.yaml', deepFlow('children', 100_000, true))));
+    assert.equal(deep.code, 'E_FILE_PARSE');
+    assert.match(deep.details[0] ?? '', /deep\.yaml:1:\d+: nested too deeply/u);
   });
 
   it('says E_FILE_UNREADABLE for a missing file', () => {

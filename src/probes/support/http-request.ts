@@ -3,7 +3,7 @@
 // bounded by the probe's deadline and an optional shorter per-request timeout, with the body read up
 // to a limit. A request that fails resolves with a one-line reason; it never rejects.
 
-import { readFile } from 'node:fs/promises';
+import { readInputFile } from '../../config/input-file.ts';
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
@@ -56,7 +56,7 @@ const phaseText: Record<Phase, string> = {
   'reading the response body': 'while reading the response body',
 };
 
-async function tlsMaterial(tls: TlsFiles): Promise<{ options: https.RequestOptions } | { error: string }> {
+function tlsMaterial(tls: TlsFiles): { options: https.RequestOptions } | { error: string } {
   const options: https.RequestOptions = { rejectUnauthorized: tls.tlsVerify };
   const files: [keyof https.RequestOptions & ('ca' | 'cert' | 'key'), string, string | undefined][] = [
     ['ca', 'caFile', tls.caFile],
@@ -65,11 +65,10 @@ async function tlsMaterial(tls: TlsFiles): Promise<{ options: https.RequestOptio
   ];
   for (const [option, key, path] of files) {
     if (path === undefined) continue;
-    try {
-      options[option] = await readFile(path);
-    } catch (error) {
-      return { error: `cannot read ${key} ${path}: ${describeError(error)}` };
-    }
+    // Bounded like every file the user names: a device or a huge file is refused, not read.
+    const read = readInputFile(path, key);
+    if ('error' in read) return { error: read.error };
+    options[option] = read.text;
   }
   return { options };
 }
@@ -90,7 +89,7 @@ export async function httpRequest(options: HttpRequestOptions): Promise<HttpOutc
   };
   if (options.socketPath !== undefined) requestOptions.socketPath = options.socketPath;
   if (secure) {
-    const material = await tlsMaterial(options.tls ?? { tlsVerify: true });
+    const material = tlsMaterial(options.tls ?? { tlsVerify: true });
     if ('error' in material) return { ok: false, error: material.error };
     requestOptions = { ...requestOptions, ...material.options };
   }

@@ -3,12 +3,9 @@
 // returns undefined, so that a checker's compile() can read all of its keys and report every problem
 // at once instead of stopping at the first.
 
-import { parseDuration } from '../../duration.ts';
+import { show } from '../../config/yaml-source.ts';
+import { formatDuration, parseDuration } from '../../duration.ts';
 
-function show(value: unknown): string {
-  const text = JSON.stringify(value);
-  return text === undefined ? String(value) : text;
-}
 
 /** host:port with a port in 1..65535; IPv6 hosts in brackets (`[::1]:80`). */
 export interface HostPort {
@@ -95,14 +92,14 @@ export class KeyReader {
     return value;
   }
 
-  /** A duration string (`100ms`, `1s`) in milliseconds, at least `minMs`. */
-  duration(key: string, options: { fallback: number; minMs: number; maxMs?: number }): number | undefined {
+  /** A duration string (`100ms`, `1s`) in milliseconds, from `minMs` to `maxMs`. */
+  duration(key: string, options: { fallback: number; minMs: number; maxMs: number }): number | undefined {
     const value = this.#raw[key];
     if (value === undefined) return options.fallback;
+    const range = `a duration from ${formatDuration(options.minMs)} to ${formatDuration(options.maxMs)}`;
     const ms = typeof value === 'string' ? parseDuration(value) : undefined;
-    if (ms === undefined) return this.#wrong(key, 'a duration such as 100ms, 1s or 2m');
-    if (ms < options.minMs) return this.#wrong(key, `at least ${options.minMs}ms`);
-    if (options.maxMs !== undefined && ms > options.maxMs) return this.#wrong(key, `at most ${options.maxMs}ms`);
+    if (ms === undefined) return this.#wrong(key, `${range}, such as 100ms, 1s or 2m`);
+    if (ms < options.minMs || ms > options.maxMs) return this.#wrong(key, range);
     return ms;
   }
 
