@@ -102,6 +102,50 @@ function place(file: string, lineCounter: LineCounter, offset: number, message: 
   return `${file}:${line}:${col}: ${message}`;
 }
 
+const blanks = new Set([' ', '\t', '\n', '\r']);
+
+/**
+ * Where flow collections (`[`, `{`) first nest deeper than `limit`, from the text alone, before the
+ * parser sees it: the parser recurses once per level, so a deep enough text exhausts its stack at a
+ * depth that depends on the stack's state, and what it then reports is a guess. Quoted scalars and
+ * comments are skipped; a bracket inside a plain word (`x[1]`) does not count.
+ */
+export function flowTooDeepAt(text: string, limit: number): number | undefined {
+  let depth = 0;
+  let tokenStart = true;
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text[index] ?? '';
+    if (char === '#' && blanks.has(text[index - 1] ?? '\n')) {
+      const end = text.indexOf('\n', index);
+      if (end < 0) return undefined;
+      index = end;
+      tokenStart = true;
+      continue;
+    }
+    if ((char === "'" || char === '"') && tokenStart) {
+      let end = index + 1;
+      while (end < text.length) {
+        const next = text[end];
+        if (char === '"' && next === '\\') end += 2;
+        else if (char === "'" && next === "'" && text[end + 1] === "'") end += 2;
+        else if (next === char) break;
+        else end += 1;
+      }
+      index = end;
+      tokenStart = false;
+      continue;
+    }
+    if ((char === '[' || char === '{') && tokenStart) {
+      depth += 1;
+      if (depth > limit) return index;
+      continue;
+    }
+    if ((char === ']' || char === '}') && depth > 0) depth -= 1;
+    tokenStart = blanks.has(char) || (depth > 0 && (char === ',' || char === ':'));
+  }
+  return undefined;
+}
+
 /**
  * Parses YAML text, placing its syntax errors (duplicate keys, nesting deeper than maxNestingDepth,
  * strings longer than maxStringLength and alias bombs included). Text longer than maxFileBytes is
@@ -113,6 +157,13 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   if (Buffer.byteLength(text, 'utf8') > maxFileBytes) {
     const document = parseDocument('', { lineCounter });
     return { file, document, lineCounter, syntaxErrors: [`${file}: larger than ${formatBytes(maxFileBytes)}`], data: undefined };
+  }
+  const deepAt = flowTooDeepAt(text, maxNestingDepth);
+  if (deepAt !== undefined) {
+    const document = parseDocument('');
+    lineCounter.addNewLine(0);
+    for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', newline + 1)) lineCounter.addNewLine(newline + 1);
+    return { file, document, lineCounter, syntaxErrors: [place(file, lineCounter, deepAt, tooDeep)], data: undefined };
   }
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const found: Found[] = [];
