@@ -9,6 +9,7 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import net from 'node:net';
 import path from 'node:path';
 import { GravityError } from '../errors.ts';
+import { tightenIfPresent } from '../private-files.ts';
 
 export interface CertificateOptions {
   /** DNS names the certificate must name (the first is its common name); `localhost` is always added. */
@@ -121,6 +122,8 @@ export async function ensureServerCertificate(stateDir: string, options: Certifi
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chmodSync(dir, 0o700);
+    // A key left readable by an older gravity (or copied in by hand) is made the owner's alone.
+    tightenIfPresent(keyPath);
   } catch (error) {
     throw new GravityError('E_TLS', `cannot create ${dir}: ${(error as Error).message}`, { cause: error });
   }
