@@ -282,6 +282,13 @@ export async function runAgent(options: AgentOptions): Promise<Agent> {
       signalHandlers.set(signal, handler);
       process.on(signal, handler);
     }
+    // SIGHUP: check the control socket now and make it again if it was removed (also done every few seconds).
+    const onHangup = (): void => {
+      logger.info({ signal: 'SIGHUP' }, 'checking the control socket');
+      void server?.recheck();
+    };
+    signalHandlers.set('SIGHUP', onHangup);
+    process.on('SIGHUP', onHangup);
   }
 
   const failStart = async (error: unknown): Promise<never> => {

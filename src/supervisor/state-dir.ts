@@ -8,7 +8,7 @@
 import { chmodSync, linkSync, mkdirSync, readFileSync, realpathSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { processAlive } from '../processes.ts';
+import { processAlive, processIsZombie } from '../processes.ts';
 import type { Clock } from '../clock.ts';
 import { delay } from '../clock.ts';
 import { GravityError } from '../errors.ts';
@@ -154,6 +154,23 @@ function readLockPid(lockPath: string): number | undefined | null {
   }
   const pid = Number.parseInt(text.trim(), 10);
   return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/**
+ * The pid in the state dir's lock when that process lives (a zombie, dead but not yet reaped, does
+ * not); undefined when there is no lock, no pid in it, or its process has gone.
+ * @example const pid = liveLockHolder('/var/lib/gravity'); // 4242 while the agent runs
+ */
+export function liveLockHolder(stateDir: string): number | undefined {
+  let pid: number | undefined | null;
+  try {
+    pid = readLockPid(join(stateDir, agentLockName));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR' || code === 'EACCES' || code === 'EPERM') return undefined;
+    throw error;
+  }
+  return typeof pid === 'number' && processAlive(pid) && !processIsZombie(pid) ? pid : undefined;
 }
 
 function removeIfPresent(path: string): void {
