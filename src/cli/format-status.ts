@@ -1,8 +1,9 @@
 // How `gravity status` prints the cluster's health: Gravity's layout (cluster name and status with
-// the degraded reason, application, versions, then each node under Masters/Nodes with its status and
-// its failed probes), aligned the way Go's tabwriter aligns it. Pure: a ClusterReport in, text out.
+// the degraded reason, application, the status hook's result and why it failed, versions, then each
+// node under Masters/Nodes with its status and its failed probes), aligned the way Go's tabwriter
+// aligns it. Pure: a ClusterReport in, text out.
 
-import type { ClusterReport, NodeReport, ProbeReport } from '../health/types.ts';
+import type { ClusterReport, NodeReport, ProbeReport, StatusHookReport } from '../health/types.ts';
 
 export type StatusFormat = 'text' | 'json';
 
@@ -97,6 +98,14 @@ function nodeLines(node: NodeReport): string[] {
   return lines;
 }
 
+/** `Status hook:  passed`, or `failed: <message>` with the end of the hook's output under it. */
+function statusHookLines(hook: StatusHookReport): string[] {
+  if (hook.result === 'passed') return ['Status hook:\tpassed'];
+  const lines = [`Status hook:\tfailed${hook.message === undefined || hook.message === '' ? '' : `: ${hook.message}`}`];
+  if (hook.output !== undefined && hook.output !== '') lines.push('\tlast output:', ...hook.output.split('\n').map((line) => `\t  ${line}`));
+  return lines;
+}
+
 /**
  * The text of `gravity status`, ending with a newline.
  * @example output.out(formatStatusText(report, { client: '0.1.0', server: '0.1.0' }));
@@ -109,6 +118,7 @@ export function formatStatusText(report: ClusterReport, versions: StatusVersions
     const { name, version } = report.application;
     lines.push(`Application:\t${version === undefined || version === '' ? name : `${name}, version ${version}`}`);
   }
+  if (report.statusHook !== undefined) lines.push(...statusHookLines(report.statusHook));
   lines.push(`Gravity version:\t${versions.client} (client) / ${versions.server ?? 'n/a'} (server)`);
   lines.push('Cluster nodes:');
   const masters = report.nodes.filter((node) => node.role === 'master');

@@ -114,6 +114,21 @@ describe('cli/format-status', () => {
     assert.equal(degradedReason(report), 'application status check failed');
   });
 
+  it("a failing status hook: its message, then the end of its output under 'last output:'", () => {
+    const report = cluster({
+      status: 'degraded',
+      reason: 'application status check failed',
+      statusHook: { result: 'failed', message: 'hook status failed: exit code 3: db down', output: 'checking\ndb down' },
+    });
+    const lines = formatStatusText(report, versions).split('\n');
+    const at = lines.indexOf('Status hook:      failed: hook status failed: exit code 3: db down');
+    assert.ok(at > 0, lines.join('\n'));
+    assert.deepEqual(lines.slice(at + 1, at + 4), ['                  last output:', '                    checking', '                    db down']);
+    assert.match(lines[at + 4] ?? '', /^Gravity version: {2}0\.1\.0/);
+    assert.match(formatStatusText(cluster({ statusHook: { result: 'passed' } }), versions), /^Status hook: {6}passed$/m);
+    assert.doesNotMatch(formatStatusText(cluster(), versions), /Status hook/);
+  });
+
   it('an offline node: a node that reports nothing, or whose member has failed', () => {
     const report = cluster({
       status: 'degraded',
