@@ -190,4 +190,22 @@ describe('cli/format-status', () => {
       assert.deepEqual(tabwrite(['[×]\tx', 'ab:\ty']), ['[×]  x', 'ab:  y']);
     });
   });
+
+  it('control characters in probe errors, names and the hook\'s output are shown escaped', () => {
+    const hostile = 'x\u001b[31mred\u001b]0;title\u0007\rover\u009b2J';
+    const shown = 'x\\u001b[31mred\\u001b]0;title\\u0007\\u000dover\\u009b2J';
+    const report = cluster({
+      status: 'degraded',
+      reason: `application status check failed\u001b[2J`,
+      statusHook: { result: 'failed', message: hostile, output: `one\n${hostile}` },
+      nodes: [node('node-1', '10.0.0.1', { status: 'degraded', probes: [probe(`web\u009b`, 'failed', { error: hostile })] })],
+    });
+    const text = formatStatusText(report, versions);
+    assert.ok(text.includes(`[×]      web\\u009b (${shown})`), text);
+    assert.ok(text.includes(`Status hook:      failed: ${shown}`), text);
+    assert.ok(text.includes(`                    ${shown}\n`), text);
+    assert.ok(text.includes('(application status check failed\\u001b[2J)'));
+    // eslint-disable-next-line no-control-regex -- the point of the test
+    assert.doesNotMatch(text, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  });
 });
