@@ -4,7 +4,9 @@
 // the agent gives it; it holds no agent logic itself. A streamed method's handler returns an async
 // iterator: each item it yields becomes one message, written only as fast as the client reads, and
 // its return value ends the stream. The iterator is told through an AbortSignal when the client has
-// gone or the server closes, and must then end.
+// gone or the server closes, and must then end. The socket file is checked every few seconds (and on
+// recheck(), which the agent calls on SIGHUP): when it was removed or replaced, the server listens on
+// a new one, so that a stray `rm` in the state dir does not cut the CLI off from a running agent.
 
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
