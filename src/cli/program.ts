@@ -99,7 +99,8 @@ function forEachCommand(command: Command, visit: (command: Command) => void): vo
  * @example await makeProgram().parseAsync(['node', 'gravity', 'debug', 'tree', '--state-dir', '/tmp/g']);
  */
 export function makeProgram(given: CliOutput = processOutput): Command {
-  const output = terminalSafeOutput(given);
+  // processOutput escapes by itself (and commands compare against it to know they write to the real stdout).
+  const output = given === processOutput ? processOutput : terminalSafeOutput(given);
   const program = new Command('gravity')
     .description('Cluster supervisor: node agent, health probes, operation plans with rollback, live statecharts')
     .version(gravityVersion(), '-V, --version', 'print the version and exit')
