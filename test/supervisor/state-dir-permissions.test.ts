@@ -3,7 +3,7 @@
 // everyone may write, is refused before anything is written into it.
 
 import { strict as assert } from 'node:assert';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -12,7 +12,8 @@ import { isGravityError } from '../../src/errors.ts';
 import { openSqliteStore, storePath } from '../../src/store/sqlite.ts';
 import type { SqliteStore } from '../../src/store/sqlite.ts';
 import { ensureStateDir } from '../../src/supervisor/state-dir.ts';
-import { runCli } from '../cli/run-cli.ts';
+import { runCli, startConfiguredAgent } from '../cli/run-cli.ts';
+import { waitFor } from '../helpers/wait.ts';
 import type { ThrowawayUser } from '../helpers/throwaway-user.ts';
 import { canCreateUsers, createThrowawayUser, readAs, removeUser } from '../helpers/throwaway-user.ts';
 
@@ -63,6 +64,29 @@ describe('supervisor/state-dir: permissions against another user (real user)', f
     for (const file of secrets) {
       assert.equal(statSync(file).mode & 0o777, 0o600, file);
       assert.equal(readAs(other(), file), 'EACCES', file);
+    }
+  });
+
+  it('a real agent started in a 0755 state dir: another user can read none of its secrets', async () => {
+    const stateDir = join(dir, 'state');
+    mkdirSync(stateDir, { mode: 0o755 });
+    chmodSync(stateDir, 0o755);
+    const agent = await startConfiguredAgent(stateDir, ['cluster: { name: c }', 'node: { name: n1 }', 'health: { listen: "127.0.0.1:0" }', 'panel: { listen: "127.0.0.1:0" }']);
+    try {
+      const db = storePath(stateDir);
+      const secrets = [db, `${db}-wal`, `${db}-shm`, join(stateDir, 'tls', 'server.key')];
+      await waitFor(() => secrets.every((file) => existsSync(file)), 10_000, 'the store, its WAL files and the TLS key');
+      assert.equal(statSync(stateDir).mode & 0o777, 0o700);
+      for (const file of secrets) assert.equal(readAs(other(), file), 'EACCES', file);
+      // Even with every directory opened up, the files themselves stay private.
+      for (const folder of [dir, stateDir, join(stateDir, 'tls')]) chmodSync(folder, 0o755);
+      for (const file of secrets) {
+        assert.equal(statSync(file).mode & 0o777, 0o600, file);
+        assert.equal(readAs(other(), file), 'EACCES', file);
+      }
+    } finally {
+      agent.child.kill('SIGKILL');
+      await agent.finished;
     }
   });
 
