@@ -18,8 +18,13 @@ const takeoverName = 'agent.pid.takeover';
 /** A takeover file older than this belongs to an agent that died while taking over. */
 const staleTakeoverMs = 10_000;
 
-/** What went wrong with the state dir, and what to do about it, for an errno the file system gave. */
-function errnoProblem(stateDir: string, error: NodeJS.ErrnoException): { problem: string; hint: string } {
+/**
+ * What went wrong with the state dir (or a file in it), and what to do about it, for an errno the file
+ * system gave: a full disk is answered with freeing space, a read-only one with remounting it, and
+ * only a permission problem with running as root.
+ * @example describeStateDirErrno('/var/lib/gravity', error) // { problem: 'no space left on the device', hint: 'free disk space on ...' }
+ */
+export function describeStateDirErrno(stateDir: string, error: NodeJS.ErrnoException): { problem: string; hint: string } {
   switch (error.code) {
     case 'EACCES':
     case 'EPERM':
@@ -50,7 +55,7 @@ function errnoProblem(stateDir: string, error: NodeJS.ErrnoException): { problem
 }
 
 export function stateDirError(stateDir: string, error: NodeJS.ErrnoException, doing: string): GravityError {
-  const { problem, hint } = errnoProblem(stateDir, error);
+  const { problem, hint } = describeStateDirErrno(stateDir, error);
   return new GravityError('E_STATE_DIR', `cannot ${doing} state dir ${stateDir}: ${problem}`, { hint, cause: error });
 }
 
