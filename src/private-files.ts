@@ -17,8 +17,8 @@ const groupOtherBits = 0o077;
  * @example ensurePrivateFile('/var/lib/gravity/gravity.db'); // then let SQLite open it
  */
 export function ensurePrivateFile(path: string): void {
-  // O_NOFOLLOW: a symlink planted in place of the file is refused rather than followed.
-  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, privateFileMode);
+  // A symlink is followed, as SQLite follows it: only the state dir's owner can put one there (see state-dir.ts).
+  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, privateFileMode);
   try {
     if ((fstatSync(fd).mode & groupOtherBits) !== 0) fchmodSync(fd, privateFileMode);
   } finally {

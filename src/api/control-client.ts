@@ -68,10 +68,10 @@ function socketLost(stateDir: string, pid: number, error: NodeJS.ErrnoException)
   const what = error.code === 'ENOENT' ? `its control socket ${socketPath} is missing` : `nothing listens on its control socket ${socketPath}`;
   return new GravityError('E_AGENT_NOT_RUNNING', `the agent (pid ${pid}) is running but ${what}`, {
     details: [
-      `the agent checks its socket every ${controlSocketRecheckMs / 1000}s and makes it again when it is gone`,
-      'an agent that is still starting makes it once everything else is up',
+      `the agent checks its socket every ${controlSocketRecheckMs / 1000}s and makes it again when it is gone; where it runs as a service, 'kill -HUP ${pid}' makes it check at once`,
+      'an agent that is still starting makes its socket once everything else is up',
     ],
-    hint: `wait a few seconds and try again, or 'kill -HUP ${pid}' to make it recreate the socket now; if that does not help, restart the agent: 'gravity stop' then 'gravity start'`,
+    hint: `try again in a few seconds; if the socket does not come back, restart the agent: 'gravity stop' then 'gravity start'`,
     cause: error,
   });
 }

@@ -85,7 +85,7 @@ function checkStateDirOwnership(stateDir: string): void {
   if (uid !== undefined && stats.uid !== uid) {
     throw new GravityError('E_STATE_DIR', `state dir ${stateDir} is owned by uid ${stats.uid}, not by this user (uid ${uid})`, {
       details: ['the state dir holds the store with its password hashes and the TLS keys: only the agent\'s user may own it'],
-      hint: `chown ${uid} ${stateDir} (and what is in it) if it is the agent's, or point --state-dir at a directory this user owns`,
+      hint: `run gravity as the directory's owner (uid ${stats.uid}); or, if this user (uid ${uid}) should own it, 'chown -R ${uid} ${stateDir}'; or point --state-dir at a directory this user owns`,
     });
   }
   if ((stats.mode & 0o022) !== 0) {

@@ -47,7 +47,8 @@ describe('gravity: an agent whose control socket was removed (real process)', fu
       const result = await runCli(['status', '--state-dir', stateDir]);
       assert.equal(result.code, 3, result.stderr);
       assert.match(result.stderr, new RegExp(`^error: the agent \\(pid ${pid()}\\) is running but its control socket ${socket} is missing$`, 'm'));
-      assert.match(result.stderr, new RegExp(`^hint: .*kill -HUP ${pid()}.*'gravity stop' then 'gravity start'`, 'm'));
+      assert.match(result.stderr, new RegExp(`^  .*'kill -HUP ${pid()}' makes it check at once`, 'm'));
+      assert.match(result.stderr, /^hint: try again in a few seconds; if the socket does not come back, restart the agent: 'gravity stop' then 'gravity start'$/m);
       assert.doesNotMatch(result.stderr, /no agent is running/);
       await assert.rejects(callAgent({ stateDir }, 'ping'), (error: unknown) => isGravityError(error, 'E_AGENT_NOT_RUNNING') && error.message.includes(`pid ${pid()}`));
     } finally {
