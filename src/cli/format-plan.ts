@@ -4,10 +4,10 @@
 // scripts grep it, so the layout is Gravity's to the character: Go's tabwriter with padding 5,
 // Gravity's markers, labels and date formats. Pure: an Operation in, text out.
 
-import { terminalLine } from './terminal-text.ts';
 import { stringify } from 'yaml';
 import type { Operation, OperationState, OperationType, Phase, PhaseExecutor, PhaseState } from '../plan/types.ts';
 import { tabwrite } from './format-status.ts';
+import { terminalLine } from './terminal-text.ts';
 
 /** `gravity plan --format`. */
 export type PlanFormat = 'text' | 'short' | 'json' | 'yaml';
