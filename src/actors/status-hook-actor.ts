@@ -15,7 +15,7 @@ export const statusHookLogic = statusHookMachine.provide({
   actors: {
     runHook: fromPromise<HookRunOutput, HookJob>(async ({ input, signal }) => {
       const output = await runHook(input, { name: 'status', signal });
-      return { result: output.result, message: output.message };
+      return { result: output.result, message: output.message, output: output.lastOutput };
     }),
   },
 });

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { GravityError, errorCatalogue } from '../errors.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { ControlMethod, ControlMethods, ControlRequest, ControlResponse, ControlStreamMethod, ControlStreams } from './control-protocol.ts';
-import { LineSplitter, controlSocketName, encodeMessage, parseResponse } from './control-protocol.ts';
+import { LineSplitter, controlSocketName, controlSocketRecheckMs, encodeMessage, parseResponse } from './control-protocol.ts';
+import { liveLockHolder } from '../supervisor/state-dir.ts';
 
 export interface ControlClientOptions {
   /** The state dir whose agent to reach; its socket is `<stateDir>/agent.sock`. */
@@ -56,10 +57,32 @@ function notRunning(stateDir: string, cause: unknown): GravityError {
   });
 }
 
+/**
+ * Nobody answers on the socket, yet the pid lock names a live agent: its socket was removed (or
+ * replaced) while it ran, or it is still starting. Saying "no agent is running" would send the user
+ * to start a second one. The code stays E_AGENT_NOT_RUNNING (no agent can be reached through the
+ * socket), so that whoever waits for an agent to come up keeps waiting through its start.
+ */
+function socketLost(stateDir: string, pid: number, error: NodeJS.ErrnoException): GravityError {
+  const socketPath = controlSocketPath(stateDir);
+  const what = error.code === 'ENOENT' ? `its control socket ${socketPath} is missing` : `nothing listens on its control socket ${socketPath}`;
+  return new GravityError('E_AGENT_NOT_RUNNING', `the agent (pid ${pid}) is running but ${what}`, {
+    details: [
+      `the agent checks its socket every ${controlSocketRecheckMs / 1000}s and makes it again when it is gone; where it runs as a service, 'kill -HUP ${pid}' makes it check at once`,
+      'an agent that is still starting makes its socket once everything else is up',
+    ],
+    hint: `try again in a few seconds; if the socket does not come back, restart the agent: 'gravity stop' then 'gravity start'`,
+    cause: error,
+  });
+}
+
 function connectionError(stateDir: string, error: NodeJS.ErrnoException): GravityError {
   switch (error.code) {
     case 'ENOENT':
-    case 'ECONNREFUSED':
+    case 'ECONNREFUSED': {
+      const pid = liveLockHolder(stateDir);
+      return pid === undefined ? notRunning(stateDir, error) : socketLost(stateDir, pid, error);
+    }
     case 'ENOTDIR':
       return notRunning(stateDir, error);
     case 'EACCES':

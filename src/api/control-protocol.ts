@@ -16,6 +16,9 @@ export const agentLifecycles: readonly AgentLifecycle[] = ['starting', 'running'
 /** The socket's file name inside the state dir. */
 export const controlSocketName = 'agent.sock';
 
+/** How often the agent checks that its control socket is still in place, and makes it again if not. */
+export const controlSocketRecheckMs = 5000;
+
 /** Longest request or response line accepted (bytes); longer input is a protocol error. */
 export const maxLineBytes = 4 * 1024 * 1024;
 

@@ -4,7 +4,9 @@
 // the agent gives it; it holds no agent logic itself. A streamed method's handler returns an async
 // iterator: each item it yields becomes one message, written only as fast as the client reads, and
 // its return value ends the stream. The iterator is told through an AbortSignal when the client has
-// gone or the server closes, and must then end.
+// gone or the server closes, and must then end. The socket file is checked every few seconds (and on
+// recheck(), which the agent calls on SIGHUP): when it was removed or replaced, the server listens on
+// a new one, so that a stray `rm` in the state dir does not cut the CLI off from a running agent.
 
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -22,7 +24,7 @@ import type {
   ControlStreamMethod,
   ControlStreams,
 } from './control-protocol.ts';
-import { LineSplitter, encodeMessage, parseRequest } from './control-protocol.ts';
+import { LineSplitter, controlSocketRecheckMs, encodeMessage, parseRequest } from './control-protocol.ts';
 
 export type ControlHandler<M extends ControlMethod> = (
   params: ControlMethods[M]['params'],
@@ -54,12 +56,22 @@ export interface ControlServerOptions {
   socketPath: string;
   handlers: ControlHandlers;
   logger?: Logger;
-  /** Times the grace periods of close(); defaults to the system clock. */
+  /** Times the grace periods of close() and the socket checks; defaults to the system clock. */
   clock?: Clock;
+  /** How often the socket file is checked (controlSocketRecheckMs by default). */
+  recheckMs?: number;
 }
+
+/** What a check of the socket file found: still ours, made again, or it could not be made again. */
+export type SocketCheck = 'present' | 'recreated' | 'failed' | 'closed';
 
 export interface ControlServer {
   readonly socketPath: string;
+  /**
+   * Checks that the socket file is still the one this server listens on and, when it was removed or
+   * replaced, listens on a new one (the agent runs this every few seconds and on SIGHUP).
+   */
+  recheck(): Promise<SocketCheck>;
   /** Stops listening, drops open connections and removes the socket file. */
   close(): Promise<void>;
 }
@@ -88,6 +100,17 @@ function removeStaleSocket(socketPath: string): void {
     });
   }
   unlinkSync(socketPath);
+}
+
+/** Whether the socket file is the one with `inode`, missing, or something else now. */
+function socketFileState(socketPath: string, inode: number): 'ours' | 'missing' | 'replaced' {
+  try {
+    const stats = lstatSync(socketPath);
+    return stats.isSocket() && stats.ino === inode ? 'ours' : 'replaced';
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw error;
+  }
 }
 
 function toControlError(error: unknown): ControlError {
@@ -175,7 +198,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
   const closing = new AbortController();
   const streams = new Set<Promise<void>>();
 
-  const server = createServer((socket) => {
+  const onConnection = (socket: Socket): void => {
     connections.add(socket);
     /** Aborted when this client goes away (or the server closes): its streams end. */
     const gone = new AbortController();
@@ -228,25 +251,81 @@ export async function startControlServer(options: ControlServerOptions): Promise
         }
       }
     });
-  });
+  };
 
-  removeStaleSocket(socketPath);
-  // The umask makes the socket 0600 from the moment it exists; the chmod below only confirms it.
-  const previousUmask = process.umask(0o177);
-  try {
-    await listen(server, socketPath);
-  } finally {
-    process.umask(previousUmask);
-  }
-  chmodSync(socketPath, controlSocketMode);
+  /** Listens on a new socket file; returns the server and the file's inode, to tell it from a replacement. */
+  const open = async (): Promise<{ server: Server; inode: number }> => {
+    const opened = createServer(onConnection);
+    removeStaleSocket(socketPath);
+    // The umask makes the socket 0600 from the moment it exists; the chmod below only confirms it.
+    const previousUmask = process.umask(0o177);
+    try {
+      await listen(opened, socketPath);
+    } finally {
+      process.umask(previousUmask);
+    }
+    chmodSync(socketPath, controlSocketMode);
+    return { server: opened, inode: lstatSync(socketPath).ino };
+  };
+
+  let current = await open();
+  /** Servers whose socket file went away: they accept nothing more; their connections end on their own. */
+  const retired: Promise<void>[] = [];
+  let shuttingDown = false;
+  let recheckTimer: TimerHandle | undefined;
+  let rechecking: Promise<SocketCheck> | undefined;
+
+  /** Makes the socket again when its file is gone or is no longer ours (see ControlServer.recheck). */
+  const checkSocket = async (): Promise<SocketCheck> => {
+    if (shuttingDown) return 'closed';
+    let found: 'ours' | 'missing' | 'replaced';
+    try {
+      found = socketFileState(socketPath, current.inode);
+    } catch (error) {
+      logger?.error({ err: error, socket: socketPath }, 'cannot check the control socket');
+      return 'failed';
+    }
+    if (found === 'ours') return 'present';
+    logger?.warn({ socket: socketPath, found }, found === 'missing' ? 'the control socket was removed: making it again' : 'the control socket was replaced: making it again');
+    const old = current.server;
+    // Closing unlinks the server's path, so the old server goes before the new socket exists.
+    retired.push(new Promise<void>((resolve) => old.close(() => resolve())));
+    try {
+      current = await open();
+    } catch (error) {
+      logger?.error({ err: error, socket: socketPath }, 'cannot make the control socket again; the CLI cannot reach the agent until it is restarted');
+      return 'failed';
+    }
+    logger?.info({ socket: socketPath }, 'control socket made again');
+    return 'recreated';
+  };
+  const recheck = (): Promise<SocketCheck> => {
+    rechecking ??= checkSocket().finally(() => {
+      rechecking = undefined;
+    });
+    return rechecking;
+  };
+  const scheduleRecheck = (): void => {
+    if (shuttingDown) return;
+    recheckTimer = clock.setTimeout(() => {
+      void recheck().then(scheduleRecheck);
+    }, options.recheckMs ?? controlSocketRecheckMs);
+    // The check alone never keeps the process alive.
+    (recheckTimer as { unref?: () => void }).unref?.();
+  };
+  scheduleRecheck();
 
   /** Ends the connections after the grace periods; both timers are cleared once moot, holding nothing open. */
   const shutDown = async (): Promise<void> => {
     let grace: TimerHandle | undefined;
     let stragglers: TimerHandle | undefined;
     let allClosed = false;
+    shuttingDown = true;
+    if (recheckTimer !== undefined) clock.clearTimeout(recheckTimer);
+    await rechecking;
+    const server = current.server;
     await new Promise<void>((resolve) => {
-      server.close(() => resolve());
+      server.close(() => void Promise.all(retired).then(() => resolve()));
       // Streams get to send their last message before the connections go.
       closing.abort();
       const streamsEnded = Promise.allSettled([...streams]);
@@ -272,6 +351,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
   let closed: Promise<void> | undefined;
   return {
     socketPath,
+    recheck,
     close() {
       closed ??= shutDown();
       return closed;

@@ -9,6 +9,8 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import net from 'node:net';
 import path from 'node:path';
 import { GravityError } from '../errors.ts';
+import { tightenIfPresent } from '../private-files.ts';
+import { describeStateDirErrno } from '../supervisor/state-dir.ts';
 
 export interface CertificateOptions {
   /** DNS names the certificate must name (the first is its common name); `localhost` is always added. */
@@ -121,8 +123,10 @@ export async function ensureServerCertificate(stateDir: string, options: Certifi
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chmodSync(dir, 0o700);
+    // A key left readable by an older gravity (or copied in by hand) is made the owner's alone.
+    tightenIfPresent(keyPath);
   } catch (error) {
-    throw new GravityError('E_TLS', `cannot create ${dir}: ${(error as Error).message}`, { cause: error });
+    throw new GravityError('E_TLS', `cannot create ${dir}: ${(error as Error).message}`, { cause: error, hint: describeStateDirErrno(stateDir, error as NodeJS.ErrnoException).hint });
   }
   const existing = readPair(keyPath, certPath);
   if (existing !== undefined && staleReason(existing.key, existing.cert, wanted, options.now ?? Date.now()) === undefined) {
@@ -162,7 +166,10 @@ export async function ensureServerCertificate(stateDir: string, options: Certifi
     rmSync(keyPath + suffix, { force: true });
     rmSync(certPath + suffix, { force: true });
     if (error instanceof GravityError) throw error;
-    throw new GravityError('E_TLS', `cannot store the health endpoint's certificate in ${dir}: ${(error as Error).message}`, { cause: error });
+    throw new GravityError('E_TLS', `cannot store the health endpoint's certificate in ${dir}: ${(error as Error).message}`, {
+      cause: error,
+      hint: describeStateDirErrno(stateDir, error as NodeJS.ErrnoException).hint,
+    });
   }
   const made = readPair(keyPath, certPath);
   if (made === undefined) throw new GravityError('E_TLS', `the certificate made in ${dir} disappeared`);

@@ -2,6 +2,7 @@
 // so that what operators already grep for keeps working. Pure: events in, text out.
 
 import type { HistoryEvent } from '../store/types.ts';
+import { terminalLine } from './terminal-text.ts';
 
 export type HistoryFormat = 'text' | 'json';
 
@@ -26,14 +27,14 @@ export function formatEventTime(epochMs: number): string {
  * // '2020-02-18T21:37:07Z [Probe Failed]      node=node-1 checker=kube-apiserver'
  */
 export function formatHistoryLine(event: HistoryEvent): string {
-  const type = `[${event.type}]`;
+  const type = `[${terminalLine(event.type)}]`;
   const fields: string[] = [];
-  if (event.node !== undefined) fields.push(`node=${event.node}`);
-  if (event.checker !== undefined) fields.push(`checker=${event.checker}`);
+  if (event.node !== undefined) fields.push(`node=${terminalLine(event.node)}`);
+  if (event.checker !== undefined) fields.push(`checker=${terminalLine(event.checker)}`);
   // JSON quoting keeps the line one line whatever the error says. A probe's detail is its error; a
   // cluster's is the reason it is degraded.
   const label = event.type.startsWith('Cluster') ? 'reason' : 'error';
-  if (event.detail !== undefined && event.detail !== '') fields.push(`${label}=${JSON.stringify(event.detail)}`);
+  if (event.detail !== undefined && event.detail !== '') fields.push(`${label}=${terminalLine(JSON.stringify(event.detail))}`);
   const head = `${formatEventTime(event.time)} ${type}`;
   if (fields.length === 0) return head;
   return `${head}${' '.repeat(Math.max(1, typeColumnWidth - type.length))}${fields.join(' ')}`;

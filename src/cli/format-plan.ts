@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import type { SurvivorEnd } from '../plan/survivors.ts';
 import type { Operation, OperationState, OperationType, Phase, PhaseExecutor, PhaseState } from '../plan/types.ts';
 import { tabwrite } from './format-status.ts';
+import { terminalLine } from './terminal-text.ts';
 
 /** `gravity plan --format`. */
 export type PlanFormat = 'text' | 'short' | 'json' | 'yaml';
@@ -128,8 +129,9 @@ interface Row {
 
 function collectRows(phases: readonly Phase[], depth: number, cells: (phase: Phase) => string[], marker: (state: PhaseState) => string, rows: Row[]): Row[] {
   for (const phase of phases) {
-    const name = `${'  '.repeat(depth)}${marker(phase.state)} ${lastSegment(phase.id)}`;
-    rows.push({ line: [name, ...cells(phase)].join('\t'), state: phase.state });
+    const name = `${'  '.repeat(depth)}${marker(phase.state)} ${terminalLine(lastSegment(phase.id))}`;
+    // A cell is one line of the table: a newline, tab or escape sequence in the plan's data is shown, not obeyed.
+    rows.push({ line: [name, ...cells(phase).map(terminalLine)].join('\t'), state: phase.state });
     collectRows(phase.phases, depth + 1, cells, marker, rows);
   }
   return rows;
@@ -164,7 +166,7 @@ export function formatFailureFooter(operation: Operation, options: { color: bool
   const failed = firstFailedPhase(operation.plan);
   if (failed === undefined) return '';
   const lines = [`The ${failed.id} phase (${goQuote(failed.description)}) has failed`];
-  if (failed.error !== undefined && failed.error !== '') lines.push(...failed.error.split('\n').map((line) => `\t${line}`));
+  if (failed.error !== undefined && failed.error !== '') lines.push(...failed.error.split('\n').map((line) => `\t${terminalLine(line)}`));
   return lines.map((line) => `${paint(line, ansi.red, options.color)}\n`).join('');
 }
 
@@ -363,7 +365,7 @@ export function formatPlan(operation: Operation, format: PlanFormat, options: Pl
  */
 export function formatFollowLine(time: number, position: number, total: number, phaseId: string, state: PhaseState, options: { color?: boolean } = {}): string {
   const stamp = paint(formatHumanDate(time, true), ansi.blue, options.color ?? false);
-  return `${stamp}\t[${String(position).padStart(3)}/${String(total).padStart(3)}] Phase ${phaseId} is ${state}`;
+  return `${stamp}\t[${String(position).padStart(3)}/${String(total).padStart(3)}] Phase ${terminalLine(phaseId)} is ${state}`;
 }
 
 /**
@@ -429,7 +431,7 @@ export function formatRollbackWarning(operation: OperationSummary): string {
 }
 
 function where(node: string | undefined, remote: string): string {
-  return node === undefined || node === '' ? 'locally' : `${remote} ${node}`;
+  return node === undefined || node === '' ? 'locally' : `${remote} ${terminalLine(node)}`;
 }
 
 /**
@@ -505,6 +507,6 @@ export function formatFinishedLine(action: PhaseAction, phaseId: string, elapsed
 export function formatFailedLine(action: PhaseAction, phaseId: string, elapsedMs: number | undefined, error: string): string {
   const took = elapsedMs === undefined ? '' : ` after ${formatElapsed(elapsedMs)}`;
   const head = action === 'execute' ? `Failed ${goQuote(phaseId)}` : `Rollback of ${goQuote(phaseId)} failed`;
-  const message = error.split('\n', 1)[0] ?? '';
+  const message = terminalLine(error.split('\n', 1)[0] ?? '');
   return `${head}${took}${message === '' ? '' : `: ${message}`}`;
 }

@@ -1,8 +1,10 @@
 // How `gravity status` prints the cluster's health: Gravity's layout (cluster name and status with
-// the degraded reason, application, versions, then each node under Masters/Nodes with its status and
-// its failed probes), aligned the way Go's tabwriter aligns it. Pure: a ClusterReport in, text out.
+// the degraded reason, application, the status hook's result and why it failed, versions, then each
+// node under Masters/Nodes with its status and its failed probes), aligned the way Go's tabwriter
+// aligns it. Pure: a ClusterReport in, text out.
 
-import type { ClusterReport, NodeReport, ProbeReport } from '../health/types.ts';
+import type { ClusterReport, NodeReport, ProbeReport, StatusHookReport } from '../health/types.ts';
+import { terminalLine } from './terminal-text.ts';
 
 export type StatusFormat = 'text' | 'json';
 
@@ -86,14 +88,24 @@ export function degradedReason(report: ClusterReport): string | undefined {
 }
 
 function probeText(probe: ProbeReport): string {
-  return probe.error === undefined || probe.error === '' ? probe.name : `${probe.name} (${probe.error})`;
+  const name = terminalLine(probe.name);
+  return probe.error === undefined || probe.error === '' ? name : `${name} (${terminalLine(probe.error)})`;
 }
 
 function nodeLines(node: NodeReport): string[] {
-  const lines = [node.addr === '' ? `        * ${node.name}` : `        * ${node.name} / ${node.addr}`, `            Status:\t${nodeStatusText(node)}`];
+  const name = terminalLine(node.name);
+  const lines = [node.addr === '' ? `        * ${name}` : `        * ${name} / ${terminalLine(node.addr)}`, `            Status:\t${nodeStatusText(node)}`];
   const failed = node.probes.filter((probe) => probe.status === 'failed');
   for (const probe of failed.filter((item) => item.severity !== 'warning')) lines.push(`            ${failedMark}\t${probeText(probe)}`);
   for (const probe of failed.filter((item) => item.severity === 'warning')) lines.push(`            ${warningMark}\t${probeText(probe)}`);
+  return lines;
+}
+
+/** `Status hook:  passed`, or `failed: <message>` with the end of the hook's output under it. */
+function statusHookLines(hook: StatusHookReport): string[] {
+  if (hook.result === 'passed') return ['Status hook:\tpassed'];
+  const lines = [`Status hook:\tfailed${hook.message === undefined || hook.message === '' ? '' : `: ${terminalLine(hook.message)}`}`];
+  if (hook.output !== undefined && hook.output !== '') lines.push('\tlast output:', ...hook.output.split('\n').map((line) => `\t  ${terminalLine(line)}`));
   return lines;
 }
 
@@ -103,12 +115,15 @@ function nodeLines(node: NodeReport): string[] {
  */
 export function formatStatusText(report: ClusterReport, versions: StatusVersions): string {
   const reason = degradedReason(report);
-  const lines = [`Cluster name:\t${report.name}`];
-  lines.push(`Cluster status:\t${report.status === 'running' ? 'active' : 'degraded'}${reason === undefined ? '' : ` (${reason})`}`);
+  // Every value from the report is one cell of one line: terminalLine shows a newline, tab or escape in it.
+  const lines = [`Cluster name:\t${terminalLine(report.name)}`];
+  lines.push(`Cluster status:\t${report.status === 'running' ? 'active' : 'degraded'}${reason === undefined ? '' : ` (${terminalLine(reason)})`}`);
   if (report.application !== undefined) {
-    const { name, version } = report.application;
+    const name = terminalLine(report.application.name);
+    const version = report.application.version === undefined ? undefined : terminalLine(report.application.version);
     lines.push(`Application:\t${version === undefined || version === '' ? name : `${name}, version ${version}`}`);
   }
+  if (report.statusHook !== undefined) lines.push(...statusHookLines(report.statusHook));
   lines.push(`Gravity version:\t${versions.client} (client) / ${versions.server ?? 'n/a'} (server)`);
   lines.push('Cluster nodes:');
   const masters = report.nodes.filter((node) => node.role === 'master');

@@ -5,6 +5,7 @@
 import type { JsonValue } from '../actors/inspection.ts';
 import type { ChildState, TreeNodeInfo } from '../supervisor/child.ts';
 import type { ChildSpec, ChildType, RestartType, Strategy, SupervisorSpec, ThreadPlacement } from '../supervisor/spec.ts';
+import { terminalLine } from './terminal-text.ts';
 
 /** A child's state as displayed: the live states, or `not started` for a spec read offline. */
 export type DisplayState = ChildState | 'not started';
@@ -120,12 +121,13 @@ function describeNode(node: DisplayNode, now: number | undefined): Omit<Row, 'la
     if (actor !== '') rest.push(`actor=${actor}`);
   }
   if (node.lastExit !== undefined && (node.state !== 'running' || node.restarts > 0)) rest.push(`last exit: ${node.lastExit}`);
-  return { state: node.state, thread: node.thread, rest };
+  // One node, one line: an error message or a state name with a newline or an escape in it is shown, not obeyed.
+  return { state: terminalLine(node.state), thread: terminalLine(node.thread), rest: rest.map(terminalLine) };
 }
 
 /** `linePrefix` draws this node's line; `childPrefix` is what its children's lines start with. */
 function collectRows(node: DisplayNode, now: number | undefined, rows: Row[], linePrefix: string, childPrefix: string): void {
-  rows.push({ label: `${linePrefix}${node.id}`, ...describeNode(node, now) });
+  rows.push({ label: `${linePrefix}${terminalLine(node.id)}`, ...describeNode(node, now) });
   const children = node.children ?? [];
   children.forEach((child, index) => {
     const last = index === children.length - 1;

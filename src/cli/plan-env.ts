@@ -16,7 +16,7 @@ import type { OperationRecord, Store } from '../store/types.ts';
 import { formatSurvivorLine } from './format-plan.ts';
 import { createProgress } from './progress.ts';
 import type { ProgressReporter } from './progress.ts';
-import { globalOptions } from './program.ts';
+import { globalOptions, processOutput } from './program.ts';
 
 export interface PlanEnv {
   config: GravityConfig;
@@ -54,7 +54,9 @@ export function selectOperation(env: PlanEnv, operationId: string | undefined): 
 /** A progress reporter on stderr (so that stdout stays the command's output). */
 export function planProgress(env: PlanEnv): ProgressReporter {
   return createProgress({
-    stream: { write: (text: string) => process.stderr.write(text), columns: process.stderr.columns },
+    // Through the program's output: the ticker's own line clearing passes on a terminal, any control
+    // character in a phase's error does not.
+    stream: { write: (text: string) => processOutput.err(text, { styled: process.stderr.isTTY === true }), columns: process.stderr.columns },
     tty: process.stderr.isTTY === true,
     quiet: env.quiet,
   });

@@ -50,13 +50,13 @@ async function follow(env: PlanEnv, record: OperationRecord, output: CliOutput, 
       const before = seen.get(leaf.id);
       seen.set(leaf.id, leaf.state);
       if (before === leaf.state || (first && leaf.state === 'unstarted')) return;
-      output.out(`${formatFollowLine(leaf.updated ?? Date.now(), index + 1, all.length, leaf.id, leaf.state, { color: color() })}\n`);
+      output.out(`${formatFollowLine(leaf.updated ?? Date.now(), index + 1, all.length, leaf.id, leaf.state, { color: color() })}\n`, { styled: color() });
     });
     first = false;
     if (operation.state !== 'in_progress') {
       // A failed operation that was not rolled back is neither: it ends the follow with an error only.
       if (operation.state === 'failed' && operation.rolledBack !== true) throw new GravityError('E_PHASE_FAILED', `operation ${operation.id} ended failed`);
-      output.out(`${formatFollowEndLine(Date.now(), operation.rolledBack === true ? 'rolled back' : 'completed', { color: color() })}\n`);
+      output.out(`${formatFollowEndLine(Date.now(), operation.rolledBack === true ? 'rolled back' : 'completed', { color: color() })}\n`, { styled: color() });
       return;
     }
     const failed = all.find((leaf) => leaf.state === 'failed');
@@ -86,7 +86,7 @@ async function withEngine(
       throw error;
     } finally {
       release();
-      if (ran && !env.quiet) output.out(formatPlan(toOperation(env, record), 'text', { color: color() }));
+      if (ran && !env.quiet) output.out(formatPlan(toOperation(env, record), 'text', { color: color() }), { styled: color() });
     }
   } finally {
     env.close();
@@ -139,7 +139,7 @@ export function makePlanCommand(output: CliOutput = processOutput): Command {
         await follow(env, record, output);
         return;
       }
-      output.out(formatPlan(toOperation(env, record), formatOf(command, options.format), { color: color() }));
+      output.out(formatPlan(toOperation(env, record), formatOf(command, options.format), { color: color() }), { styled: color() });
     } finally {
       env.close();
     }
@@ -178,7 +178,7 @@ export function makePlanCommand(output: CliOutput = processOutput): Command {
         output.out(`created operation ${id}\n`);
         const record = selectOperation(env, id);
         if (options.execute !== true) {
-          output.out(formatPlan(toOperation(env, record), 'text', { color: color() }));
+          output.out(formatPlan(toOperation(env, record), 'text', { color: color() }), { styled: color() });
           return;
         }
         const progress = planProgress(env);
@@ -187,7 +187,7 @@ export function makePlanCommand(output: CliOutput = processOutput): Command {
           await engine.resume();
         } finally {
           release();
-          output.out(formatPlan(toOperation(env, record), 'text', { color: color() }));
+          output.out(formatPlan(toOperation(env, record), 'text', { color: color() }), { styled: color() });
         }
       } finally {
         env.close();

@@ -4,6 +4,7 @@
 
 import { Command, Option } from 'commander';
 import { gravityVersion } from '../version.ts';
+import { styledTerminalText, terminalText } from './terminal-text.ts';
 import { makeDebugCommand } from './debug.ts';
 import { makeStartCommand } from './start.ts';
 import { makeStatusCommand } from './status.ts';
@@ -30,18 +31,43 @@ export interface GlobalOptions {
 export const defaultStateDir = '/var/lib/gravity';
 export const defaultConfigFile = '/etc/gravity/gravity.yaml';
 
+export interface WriteOptions {
+  /**
+   * Text that gravity has coloured itself (on a terminal): its own styling sequences pass, every other
+   * control character is still made visible (terminal-text.ts). Its data must be escaped before styling.
+   */
+  styled?: boolean;
+}
+
 /** Where commands write; the real streams by default, captured in tests. */
 export interface CliOutput {
-  out(text: string): void;
-  err(text: string): void;
+  out(text: string, options?: WriteOptions): void;
+  err(text: string, options?: WriteOptions): void;
+}
+
+/** `text` as it may reach a terminal: control characters made visible, gravity's own styling kept when asked. */
+export function safeForTerminal(text: string, options?: WriteOptions): string {
+  return options?.styled === true ? styledTerminalText(text) : terminalText(text);
+}
+
+/**
+ * An output that makes control characters visible in everything written through it (escaping twice
+ * changes nothing). makeProgram puts every command's output behind it, so no command can forget it.
+ * @example const output = terminalSafeOutput(captured); output.out('\u001b]0;x\u0007'); // captured gets '\\u001b]0;x\\u0007'
+ */
+export function terminalSafeOutput(output: CliOutput): CliOutput {
+  return {
+    out: (text, options) => output.out(safeForTerminal(text, options), options),
+    err: (text, options) => output.err(safeForTerminal(text, options), options),
+  };
 }
 
 export const processOutput: CliOutput = {
-  out: (text) => {
-    process.stdout.write(text);
+  out: (text, options) => {
+    process.stdout.write(safeForTerminal(text, options));
   },
-  err: (text) => {
-    process.stderr.write(text);
+  err: (text, options) => {
+    process.stderr.write(safeForTerminal(text, options));
   },
 };
 
@@ -72,7 +98,9 @@ function forEachCommand(command: Command, visit: (command: Command) => void): vo
  * Builds the whole program.
  * @example await makeProgram().parseAsync(['node', 'gravity', 'debug', 'tree', '--state-dir', '/tmp/g']);
  */
-export function makeProgram(output: CliOutput = processOutput): Command {
+export function makeProgram(given: CliOutput = processOutput): Command {
+  // processOutput escapes by itself (and commands compare against it to know they write to the real stdout).
+  const output = given === processOutput ? processOutput : terminalSafeOutput(given);
   const program = new Command('gravity')
     .description('Cluster supervisor: node agent, health probes, operation plans with rollback, live statecharts')
     .version(gravityVersion(), '-V, --version', 'print the version and exit')

@@ -9,6 +9,7 @@ import type { Clock, TimerHandle } from '../clock.ts';
 import { systemClock } from '../clock.ts';
 import { formatElapsed, formatExecuteLine, formatFailedLine, formatFinishedLine, formatRollbackLine } from './format-plan.ts';
 import type { PhaseAction } from './format-plan.ts';
+import { terminalText } from './terminal-text.ts';
 
 /** Where progress goes: process.stdout, or anything with `write` (and `columns` when it is a terminal). */
 export interface ProgressStream {
@@ -133,7 +134,8 @@ class ConsoleProgress implements ProgressReporter {
   }
 
   print(line: string): void {
-    if (!this.stopped) this.line(line);
+    // A line may quote a phase's message; on a terminal the stream lets styling through, so escape here.
+    if (!this.stopped) this.line(terminalText(line));
   }
 
   stop(): void {

@@ -65,7 +65,7 @@ export function makeRollbackCommand(output: CliOutput = processOutput): Command 
         try {
           const order = await engine.rollbackAll({ dryRun: options.dryRun === true });
           if (options.dryRun === true) for (const id of order) output.out(`${formatRollbackLine(id, nodes.get(id), true)}\n`);
-          else output.out(formatPlan(engine.operation(), 'text', { color: process.stdout.isTTY === true }));
+          else output.out(formatPlan(engine.operation(), 'text', { color: process.stdout.isTTY === true }), { styled: process.stdout.isTTY === true });
         } finally {
           release();
         }

@@ -20,6 +20,7 @@ import { ensureStateDir } from '../supervisor/state-dir.ts';
 import { tabwrite } from './format-status.ts';
 import type { CliOutput } from './program.ts';
 import { globalOptions, processOutput } from './program.ts';
+import { terminalLine } from './terminal-text.ts';
 
 export type UsersFormat = 'text' | 'json';
 
@@ -86,8 +87,8 @@ export function formatUserList(users: readonly UserListing[], format: UsersForma
   if (users.length === 0) return "No users yet. Invite one with 'gravity users add EMAIL --roles=@teleadmin'.\n";
   const rows = users.map((user) =>
     [
-      user.email,
-      user.roles.join(','),
+      terminalLine(user.email),
+      terminalLine(user.roles.join(',')),
       isoSeconds(user.created),
       user.status === 'active' ? 'active' : `pending (invite expires ${isoSeconds(user.inviteExpiresAt ?? user.created)})`,
     ].join('\t'),

@@ -14,6 +14,7 @@ import { HealthModel, healthPaths } from './model.ts';
 import { startHealthAggregation } from './aggregator.ts';
 import { createHealthMetrics, transitionKindOf } from './metrics.ts';
 import { toHistoryEvents } from './timeline.ts';
+import { statusHookLogger } from './status-hook-log.ts';
 
 /** How often expired history is dropped (as Satellite: hourly). */
 const evictEveryMs = 3_600_000;
@@ -40,6 +41,7 @@ export function healthExtension(config: GravityConfig, options: HealthExtensionO
         ...(config.app?.name === undefined ? {} : { application: { name: config.app.name, ...(config.app.version === undefined ? {} : { version: config.app.version }) } }),
       });
       const metrics = createHealthMetrics();
+      const logStatusHook = statusHookLogger(logger);
       const report = () => model.report(clock.now());
       const stopAggregation = startHealthAggregation({
         bus,
@@ -54,6 +56,8 @@ export function healthExtension(config: GravityConfig, options: HealthExtensionO
             logger.warn({ probe: transition.probe, checker: transition.checker, error: transition.error }, 'probe failed');
           } else if (transition.kind === 'probe' && transition.from === 'failed') {
             logger.info({ probe: transition.probe, checker: transition.checker }, 'probe recovered');
+          } else if (transition.kind === 'statusHook') {
+            logStatusHook(transition);
           } else if (transition.kind === 'cluster') {
             logger[transition.to === 'degraded' ? 'warn' : 'info']({ cluster: transition.to, reason: transition.reason }, `cluster ${transition.to}`);
           }

@@ -6,7 +6,7 @@
 import type { InspectionRecord, JsonValue } from '../actors/inspection.ts';
 import type { NodeRole } from '../config/types.ts';
 import type { ProbeSeverity } from '../probes/types.ts';
-import type { ClusterReport, NodeHealth, ProbeReport, ProbeStatus } from './types.ts';
+import type { ClusterReport, NodeHealth, ProbeReport, ProbeStatus, StatusHookReport } from './types.ts';
 import { degradedReason } from '../machines/cluster.ts';
 import type { ClusterContext } from '../machines/cluster.ts';
 
@@ -23,7 +23,7 @@ export type HealthTransition =
   | { kind: 'probe'; probe: string; checker: string; severity: ProbeSeverity; from: ProbeStatus; to: ProbeStatus; error?: string }
   | { kind: 'node'; from: NodeHealth; to: NodeHealth }
   | { kind: 'cluster'; from: 'running' | 'degraded'; to: 'running' | 'degraded'; reason?: string }
-  | { kind: 'statusHook'; result: 'passed' | 'failed'; message?: string };
+  | { kind: 'statusHook'; result: 'passed' | 'failed'; message?: string; output?: string };
 
 export interface HealthModelOptions {
   clusterName: string;
@@ -61,7 +61,7 @@ export class HealthModel {
   private clusterReason: string | undefined = startingReason;
   private clusterStarted = false;
   private cachedReport: ClusterReport | undefined;
-  private hookResult: { result: 'passed' | 'failed'; message?: string; runs: number } | undefined;
+  private hookResult: (StatusHookReport & { runs: number }) | undefined;
 
   constructor(options: HealthModelOptions) {
     this.options = options;
@@ -100,6 +100,7 @@ export class HealthModel {
       status: this.clusterStatus,
       ...(this.clusterStatus === 'degraded' && this.clusterReason !== undefined ? { reason: this.clusterReason } : {}),
       ...(this.options.application === undefined ? {} : { application: this.options.application }),
+      ...(this.hookResult === undefined ? {} : { statusHook: this.statusHookReport(this.hookResult) }),
       nodes: [
         {
           name: node.name,
@@ -115,10 +116,12 @@ export class HealthModel {
   }
 
   /** The status hook's last result, if it has run. */
-  statusHook(): { result: 'passed' | 'failed'; message?: string } | undefined {
-    if (this.hookResult === undefined) return undefined;
-    const { result, message } = this.hookResult;
-    return { result, ...(message === undefined ? {} : { message }) };
+  statusHook(): StatusHookReport | undefined {
+    return this.hookResult === undefined ? undefined : this.statusHookReport(this.hookResult);
+  }
+
+  private statusHookReport({ result, message, output }: StatusHookReport): StatusHookReport {
+    return { result, ...(message === undefined ? {} : { message }), ...(output === undefined ? {} : { output }) };
   }
 
   /** The probe's current report, for tests and the node bridge. */
@@ -189,8 +192,10 @@ export class HealthModel {
     if ((result !== 'passed' && result !== 'failed') || typeof runs !== 'number') return [];
     if (this.hookResult?.runs === runs) return [];
     const message = text(field(context, 'lastMessage'));
-    this.hookResult = { result, runs, ...(message === undefined ? {} : { message }) };
-    return [{ kind: 'statusHook', result, ...(message === undefined ? {} : { message }) }];
+    const output = text(field(context, 'lastOutput'));
+    const report = this.statusHookReport({ result, ...(message === undefined ? {} : { message }), ...(output === undefined ? {} : { output }) });
+    this.hookResult = { ...report, runs };
+    return [{ kind: 'statusHook', ...report }];
   }
 }
 

@@ -23,6 +23,14 @@ export interface ProbeReport {
   durationMs?: number;
 }
 
+export interface StatusHookReport {
+  result: 'passed' | 'failed';
+  /** One line: `hook status failed: exit code 1: database unreachable`. */
+  message?: string;
+  /** The last lines of the failed run's output (at most 10 lines, 1000 characters). */
+  output?: string;
+}
+
 export interface NodeReport {
   name: string;
   addr: string;
@@ -38,6 +46,8 @@ export interface ClusterReport {
   /** Why the cluster is degraded, in one line ("application status check failed", ...). */
   reason?: string;
   application?: { name: string; version?: string };
+  /** The application's status hook, once it has run: its last result and, when it failed, why. */
+  statusHook?: StatusHookReport;
   nodes: NodeReport[];
   /** Epoch ms of this snapshot. */
   time: number;

@@ -1,5 +1,5 @@
-// The status hook's schedule: run the application's `status` hook job, note whether it passed, wait
-// the interval, run it again. The job itself (a hook-job machine running a local process with its
+// The status hook's schedule: run the application's `status` hook job, note whether it passed (and,
+// when it failed, its message and the end of its output), wait the interval, run it again. The job itself (a hook-job machine running a local process with its
 // deadline and retries) is the provided actor `runHook`. Pure.
 
 import { assign, fromPromise, setup } from 'xstate';
@@ -14,11 +14,33 @@ export interface StatusHookInput {
 export interface HookRunOutput {
   result: 'succeeded' | 'failed' | 'deadline_exceeded';
   message?: string;
+  /** The end of the last attempt's output (see statusHookOutputTail). */
+  output?: string;
+}
+
+/** At most this many of the last lines of a failed run's output are kept for `gravity status` and the log. */
+export const statusHookTailLines = 10;
+/** ... and at most this many characters of them. */
+export const statusHookTailChars = 1000;
+
+/**
+ * The last lines of a hook's output, bounded (statusHookTailLines lines, statusHookTailChars
+ * characters), without trailing blank lines; undefined when there is nothing to show.
+ * @example statusHookOutputTail('a\nb\n\n') // 'a\nb'
+ */
+export function statusHookOutputTail(output: string | undefined): string | undefined {
+  if (output === undefined) return undefined;
+  const lines = output.replace(/\s+$/, '').split('\n').slice(-statusHookTailLines);
+  let tail = lines.join('\n');
+  if (tail.length > statusHookTailChars) tail = `…${tail.slice(tail.length - statusHookTailChars + 1)}`;
+  return tail === '' ? undefined : tail;
 }
 
 export interface StatusHookContext extends StatusHookInput {
   lastResult: 'passed' | 'failed' | undefined;
   lastMessage: string | undefined;
+  /** The end of the last failed run's output; undefined after a run that passed. */
+  lastOutput: string | undefined;
   runs: number;
 }
 
@@ -34,12 +56,13 @@ export const statusHookMachine = setup({
     record: assign(({ context }, output: HookRunOutput) => ({
       lastResult: output.result === 'succeeded' ? ('passed' as const) : ('failed' as const),
       lastMessage: output.result === 'succeeded' ? undefined : (output.message ?? `status hook ${output.result}`),
+      lastOutput: output.result === 'succeeded' ? undefined : statusHookOutputTail(output.output),
       runs: context.runs + 1,
     })),
   },
 }).createMachine({
   id: 'status-hook',
-  context: ({ input }) => ({ ...input, lastResult: undefined, lastMessage: undefined, runs: 0 }),
+  context: ({ input }) => ({ ...input, lastResult: undefined, lastMessage: undefined, lastOutput: undefined, runs: 0 }),
   initial: 'running',
   on: { SHUTDOWN: '.stopped' },
   states: {

@@ -280,7 +280,11 @@ export function createPhaseExecutors(options: PhaseExecutorsOptions): PhaseRunne
       } catch (error) {
         if (ctx.signal.aborted) throw abortedError(ctx.signal);
         if (isGravityError(error, 'E_AGENT_NOT_RUNNING')) {
-          throw phaseFailed(`no agent is running for state dir ${options.stateDir} (start it with 'gravity start')`, error);
+          // Either none runs, or (the message says so) one runs without its control socket.
+          throw phaseFailed(
+            error.message.startsWith('no agent') ? `no agent is running for state dir ${options.stateDir} (start it with 'gravity start')` : firstLine(error.message),
+            error,
+          );
         }
         if (isGravityError(error, 'E_AGENT_UNREACHABLE')) {
           // A busy or restarting agent: ask again until the deadline.

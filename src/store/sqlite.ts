@@ -12,6 +12,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
 import { GravityError } from '../errors.ts';
+import { ensurePrivateFile, tightenIfPresent } from '../private-files.ts';
 import { assertKnownVersion, migrate } from './sqlite-migrations.ts';
 import type { Guard } from './sqlite-operations.ts';
 import { noOperations, operationsSchemaVersion, sqliteOperations, sqliteOperationsReadOnly } from './sqlite-operations.ts';
@@ -20,6 +21,9 @@ import type { HistoryEvent, HistoryEventType, HistoryQuery, HistoryStore, Store 
 
 /** The store's file name inside the state dir. */
 export const storeFileName = 'gravity.db';
+
+/** The files SQLite keeps beside the store in WAL mode. */
+const walSuffixes = ['-wal', '-shm'] as const;
 
 /** How long status history is kept by default: 7 days, as Satellite. */
 export const defaultHistoryRetentionMs = 7 * 24 * 60 * 60 * 1000;
@@ -63,6 +67,23 @@ const damagedHint =
   "the file is damaged or is not gravity's: stop the agent, move the file aside and start the agent again, which creates a new one (the status history and operations in it are lost)";
 const accessHint = "check that it is a regular file the agent's user can read and write, and that its file system is writable and has room";
 
+/** The hint for what SQLite or the file system said, so that a full disk is not answered with "check the permissions". */
+function hintFor(file: string, code: string): string {
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code.startsWith('SQLITE_FULL')) {
+    return `free disk space on the file system that holds ${dirname(file)} ('df -h ${dirname(file)}' shows it); the agent can then write again`;
+  }
+  if (code === 'EROFS' || code === 'SQLITE_READONLY_DIRECTORY' || code === 'SQLITE_READONLY_ROLLBACK') {
+    return `the file system that holds ${file} is read-only or the file cannot be written: remount it read-write, or point --state-dir elsewhere`;
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code.startsWith('SQLITE_PERM') || code.startsWith('SQLITE_AUTH')) {
+    return `run as the agent's user (the owner of ${file}, which is 0600), or root`;
+  }
+  if (code === 'EIO' || code.startsWith('SQLITE_IOERR')) {
+    return `check the disk that holds ${file} (dmesg shows its errors) and that the file system has room`;
+  }
+  return accessHint;
+}
+
 function sqliteCode(error: unknown): string | undefined {
   if (!(error instanceof Database.SqliteError)) return undefined;
   const { code } = error as { code?: unknown };
@@ -79,13 +100,13 @@ function storeError(file: string, error: unknown, doing: string): unknown {
       return new GravityError('E_STORE', `${file} is not a usable SQLite database (${message})`, { hint: damagedHint, cause: error });
     }
     if (/^SQLITE_(CANTOPEN|PERM|READONLY|AUTH|IOERR|FULL|LOCKED|BUSY)/.test(code)) {
-      return new GravityError('E_STORE', `cannot ${doing} ${file}: ${message}`, { hint: accessHint, cause: error });
+      return new GravityError('E_STORE', `cannot ${doing} ${file}: ${message}`, { hint: hintFor(file, code), cause: error });
     }
     return error;
   }
   const errno = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (typeof errno === 'string' && ['EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'EROFS', 'EIO', 'ENOSPC'].includes(errno)) {
-    return new GravityError('E_STORE', `cannot ${doing} ${file}: ${message}`, { hint: accessHint, cause: error });
+  if (typeof errno === 'string' && ['EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'EROFS', 'EIO', 'ENOSPC', 'ELOOP'].includes(errno)) {
+    return new GravityError('E_STORE', `cannot ${doing} ${file}: ${message}`, { hint: hintFor(file, errno), cause: error });
   }
   return error;
 }
@@ -158,7 +179,16 @@ function fileKind(file: string): 'file' | 'directory' | 'other' | undefined {
   }
 }
 
-function openDatabase(file: string, options: Database.Options): Database.Database {
+/** Creates the store file 0600 if missing and takes the group's and others' bits off it and its WAL files. */
+function makePrivate(file: string): void {
+  // SQLite creates `-wal` and `-shm` with the mode of the database file, so they are 0600 from then on.
+  guarded(file, 'open', () => {
+    ensurePrivateFile(file);
+    for (const suffix of walSuffixes) tightenIfPresent(file + suffix);
+  });
+}
+
+function openDatabase(file: string, options: Database.Options, writable: boolean): Database.Database {
   const kind = fileKind(file);
   if (kind !== undefined && kind !== 'file') throw new GravityError('E_STORE', `cannot open ${file}: it is not a regular file`, { hint: accessHint });
   if (kind === undefined && fileKind(dirname(file)) !== 'directory') {
@@ -167,6 +197,7 @@ function openDatabase(file: string, options: Database.Options): Database.Databas
       hint: 'create it, or pass the --state-dir the agent uses',
     });
   }
+  if (writable) makePrivate(file);
   try {
     return new Database(file, { timeout: busyTimeoutMs, ...options });
   } catch (error) {
@@ -196,7 +227,7 @@ export function openSqliteStore(stateDir: string, options: SqliteStoreOptions = 
   if (!Number.isFinite(retentionMs) || retentionMs <= 0) throw new RangeError(`history retention must be a positive number of ms, got ${retentionMs}`);
   const clock = options.clock ?? systemClock;
   const file = storePath(stateDir);
-  const db = openDatabase(file, {});
+  const db = openDatabase(file, {}, true);
 
   const statements = prepareConnection(db, file, () => {
     // The first statement that reads the file: a file that is not a database fails here.
@@ -280,7 +311,7 @@ function emptyStore(file: string): Store {
 export function openSqliteStoreReadOnly(stateDir: string): Store {
   const file = storePath(stateDir);
   if (fileKind(file) === undefined) return emptyStore(file);
-  const db = openDatabase(file, { readonly: true, fileMustExist: true });
+  const db = openDatabase(file, { readonly: true, fileMustExist: true }, false);
   const views = prepareConnection(db, file, () => {
     const version = assertKnownVersion(db, file);
     if (version === 0) return undefined; // created, but the agent never got to set it up: nothing stored yet

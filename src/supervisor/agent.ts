@@ -319,6 +319,18 @@ export async function runAgent(options: AgentOptions): Promise<Agent> {
       signalHandlers.set(signal, handler);
       process.on(signal, handler);
     }
+    // SIGHUP: check the control socket now and make it again if it was removed (also done every few
+    // seconds). On a terminal it is the terminal hanging up, and stops the agent as SIGTERM does.
+    const onHangup = (): void => {
+      if (process.stdout.isTTY) {
+        signalHandlers.get('SIGTERM')?.();
+        return;
+      }
+      logger.info({ signal: 'SIGHUP' }, 'checking the control socket');
+      void server?.recheck();
+    };
+    signalHandlers.set('SIGHUP', onHangup);
+    process.on('SIGHUP', onHangup);
   }
 
   const failStart = async (error: unknown): Promise<never> => {

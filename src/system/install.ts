@@ -4,7 +4,7 @@
 // it did, and a failure says which step failed.
 
 import { existsSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { GravityError } from '../errors.ts';
 import { ensureStateDir } from '../supervisor/state-dir.ts';
 import { managedBySystemd, readServiceRecord, removeServiceRecord, writeServiceRecord } from './agent-service.ts';
@@ -36,10 +36,13 @@ export interface InstallResult {
 function fileError(path: string, doing: string, error: unknown): GravityError {
   const code = (error as NodeJS.ErrnoException).code;
   const problem = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (error as Error).message;
-  return new GravityError('E_SYSTEMD', `cannot ${doing} ${path}: ${problem}`, {
-    hint: 'run as root, or write the unit elsewhere with --unit-dir',
-    cause: error,
-  });
+  const hint =
+    code === 'ENOSPC' || code === 'EDQUOT'
+      ? `free disk space on the file system that holds ${path} ('df -h ${dirname(path)}' shows it), or write the unit elsewhere with --unit-dir`
+      : code === 'EROFS'
+        ? `the file system that holds ${path} is read-only: write the unit elsewhere with --unit-dir`
+        : 'run as root, or write the unit elsewhere with --unit-dir';
+  return new GravityError('E_SYSTEMD', `cannot ${doing} ${path}: ${problem}`, { hint, cause: error });
 }
 
 /** The unit's text for these options (what --dry-run prints). */

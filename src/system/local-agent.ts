@@ -2,15 +2,13 @@
 // or, when it does not answer, read from its pid lock), and waiting until that process has ended.
 // `gravity stop`, `gravity agent shutdown` and `gravity agent deploy` share these.
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { callAgent } from '../api/control-client.ts';
 import type { PingResult } from '../api/control-protocol.ts';
 import type { Clock } from '../clock.ts';
 import { delay, systemClock } from '../clock.ts';
 import { isGravityError } from '../errors.ts';
 import { processAlive, processIsZombie } from '../processes.ts';
-import { agentLockName } from '../supervisor/state-dir.ts';
+import { liveLockHolder } from '../supervisor/state-dir.ts';
 
 export type AgentProcess = { pid: number; answered: true; ping: PingResult } | { pid: number; answered: false };
 
@@ -21,15 +19,7 @@ export function processRunning(pid: number): boolean {
 
 /** The pid in the state dir's lock, when that process lives. */
 export function lockHolderPid(stateDir: string): number | undefined {
-  let text: string;
-  try {
-    text = readFileSync(join(stateDir, agentLockName), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
-    throw error;
-  }
-  const pid = Number.parseInt(text.trim(), 10);
-  return Number.isSafeInteger(pid) && processRunning(pid) ? pid : undefined;
+  return liveLockHolder(stateDir);
 }
 
 /**

@@ -19,6 +19,7 @@ import { callAgent, connectControl } from '../../src/api/control-client.ts';
 import type { ControlHandlers } from '../../src/api/control-server.ts';
 import { controlCloseGraceMs, startControlServer } from '../../src/api/control-server.ts';
 import type { TreeResult } from '../../src/api/control-protocol.ts';
+import { controlSocketRecheckMs } from '../../src/api/control-protocol.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -139,6 +140,32 @@ describe('api/control server and client', function () {
     );
   });
 
+  it('a removed socket file is made again at the next check on its clock, and recheck() does it at once', async () => {
+    const fake = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    cleanups.push(() => fake.restore());
+    const server = await startControlServer({ socketPath: join(stateDir, 'agent.sock'), clock: systemClock, handlers: handlers() });
+    cleanups.push(() => server.close());
+    const { unlinkSync, existsSync } = await import('node:fs');
+    unlinkSync(server.socketPath);
+    await fake.tickAsync(controlSocketRecheckMs - 1);
+    assert.equal(existsSync(server.socketPath), false, 'not before the interval');
+    await fake.tickAsync(1);
+    // setImmediate is not faked: let the listen's I/O run, for up to 2 s of real time.
+    const deadline = performance.now() + 2000;
+    while (!existsSync(server.socketPath) && performance.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(existsSync(server.socketPath), 'the socket made again');
+    assert.equal(statSync(server.socketPath).mode & 0o777, 0o600);
+    assert.equal((await callAgent({ stateDir }, 'ping')).pid, 42);
+
+    unlinkSync(server.socketPath);
+    assert.equal(await server.recheck(), 'recreated');
+    assert.equal(await server.recheck(), 'present');
+    assert.equal((await callAgent({ stateDir }, 'ping')).pid, 42);
+    await server.close();
+    assert.equal(existsSync(server.socketPath), false);
+    assert.equal(fake.countTimers(), 0, 'no timer left behind');
+  });
+
   it('close() waits out its grace periods on its clock: streams first, then it ends connections, then destroys them', async () => {
     const fake = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     cleanups.push(() => fake.restore());
@@ -199,7 +226,8 @@ describe('api/control server and client', function () {
     await settle(() => closed);
     assert.equal(closed, true, 'the second grace period over, the connection is destroyed and the server closed');
     await closing;
-    assert.deepEqual(timed, [controlCloseGraceMs, controlCloseGraceMs], "both periods are timed on the server's clock");
+    // The first timer is the periodic check of the socket file; close() cancels it.
+    assert.deepEqual(timed, [controlSocketRecheckMs, controlCloseGraceMs, controlCloseGraceMs], "every period is timed on the server's clock");
     assert.equal(fake.countTimers(), 0, 'no timer left behind');
   });
 

@@ -98,4 +98,10 @@ describe('cli/format-history', () => {
     assert.deepEqual(JSON.parse(formatHistory(seedEvents.slice(0, 2), 'json')), seedEvents.slice(0, 2));
     assert.equal(formatHistory([], 'json'), '[]\n');
   });
+
+  it('control characters in an event are shown escaped, and the line stays one line', () => {
+    const hostile = 'x\u001b[31mred\u001b]0;title\u0007\rover\u009b2J\nnext';
+    const line = formatHistoryLine({ id: 'e', time: 0, type: 'Probe Failed', node: 'n\u001b1', checker: 'web\r', detail: hostile });
+    assert.equal(line, '1970-01-01T00:00:00Z [Probe Failed]      node=n\\u001b1 checker=web\\u000d error="x\\u001b[31mred\\u001b]0;title\\u0007\\rover\\u009b2J\\nnext"');
+  });
 });

@@ -519,4 +519,28 @@ describe('cli/format-plan', () => {
       for (const [ms, text] of table) assert.equal(formatElapsed(ms), text, `${ms} ms`);
     });
   });
+
+  describe('control characters in the plan', () => {
+    const hostile = 'x\u001b[31mred\u001b]0;title\u0007\rover\u009b2J';
+    const shown = 'x\\u001b[31mred\\u001b]0;title\\u0007\\u000dover\\u009b2J';
+    
+    it('a description, node and error are shown escaped in the table and the footer; gravity\'s own red is kept', () => {
+      const op = operation([leaf('/a', hostile, 'failed', { node: `n\u001b[2J1`, error: `exit code 7: ${hostile}\nsecond \u009b line` })]);
+      const text = formatPlanTable(op, { color: true });
+      assert.ok(text.includes(shown), text);
+      assert.ok(text.includes('n\\u001b[2J1'));
+      assert.ok(text.includes(`\texit code 7: ${shown}${reset}\n`));
+      assert.ok(text.includes('second \\u009b line'));
+      const withoutOwn = text.split(red).join('').split(reset).join('');
+      // eslint-disable-next-line no-control-regex -- the point of the test
+      assert.doesNotMatch(withoutOwn, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+      assert.equal(formatFailedLine('execute', '/a', undefined, hostile), `Failed "/a": ${shown}`);
+      assert.equal(formatExecuteLine('/a', 'n\u001b1'), 'Executing "/a" on remote node n\\u001b1');
+    });
+
+    it('JSON keeps the data as it is', () => {
+      const op = operation([leaf('/a', hostile, 'unstarted')]);
+      assert.equal((JSON.parse(formatPlan(op, 'json', { color: false })) as { phases: { description: string }[] }).phases[0]?.description, hostile);
+    });
+  });
 });

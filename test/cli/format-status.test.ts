@@ -114,6 +114,21 @@ describe('cli/format-status', () => {
     assert.equal(degradedReason(report), 'application status check failed');
   });
 
+  it("a failing status hook: its message, then the end of its output under 'last output:'", () => {
+    const report = cluster({
+      status: 'degraded',
+      reason: 'application status check failed',
+      statusHook: { result: 'failed', message: 'hook status failed: exit code 3: db down', output: 'checking\ndb down' },
+    });
+    const lines = formatStatusText(report, versions).split('\n');
+    const at = lines.indexOf('Status hook:      failed: hook status failed: exit code 3: db down');
+    assert.ok(at > 0, lines.join('\n'));
+    assert.deepEqual(lines.slice(at + 1, at + 4), ['                  last output:', '                    checking', '                    db down']);
+    assert.match(lines[at + 4] ?? '', /^Gravity version: {2}0\.1\.0/);
+    assert.match(formatStatusText(cluster({ statusHook: { result: 'passed' } }), versions), /^Status hook: {6}passed$/m);
+    assert.doesNotMatch(formatStatusText(cluster(), versions), /Status hook/);
+  });
+
   it('an offline node: a node that reports nothing, or whose member has failed', () => {
     const report = cluster({
       status: 'degraded',
@@ -174,5 +189,23 @@ describe('cli/format-status', () => {
     it('counts a character outside ASCII as one column', () => {
       assert.deepEqual(tabwrite(['[×]\tx', 'ab:\ty']), ['[×]  x', 'ab:  y']);
     });
+  });
+
+  it('control characters in probe errors, names and the hook\'s output are shown escaped', () => {
+    const hostile = 'x\u001b[31mred\u001b]0;title\u0007\rover\u009b2J';
+    const shown = 'x\\u001b[31mred\\u001b]0;title\\u0007\\u000dover\\u009b2J';
+    const report = cluster({
+      status: 'degraded',
+      reason: `application status check failed\u001b[2J`,
+      statusHook: { result: 'failed', message: hostile, output: `one\n${hostile}` },
+      nodes: [node('node-1', '10.0.0.1', { status: 'degraded', probes: [probe(`web\u009b`, 'failed', { error: hostile })] })],
+    });
+    const text = formatStatusText(report, versions);
+    assert.ok(text.includes(`[×]      web\\u009b (${shown})`), text);
+    assert.ok(text.includes(`Status hook:      failed: ${shown}`), text);
+    assert.ok(text.includes(`                    ${shown}\n`), text);
+    assert.ok(text.includes('(application status check failed\\u001b[2J)'));
+    // eslint-disable-next-line no-control-regex -- the point of the test
+    assert.doesNotMatch(text, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
   });
 });

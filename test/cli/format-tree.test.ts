@@ -95,4 +95,18 @@ describe('cli/format-tree', () => {
       ].join('\n'),
     );
   });
+
+  it('a last exit with a newline and escape sequences stays on its line, shown escaped', () => {
+    const root: TreeNodeInfo = {
+      id: 'agent',
+      path: 'agent',
+      type: 'supervisor',
+      thread: 'main',
+      state: 'stopped',
+      restart: 'permanent',
+      restarts: 0,
+      lastExit: 'error: boom\n\u001b[2J\u001b]0;title\u0007',
+    };
+    assert.equal(formatTree(treeFromAgent({ now: 0, root })), 'agent  stopped  main  restarts=0  last exit: error: boom\\u000a\\u001b[2J\\u001b]0;title\\u0007\n');
+  });
 });

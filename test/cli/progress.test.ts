@@ -243,4 +243,16 @@ describe('cli/progress', () => {
       assert.equal(stream.take(), 'Completed "/x"\nFailed "/y": boom\n');
     });
   });
+
+  describe('control characters in what a phase says', () => {
+    const hostile = 'x\u001b[31mred\u001b]0;title\u0007\rover\u009b2J';
+    const shown = 'x\\u001b[31mred\\u001b]0;title\\u0007\\u000dover\\u009b2J';
+    
+    it('a failed phase\'s error and a printed line are shown escaped, the red of a failure kept, on a terminal too', () => {
+      const reporter = progress({ tty: true, color: true });
+      reporter.phaseFailed('/y', hostile);
+      reporter.print(`warning: ${hostile}`);
+      assert.equal(stream.take(), `\u001b[31mFailed "/y": ${shown}\u001b[0m\nwarning: ${shown}\n`);
+    });
+  });
 });

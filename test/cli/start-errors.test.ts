@@ -3,7 +3,8 @@
 // neither prints a stack trace nor leaves a socket or lock behind.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './run-cli.ts';
@@ -77,4 +78,44 @@ describe('gravity start: bad input (real process)', function () {
     assert.ok(!existsSync(join(dir, 'agent.sock')));
     assert.ok(!existsSync(join(dir, 'agent.pid')));
   });
+
+  it('a full disk: E_STATE_DIR says so and names the file system to free, not "run as root" (a real 64 KiB tmpfs)', async function () {
+    if (process.getuid?.() !== 0) {
+      // Mounting a small file system to fill needs root.
+      this.skip();
+    }
+    const mountPoint = join(dir, 'small');
+    mkdirSync(mountPoint);
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tmpfs', mountPoint], { encoding: 'utf8' });
+    if (mounted.status !== 0) {
+      // A container without CAP_SYS_ADMIN cannot mount: nothing to fill.
+      this.skip();
+    }
+    try {
+      const stateDir = join(mountPoint, 'state');
+      mkdirSync(stateDir, { mode: 0o700 });
+      fill(join(mountPoint, 'filler'));
+      writeFileSync(join(dir, 'gravity.yaml'), 'health: { listen: "127.0.0.1:0" }\npanel: { enabled: false }\n');
+      const result = await runCli(['start', '--foreground', '--state-dir', stateDir, '--config', join(dir, 'gravity.yaml')]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, /^error: cannot lock state dir .*: no space left on the device$/m);
+      assert.match(result.stderr, new RegExp(`^hint: free disk space on the file system that holds ${stateDir} \\('df -h ${stateDir}' shows it\\)`, 'm'));
+      assert.doesNotMatch(result.stderr, /root/);
+    } finally {
+      spawnSync('umount', [mountPoint]);
+    }
+  });
 });
+
+/** Writes into `file` until the file system is full. */
+function fill(file: string): void {
+  const fd = openSync(file, 'w');
+  try {
+    const block = Buffer.alloc(4096, 1);
+    for (;;) writeSync(fd, block);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import sinon from 'sinon';
 import { createActor, fromPromise } from 'xstate';
-import { statusHookMachine } from '../../src/machines/status-hook.ts';
+import { statusHookMachine, statusHookOutputTail, statusHookTailChars, statusHookTailLines } from '../../src/machines/status-hook.ts';
 import type { HookRunOutput } from '../../src/machines/status-hook.ts';
 import type { HookJob } from '../../src/config/types.ts';
 
@@ -45,5 +45,24 @@ describe('machines/status-hook', () => {
     await clock.tickAsync(60_000);
     assert.match(actor.getSnapshot().context.lastMessage ?? '', /could not run: .*spawn EACCES/);
     assert.equal(actor.getSnapshot().status, 'active');
+  });
+
+  it('a failed run keeps the end of its output; a run that passes clears it', async () => {
+    const { actor } = start([{ result: 'failed', message: 'hook status failed: exit code 3: db down', output: 'checking\ndb down\n' }, { result: 'succeeded' }]);
+    await clock.tickAsync(0);
+    assert.equal(actor.getSnapshot().context.lastOutput, 'checking\ndb down');
+    await clock.tickAsync(60_000);
+    assert.equal(actor.getSnapshot().context.lastOutput, undefined);
+  });
+
+  it('keeps the end of a failed run\'s output, bounded in lines and characters', () => {
+    assert.equal(statusHookOutputTail(undefined), undefined);
+    assert.equal(statusHookOutputTail('\n \n'), undefined);
+    assert.equal(statusHookOutputTail('a\nb\n\n'), 'a\nb');
+    const many = Array.from({ length: 30 }, (_, index) => `line ${index}`).join('\n');
+    assert.deepEqual(statusHookOutputTail(many)?.split('\n'), Array.from({ length: statusHookTailLines }, (_, index) => `line ${30 - statusHookTailLines + index}`));
+    const long = statusHookOutputTail(`${'x'.repeat(5000)}\nlast`) ?? '';
+    assert.equal(long.length, statusHookTailChars);
+    assert.ok(long.startsWith('…') && long.endsWith('\nlast'));
   });
 });

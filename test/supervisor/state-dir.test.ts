@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import { acquireAgentLock, agentLockName, ensureStateDir } from '../../src/supervisor/state-dir.ts';
+import { acquireAgentLock, agentLockName, ensureStateDir, stateDirError } from '../../src/supervisor/state-dir.ts';
 import { systemClock } from '../../src/clock.ts';
 import { isGravityError } from '../../src/errors.ts';
 
@@ -36,6 +36,27 @@ describe('supervisor/state-dir', function () {
     const file = join(dir, 'file');
     writeFileSync(file, '');
     assert.throws(() => ensureStateDir(file), (error: unknown) => isGravityError(error, 'E_STATE_DIR'));
+  });
+
+  describe('hints for what the file system says', () => {
+    const errnoError = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: something`), { code });
+
+    it('a full disk: free space on the file system that holds the state dir, naming it; not "run as root"', () => {
+      for (const code of ['ENOSPC', 'EDQUOT']) {
+        const error = stateDirError('/var/lib/gravity', errnoError(code), 'lock');
+        assert.ok(isGravityError(error, 'E_STATE_DIR'));
+        assert.match(error.hint ?? '', /free disk space on the file system that holds \/var\/lib\/gravity/);
+        assert.doesNotMatch(error.hint ?? '', /root/);
+      }
+    });
+
+    it('only a permission problem suggests running as root', () => {
+      for (const code of ['EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR', 'EEXIST', 'ELOOP', 'ENAMETOOLONG', 'EMFILE', 'EIO', 'EBUSY']) {
+        assert.doesNotMatch(stateDirError('/s', errnoError(code), 'create').hint ?? '', /root/, code);
+      }
+      for (const code of ['EACCES', 'EPERM']) assert.match(stateDirError('/s', errnoError(code), 'create').hint ?? '', /root/, code);
+      assert.match(stateDirError('/s', errnoError('EROFS'), 'create').hint ?? '', /read-write/);
+    });
   });
 
   it('takes the lock with its pid and releases it', async () => {
