@@ -265,6 +265,19 @@ export const errorCatalogue = {
   },
   E_PASSWORD_WEAK: { exitCode: ExitCode.usage, kind: 'user', message: 'the password is too weak', hint: 'choose a password that fixes every problem listed' },
   E_RATE_LIMITED: { exitCode: ExitCode.usage, kind: 'user', message: 'too many failed sign-in attempts', hint: 'wait a minute, then try again' },
+  E_METHOD_NOT_ALLOWED: { exitCode: ExitCode.usage, kind: 'user', message: 'this address does not take that method', hint: 'the Allow header lists the methods it takes' },
+  E_STORE_UNAVAILABLE: {
+    exitCode: ExitCode.agentState,
+    kind: 'user',
+    message: 'the agent cannot use its store right now',
+    hint: "free space on the state directory's file system, or make it writable; the agent's log names the file and SQLite's error",
+  },
+  E_PANEL_BUSY: {
+    exitCode: ExitCode.agentState,
+    kind: 'user',
+    message: 'the Control Panel serves as many live streams as it may',
+    hint: 'close some open panels (browser tabs), or try again shortly',
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
