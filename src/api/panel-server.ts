@@ -144,6 +144,19 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
     logger: false,
     bodyLimit: panelLimits.bodyBytes,
     // A URL that is not valid UTF-8 once decoded (`/%FF`) is the client's mistake, said as every other one.
+    // A request the HTTP parser refuses: the same error shape, then the connection ends.
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable || error.code === 'ECONNRESET') {
+        socket.destroy();
+        return;
+      }
+      const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+      const body = JSON.stringify({ code: 'E_REQUEST_INVALID', message: tooLarge ? 'the request headers are too large' : 'the request is malformed' });
+      const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      socket.end(
+        `HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
+      );
+    },
     // No hook runs for these: the headers every answer carries are set here.
     frameworkErrors: (error, _request, reply) => {
       reply.headers({ ...securityHeaders, 'cache-control': 'no-store' });

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
 import { brotliCompressSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -266,6 +267,19 @@ describe('panel server (real HTTPS, real store)', function () {
       assert.equal(body.code, 'E_REQUEST_INVALID', path);
       assert.match(String(answer.headers['content-security-policy']), /default-src 'self'/u);
     }
+    // Bytes no request line may hold: refused by the parser, answered in the same shape.
+    const port = server.port;
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+        socket.write(Buffer.concat([Buffer.from('GET /'), Buffer.from([0x00, 0x7f]), Buffer.from(' HTTP/1.1\r\nHost: x\r\n\r\n')]));
+      });
+      let text = '';
+      socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    assert.match(raw, /^HTTP\/1\.1 400 /u);
+    assert.match(raw, /\{"code":"E_REQUEST_INVALID","message":"the request is malformed"\}/u);
   });
 
   it('refuses a live stream past the cap with 503 E_PANEL_BUSY, and a body past the limit with 413', async () => {
