@@ -182,7 +182,19 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
     }
     return payload;
   });
+  /** 405 with Allow for a path served with other methods, 404 for one not served at all. */
+  const notFound = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const pathname = request.url.split('?')[0] ?? request.url;
+    const allowed = methods.allowed(pathname);
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      return sendError(reply, new GravityError('E_METHOD_NOT_ALLOWED', `${request.method} is not answered at ${pathname}; it takes ${allowed.join(', ')}`));
+    }
+    return sendError(reply, new GravityError('E_NOT_FOUND', `nothing at ${pathname}`));
+  };
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    // A body that could not be read on its way to no route at all: the route's absence is the answer.
+    if (request.is404) return notFound(request, reply);
     if (isStoreFailure(error)) {
       logger.error({ err: error, url: request.url }, 'the Control Panel cannot use the store');
       return sendError(reply, error);
@@ -196,15 +208,7 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
     const code = typeof error.code === 'string' && /^E_[A-Z_]+$/u.test(error.code) ? error.code : status === 404 ? 'E_NOT_FOUND' : 'E_REQUEST_INVALID';
     return reply.code(status).send({ code, message: error.message });
   });
-  app.setNotFoundHandler((request, reply) => {
-    const pathname = request.url.split('?')[0] ?? request.url;
-    const allowed = methods.allowed(pathname);
-    if (allowed.length > 0) {
-      reply.header('allow', allowed.join(', '));
-      return sendError(reply, new GravityError('E_METHOD_NOT_ALLOWED', `${request.method} is not answered at ${pathname}; it takes ${allowed.join(', ')}`));
-    }
-    return sendError(reply, new GravityError('E_NOT_FOUND', `nothing at ${pathname}`));
-  });
+  app.setNotFoundHandler((request, reply) => notFound(request, reply));
 
   const serveAppShell = (reply: FastifyReply): FastifyReply => {
     if (appShell === undefined) return reply.code(503).type('text/html; charset=utf-8').send(notBuiltPage(options.assetsDir));

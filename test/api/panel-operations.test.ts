@@ -79,4 +79,15 @@ describe('api/panel-operations (real store)', () => {
     assert.equal(reads.get, 1);
     assert.throws(() => served.detailJson('nope'), (error) => isGravityError(error, 'E_OPERATION_NOT_FOUND'));
   });
+
+  it('sends terminal escapes and control characters in texts as valid JSON', () => {
+    const text = 'red \u001b[31mALERT\u001b[0m\u0000\u0007 bell \ud800 lone';
+    store.operations.create({ id: 'op-ansi', type: 'custom', description: text, created: 100, plan: { ...plan, description: text } });
+    const served = panelOperations({ operations, version: () => version });
+    // SQLite's text functions stop at a NUL: the summary's head may end there, still as valid JSON.
+    const list = JSON.parse(served.listJson()) as OperationsResponse;
+    assert.ok(list.operations[0]?.description.startsWith('red \u001b[31mALERT\u001b[0m'));
+    const detail = JSON.parse(served.detailJson('op-ansi')) as OperationDetailResponse;
+    assert.equal(detail.operation.plan.description, text);
+  });
 });

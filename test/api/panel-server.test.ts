@@ -252,6 +252,10 @@ describe('panel server (real HTTPS, real store)', function () {
       assert.equal(answer.headers.allow, allow, `${method} ${path}`);
       assert.equal((JSON.parse(answer.body) as PanelErrorBody).code, 'E_METHOD_NOT_ALLOWED');
     }
+    // A JSON content type with no body does not hide the method's refusal.
+    const withType = await get(`${server.url}/api/cluster`, cookie, { 'content-type': 'application/json' }, 'POST');
+    assert.equal(withType.status, 405);
+    assert.equal(withType.headers.allow, 'GET, HEAD');
     const unknown = await get(`${server.url}/api/nothing-here`, cookie, {}, 'POST');
     assert.equal(unknown.status, 404);
     assert.equal((JSON.parse(unknown.body) as PanelErrorBody).code, 'E_NOT_FOUND');
