@@ -71,6 +71,7 @@ describe('panel server (real HTTPS, real store)', function () {
   let bus: InspectionBus;
   let server: PanelServer | undefined;
   let cookie: string;
+  let historyEvents: HistoryEvent[] | undefined;
 
   async function start(assetsDir: string): Promise<PanelServer> {
     const certificate = await ensureServerCertificate(dir, { hostnames: ['node-1'], ips: ['127.0.0.1'] });
@@ -83,7 +84,7 @@ describe('panel server (real HTTPS, real store)', function () {
       operationJson: (id) => operations.detailJson(id),
       storeVersion: () => store.dataVersion(),
       subscribe: (listener, filter) => bus.subscribe(listener, filter),
-      history: (filter) => ({ events: events.filter((event) => filter.checker === undefined || event.checker === filter.checker) }),
+      history: (filter) => ({ events: (historyEvents ?? events).filter((event) => filter.checker === undefined || event.checker === filter.checker) }),
       actorRecords: () => Promise.resolve([]),
     };
     return startPanelServer({
@@ -113,6 +114,7 @@ describe('panel server (real HTTPS, real store)', function () {
     writeFileSync(join(assets, 'assets', 'app-1234.js.br'), brotliCompressSync('console.log(1)'));
   });
   afterEach(async () => {
+    historyEvents = undefined;
     await server?.close();
     server = undefined;
     store.close();
@@ -311,5 +313,14 @@ describe('panel server (real HTTPS, real store)', function () {
     });
     assert.equal(big.status, 413);
     assert.equal((JSON.parse(big.body) as PanelErrorBody).code, 'E_REQUEST_INVALID');
+  });
+
+  it('refuses to send an answer over the response cap, with E_INTERNAL', async () => {
+    historyEvents = [{ id: 'big', time: 1, type: 'Probe Failed', node: 'node-1', checker: 'web', detail: 'x'.repeat(panelLimits.responseBytes) }];
+    server = await start(join(dir, 'web'));
+    const answer = await get(`${server.url}/api/history`, cookie);
+    assert.equal(answer.status, 500);
+    assert.equal((JSON.parse(answer.body) as PanelErrorBody).code, 'E_INTERNAL');
+    assert.ok(answer.body.length < 1024);
   });
 });
