@@ -143,7 +143,6 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
     https: { key: options.tls.key, cert: options.tls.cert },
     logger: false,
     bodyLimit: panelLimits.bodyBytes,
-    // A URL that is not valid UTF-8 once decoded (`/%FF`) is the client's mistake, said as every other one.
     // A request the HTTP parser refuses: the same error shape, then the connection ends.
     clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
       if (!socket.writable || error.code === 'ECONNRESET') {
@@ -157,7 +156,8 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
         `HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
       );
     },
-    // No hook runs for these: the headers every answer carries are set here.
+    // A URL that is not valid UTF-8 once decoded (`/%FF`) is the client's mistake, said as every other
+    // one. No hook runs for these: the headers every answer carries are set here.
     frameworkErrors: (error, _request, reply) => {
       reply.headers({ ...securityHeaders, 'cache-control': 'no-store' });
       void sendError(reply, new GravityError('E_REQUEST_INVALID', `the address is not valid: ${error.message}`));
@@ -175,8 +175,9 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
   app.addHook('onSend', async (request, reply, payload) => {
     for (const [name, value] of Object.entries(securityHeaders)) reply.header(name, value);
     if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
-    if ((typeof payload === 'string' || Buffer.isBuffer(payload)) && payload.length > panelLimits.responseBytes) {
-      logger.error({ url: request.url, bytes: payload.length }, 'a Control Panel answer was over its size cap and was not sent');
+    const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : Buffer.isBuffer(payload) ? payload.length : 0;
+    if (bytes > panelLimits.responseBytes) {
+      logger.error({ url: request.url, bytes }, 'a Control Panel answer was over its size cap and was not sent');
       reply.code(500).type('application/json; charset=utf-8');
       return JSON.stringify({ code: 'E_INTERNAL', message: `the answer was larger than ${panelLimits.responseBytes} bytes; the agent's log says which` });
     }
