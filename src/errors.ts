@@ -275,7 +275,7 @@ export const errorCatalogue = {
   E_PANEL_BUSY: {
     exitCode: ExitCode.agentState,
     kind: 'user',
-    message: 'the Control Panel serves as many live streams as it may',
+    message: 'the Control Panel has as much of this work as it may take at once',
     hint: 'close some open panels (browser tabs), or try again shortly',
   },
 } as const satisfies Record<string, ErrorDefinition>;

@@ -1,8 +1,8 @@
 // Load on the Control Panel, as many open panels make it, and the health endpoint's latency under it.
 // Run as its own process (so that the load does not share an event loop with whoever measures):
-//   node panel-load.js <panel url> <session id> <clients> <operation id>
-// each client keeps a live stream open and asks for the operations list and one operation's plan in a
-// loop, one request at a time; it prints `{"ready":true}` once every client has had an answer to each,
+//   node panel-load.js <panel url> <session id> <clients> <operation id> [more paths, comma-separated]
+// each client keeps a live stream open and asks for the operations list and one operation's plan (and
+// the other paths given, such as `/api/history?limit=10000`) in a loop, one request at a time; it prints `{"ready":true}` once every client has had an answer to each,
 // and, on SIGTERM, `{"requests","bytes","errors","streamBytes"}` before it exits.
 
 import { Agent, request } from 'node:https';
@@ -54,7 +54,7 @@ interface Totals {
   streamBytes: number;
 }
 
-async function run(panelUrl: string, sessionId: string, clients: number, operationId: string): Promise<void> {
+async function run(panelUrl: string, sessionId: string, clients: number, operationId: string, morePaths: readonly string[]): Promise<void> {
   const headers = { cookie: `gravity_session=${sessionId}` };
   const totals: Totals = { requests: 0, bytes: 0, errors: 0, streamBytes: 0 };
   const agents: Agent[] = [];
@@ -74,7 +74,7 @@ async function run(panelUrl: string, sessionId: string, clients: number, operati
     streams.push(stream);
     let first = true;
     while (!stopping) {
-      for (const path of ['/api/operations', `/api/operations/${encodeURIComponent(operationId)}`]) {
+      for (const path of ['/api/operations', `/api/operations/${encodeURIComponent(operationId)}`, ...morePaths]) {
         const answer = await get(`${panelUrl}${path}`, agent, headers, 60_000);
         totals.requests += 1;
         if (answer.status === 200) totals.bytes += answer.bytes;
@@ -98,10 +98,10 @@ async function run(panelUrl: string, sessionId: string, clients: number, operati
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const [panelUrl, sessionId, clients, operationId] = process.argv.slice(2);
+  const [panelUrl, sessionId, clients, operationId, more] = process.argv.slice(2);
   if (panelUrl === undefined || sessionId === undefined || clients === undefined || operationId === undefined) {
-    process.stderr.write('usage: panel-load <panel url> <session id> <clients> <operation id>\n');
+    process.stderr.write('usage: panel-load <panel url> <session id> <clients> <operation id> [more paths, comma-separated]\n');
     process.exit(2);
   }
-  void run(panelUrl, sessionId, Number(clients), operationId);
+  void run(panelUrl, sessionId, Number(clients), operationId, more === undefined || more === '' ? [] : more.split(','));
 }

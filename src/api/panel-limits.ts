@@ -19,6 +19,8 @@ export const panelLimits = {
   streamClients: 64,
   /** Bytes a stream client may leave unread before it is disconnected (it reconnects, and starts afresh). */
   streamBufferedBytes: 1024 * 1024,
+  /** History queries waiting their turn (they run one per event-loop turn); one more is refused with 503 E_PANEL_BUSY. */
+  historyQueued: 64,
   /** The largest request body. */
   bodyBytes: 64 * 1024,
 } as const;

@@ -28,6 +28,7 @@ import { listenError } from './listen-error.ts';
 import { panelLimits } from './panel-limits.ts';
 import { isStoreFailure, sendError } from './panel-errors.ts';
 import { routeMethods } from './route-methods.ts';
+import { turnQueue } from './turn-queue.ts';
 
 /** What the panel shows, from wherever the agent keeps it. */
 export interface PanelSources extends PanelStreamSources {
@@ -242,10 +243,13 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
 
   const guarded = { preHandler: auth.requireSession };
   app.get(panelRoutes.cluster, guarded, () => sources.status());
-  app.get(panelRoutes.history, guarded, (request: FastifyRequest, reply) => {
+  // Up to 10,000 events read and serialized: one query per turn, so that other requests go between.
+  const historyQueue = turnQueue({ maxPending: panelLimits.historyQueued });
+  app.get(panelRoutes.history, guarded, async (request: FastifyRequest, reply) => {
     const parsed = parseHistoryFilter(request.query);
     if ('problem' in parsed) return sendError(reply, new GravityError('E_REQUEST_INVALID', parsed.problem));
-    return sources.history(parsed.filter);
+    const text = await historyQueue.run(() => JSON.stringify(sources.history(parsed.filter)));
+    return reply.type('application/json; charset=utf-8').send(text);
   });
   const json = (reply: FastifyReply, text: string): FastifyReply => reply.type('application/json; charset=utf-8').send(text);
   app.get(panelRoutes.operations, guarded, (_request, reply) => json(reply, sources.operationsJson()));
