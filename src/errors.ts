@@ -271,6 +271,19 @@ export const errorCatalogue = {
     message: 'the file is too large',
     hint: 'a config, manifest, plan or spec file is at most 1 MiB; docs/configuration.md lists every limit',
   },
+  E_METHOD_NOT_ALLOWED: { exitCode: ExitCode.usage, kind: 'user', message: 'this address does not take that method', hint: 'the Allow header lists the methods it takes' },
+  E_STORE_UNAVAILABLE: {
+    exitCode: ExitCode.agentState,
+    kind: 'user',
+    message: 'the agent cannot use its store right now',
+    hint: "free space on the state directory's file system, or make it writable; the agent's log names the file and SQLite's error",
+  },
+  E_PANEL_BUSY: {
+    exitCode: ExitCode.agentState,
+    kind: 'user',
+    message: 'the Control Panel has as much of this work as it may take at once',
+    hint: 'close some open panels (browser tabs), or try again shortly',
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -4,11 +4,14 @@
 //    the same records reaching `gravity debug inspect --follow` (the agent's raw stream, no browser);
 // 2. the panel's first load on localhost (navigation to load event, and to the top bar showing), cold
 //    cache, with the bytes transferred;
-// 3. the layout time (elkjs) of the largest machine's chart, against the smallest one's.
+// 3. the layout time (elkjs) of the largest machine's chart, against the smallest one's;
+// 4. the health endpoint's latency (GET /, p99) idle and while twenty panel clients (a separate load
+//    process, panel-load.ts) ask for the operations and a 10 MB operation's plan and hold streams.
 // Run with `npm run bench:panel` (compiled; needs the built pages and /usr/bin/chromium).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:net';
@@ -17,24 +20,51 @@ import { defaultAssetsDir } from '../../src/api/panel-server.ts';
 import { machineModel } from '../../src/statechart/graph.ts';
 import { drawableMachines } from '../../src/statechart/registry.ts';
 import { layoutStatechart } from '../../src/statechart/layout.ts';
+import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { launchChromium } from '../browser/chromium.ts';
-import { cliMain, closeServer, execArgv, listen, listenOnFreePort, loggedUrl, nowMs, percentile, startAgent, stopProcess, until } from './support.ts';
+import { measureLatency } from './panel-load.ts';
+import { cliMain, closeServer, compiled, execArgv, listen, listenOnFreePort, loggedUrl, nowMs, percentile, startAgent, stopProcess, until } from './support.ts';
 
 const transitions = Number(process.env.BENCH_TRANSITIONS ?? 20);
 const loads = Number(process.env.BENCH_LOADS ?? 5);
 const layoutRuns = Number(process.env.BENCH_LAYOUT_RUNS ?? 20);
 const probeActor = 'agent/probes/probe:target';
 const password = 'copper-Lantern-harbor-97';
+const loadClients = Number(process.env.BENCH_PANEL_CLIENTS ?? 20);
+const healthSamples = Number(process.env.BENCH_HEALTH_SAMPLES ?? 400);
+const loadScript = fileURLToPath(new URL(compiled ? './panel-load.js' : './panel-load.ts', import.meta.url));
+
+/** The health endpoint's p50 and p99 (GET /) while `loadClients` panel clients keep the panel busy from their own process. */
+async function healthUnderLoad(dir: string, healthUrl: string, panelUrl: string, sessionId: string): Promise<{ idle: Stats; busy: Stats }> {
+  const store = openSqliteStore(dir);
+  const huge = 'big plan '.repeat((10 * 1024 * 1024) / 9);
+  try {
+    store.operations.create({ id: 'bench-big', type: 'custom', description: huge, created: Date.now(), plan: { id: '/', description: huge, requires: [], phases: [] } });
+  } finally {
+    store.close();
+  }
+  const idle = stats(await measureLatency(`${healthUrl}/`, healthSamples));
+  const load = spawn(process.execPath, [...execArgv, loadScript, panelUrl, sessionId, String(loadClients), 'bench-big'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  load.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  try {
+    await until(() => (output.includes('"ready":true') ? true : undefined), 120_000, 'the panel clients to have their first answers', 50);
+    return { idle, busy: stats(await measureLatency(`${healthUrl}/`, healthSamples, { budgetMs: 180_000 })) };
+  } finally {
+    await stopProcess(load);
+  }
+}
 
 interface Stats {
   median: number;
   p90: number;
+  p99: number;
   max: number;
   n: number;
 }
 
 function stats(values: readonly number[]): Stats {
-  return { median: percentile(values, 50), p90: percentile(values, 90), max: Math.max(...values), n: values.length };
+  return { median: percentile(values, 50), p90: percentile(values, 90), p99: percentile(values, 99), max: Math.max(...values), n: values.length };
 }
 
 const ms = (value: number): string => `${value.toFixed(1)} ms`;
@@ -195,6 +225,11 @@ async function main(): Promise<void> {
     const largestTimes = stats(await layoutTimes(largest.model));
     const smallestTimes = stats(await layoutTimes(smallest.model));
 
+    // 4. The health endpoint, idle and under panel load.
+    const sessionId = (await context.cookies()).find((cookie) => cookie.name === 'gravity_session')?.value;
+    if (sessionId === undefined) throw new Error('the browser holds no session cookie');
+    const health = await healthUnderLoad(dir, await loggedUrl(agent, 'health endpoint listening'), panelUrl, sessionId);
+
     const latency = stats(browserLatency);
     const cli = stats(cliLatency);
     const load = stats(loadTimes);
@@ -206,6 +241,9 @@ async function main(): Promise<void> {
     console.log(`first load, cold cache (${load.n} loads): load event median ${ms(load.median)} (max ${ms(load.max)}), top bar shown median ${ms(visible.median)}   target: < 1 s -> ${visible.median < 1000 ? 'met' : 'MISSED'}`);
     console.log(`  transferred: ${(transferred / 1024).toFixed(1)} KiB (pages, scripts, styles, first API answers)`);
     console.log(`chart layout (elkjs, ${layoutRuns} runs): largest machine '${largest.name}' median ${ms(largestTimes.median)} (max ${ms(largestTimes.max)}); smallest '${smallest.name}' median ${ms(smallestTimes.median)}`);
+    console.log(
+      `health endpoint GET / (${health.busy.n} requests): idle p99 ${ms(health.idle.p99)}; with ${loadClients} panel clients busy (a 10 MB operation in the store) median ${ms(health.busy.median)}, p99 ${ms(health.busy.p99)}, max ${ms(health.busy.max)}   target: p99 < 50 ms -> ${health.busy.p99 < 50 ? 'met' : 'MISSED'}`,
+    );
     await context.close();
   } finally {
     inspect.kill('SIGTERM');

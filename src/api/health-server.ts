@@ -7,6 +7,7 @@
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Clock } from '../clock.ts';
 import { parseDuration } from '../duration.ts';
 import { listenError } from './listen-error.ts';
@@ -43,7 +44,7 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-/** The routes served; anything else is 404. */
+/** The routes served; anything else is 404, any method but GET and HEAD on them 405. */
 export const healthRoutes = ['/', '/local', '/history', '/metrics', '/time'] as const;
 
 const prometheusContentType = 'text/plain; version=0.0.4; charset=utf-8';
@@ -156,13 +157,23 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   };
 
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
+    const target = request.url ?? '/';
+    const queryAt = target.indexOf('?');
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(queryAt < 0 ? target : target.slice(0, queryAt));
+    } catch {
+      send(request, response, errorReply(400, 'bad request: the address is not valid UTF-8 once decoded'));
+      return;
+    }
+    if (!(healthRoutes as readonly string[]).includes(pathname)) {
+      send(request, response, errorReply(404, 'not found'));
+      return;
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       send(request, response, errorReply(405, 'method not allowed: the health endpoint is read-only'), { allow: 'GET, HEAD' });
       return;
     }
-    const target = request.url ?? '/';
-    const queryAt = target.indexOf('?');
-    const pathname = queryAt < 0 ? target : target.slice(0, queryAt);
     const params = new URLSearchParams(queryAt < 0 ? '' : target.slice(queryAt + 1));
     route(pathname, params).then(
       (reply) => send(request, response, reply),
@@ -182,6 +193,20 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
     handle,
   );
   server.keepAliveTimeout = 30_000;
+  // A request node's parser refuses (a malformed request line, bytes no URL may hold) gets the same
+  // JSON as every other refusal, then the connection ends.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const body = `${JSON.stringify({ error: tooLarge ? 'request headers too large' : 'bad request: the request is malformed' })}\n`;
+    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(
+      `HTTP/1.1 ${status}\r\ncontent-type: ${jsonContentType}\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {

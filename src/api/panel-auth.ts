@@ -27,6 +27,7 @@ import type { ErrorCode } from '../errors.ts';
 import type { UserStore, UserTokenKind } from '../store/types.ts';
 import { adminRole, csrfHeaderName, panelRoutes, sessionCookieName } from './panel-protocol.ts';
 import type { InviteResult, PanelErrorBody, ResetLinkResult, SessionInfo, UsersResponse } from './panel-protocol.ts';
+import { errorBody, isStoreFailure, panelHttpStatus, sendError } from './panel-errors.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -58,30 +59,11 @@ export const loginRateLimit = { perEmail: 5, perAddress: 30, windowMs: 60_000 } 
 /** The largest body the sign-in and user routes accept. */
 const authBodyLimit = 16 * 1024;
 
-const httpStatus: Partial<Record<ErrorCode, number>> = {
-  E_REQUEST_INVALID: 400,
-  E_USER_INVALID: 400,
-  E_TTL_INVALID: 400,
-  E_PASSWORD_WEAK: 400,
-  E_AUTH_REQUIRED: 401,
-  E_AUTH_FAILED: 401,
-  E_TOKEN_INVALID: 401,
-  E_FORBIDDEN: 403,
-  E_CSRF: 403,
-  E_USER_NOT_FOUND: 404,
-  E_USER_EXISTS: 409,
-  E_TOKEN_EXPIRED: 410,
-  E_TOKEN_USED: 410,
-  E_RATE_LIMITED: 429,
-};
+
 
 const stateChanging = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const htmlType = 'text/html; charset=utf-8';
 
-/** The body of every refusal; `details` lists the problems when there are several (a weak password). */
-function errorBody(error: GravityError): PanelErrorBody & { details?: string[] } {
-  return { code: error.code, message: error.message, ...(error.details.length > 0 ? { details: [...error.details] } : {}) };
-}
 
 function isApi(request: FastifyRequest): boolean {
   return request.url.startsWith('/api/');
@@ -110,7 +92,7 @@ function crossSiteError(request: FastifyRequest): GravityError | undefined {
 }
 
 function refuse(reply: FastifyReply, error: GravityError): FastifyReply {
-  return reply.code(httpStatus[error.code] ?? 400).send(errorBody(error));
+  return sendError(reply, error);
 }
 
 const askAdmin = 'Ask an administrator of the cluster for a new link; they make one on a cluster node with:';
@@ -180,7 +162,7 @@ function guards(service: UserService): PanelAuth {
     if (isApi(request) || (request.method !== 'GET' && request.method !== 'HEAD')) return refuse(reply, error);
     if (error.code === 'E_AUTH_REQUIRED') return reply.redirect(`${panelRoutes.loginPage}?next=${encodeURIComponent(request.url)}`, 303);
     return reply
-      .code(httpStatus[error.code] ?? 403)
+      .code(panelHttpStatus(error))
       .type(htmlType)
       .send(refusalPageHtml({ title: 'Not allowed', message: error.message, action: error.hint ?? 'Ask an administrator of the cluster.' }));
   };
@@ -267,6 +249,7 @@ export async function registerPanelAuth(app: FastifyInstance, options: PanelAuth
     };
 
     scope.setErrorHandler((error: FastifyError, request, reply) => {
+      if (isStoreFailure(error)) logger.error({ err: error, url: request.url }, 'the Control Panel cannot use the store');
       if (isGravityError(error)) return refuse(reply, error);
       const status = error.statusCode;
       if (status !== undefined && status >= 400 && status < 500) {
@@ -368,7 +351,7 @@ export async function registerPanelAuth(app: FastifyInstance, options: PanelAuth
           if (!isGravityError(error) || !['E_TOKEN_INVALID', 'E_TOKEN_EXPIRED', 'E_TOKEN_USED'].includes(error.code)) throw error;
           warnToken(request, kind, error);
           return reply
-            .code(httpStatus[error.code] ?? 401)
+            .code(panelHttpStatus(error))
             .type(htmlType)
             .header('cache-control', 'no-store')
             .header('referrer-policy', 'no-referrer')

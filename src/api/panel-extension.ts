@@ -7,15 +7,11 @@ import type { GravityConfig } from '../config/types.ts';
 import { GravityError } from '../errors.ts';
 import type { AgentExtension, AgentExtensionHandle } from '../supervisor/agent.ts';
 import type { InspectionRecord } from '../actors/inspection.ts';
-import { operationView } from '../plan/engine.ts';
 import { takeSqliteStore } from '../store/shared-store.ts';
 import { ensureServerCertificate } from './tls.ts';
-import type { OperationsResponse } from './panel-protocol.ts';
+import { panelOperations } from './panel-operations.ts';
 import type { PanelServer, PanelSources } from './panel-server.ts';
 import { defaultAssetsDir, startPanelServer } from './panel-server.ts';
-
-/** How many operations the panel lists (newest first). */
-const operationsShown = 20;
 
 export interface PanelExtensionOptions {
   /** Overrides the configured port (tests use 0 for a free port). */
@@ -40,6 +36,7 @@ export function panelExtension(config: GravityConfig, options: PanelExtensionOpt
     name: 'panel',
     start({ stateDir, bus, logger, clock, controlHandlers }): Promise<AgentExtensionHandle> {
       const { store, release: releaseStore } = takeSqliteStore(stateDir, { retentionMs: config.historyRetentionMs, clock });
+      const operations = panelOperations({ operations: store.operations, version: () => store.dataVersion() });
       const sources: PanelSources = {
         status: () => {
           const status = controlHandlers().status;
@@ -47,12 +44,9 @@ export function panelExtension(config: GravityConfig, options: PanelExtensionOpt
           return status({}) as ReturnType<PanelSources['status']>;
         },
         tree: () => Promise.resolve(controlHandlers().tree({})),
-        operations: (): OperationsResponse => ({
-          operations: store.operations
-            .list()
-            .slice(0, operationsShown)
-            .map((record) => operationView(store.operations, record)),
-        }),
+        operations: () => operations.list(),
+        operationsJson: () => operations.listJson(),
+        operationJson: (id) => operations.detailJson(id),
         storeVersion: () => store.dataVersion(),
         subscribe: (listener, filter) => bus.subscribe(listener, filter),
         // The page's limit keeps the newest events (still listed oldest first).

@@ -5,7 +5,7 @@
 
 import type { InspectionRecord } from '../actors/inspection.ts';
 import type { ClusterReport } from '../health/types.ts';
-import type { Operation } from '../plan/types.ts';
+import type { Operation, OperationState, OperationType, PhaseState } from '../plan/types.ts';
 import type { MachineModel } from '../statechart/graph.ts';
 import type { HistoryEvent, HistoryEventType } from '../store/types.ts';
 import type { TreeResult } from './control-protocol.ts';
@@ -56,8 +56,10 @@ export const panelRoutes = {
   cluster: '/api/cluster',
   /** GET HistoryFilter as query params: the status timeline, oldest first. */
   history: '/api/history',
-  /** GET: operations with their plan trees, newest first. */
+  /** GET: the newest operations as summaries (no plan trees), newest first. */
   operations: '/api/operations',
+  /** GET: one operation with its plan tree, bounded (panel-limits.ts); 404 E_OPERATION_NOT_FOUND. */
+  operation: '/api/operations/:id',
   /** GET: the supervision tree with each child's state, thread, restarts and uptime. */
   tree: '/api/tree',
   /** GET: the machines that can be drawn. */
@@ -168,8 +170,40 @@ export interface HistoryResponse {
   events: HistoryEvent[];
 }
 
+/** How many of a plan's leaves are in each state. */
+export type PhaseCounts = Record<PhaseState, number>;
+
+/**
+ * One operation as the list shows it: no plan tree, a bounded description. Texts cut to their limit
+ * end with a marker saying how long they were (see truncateText in truncated-text.ts).
+ */
+export interface OperationSummary {
+  id: string;
+  type: OperationType;
+  state: OperationState;
+  rolledBack?: boolean;
+  /** Epoch ms. */
+  created: number;
+  updated: number;
+  /** At most operationLimits.summaryTextChars characters, then the truncation marker. */
+  description: string;
+  /** The description's full length in bytes (UTF-8). */
+  descriptionBytes: number;
+  /** The plan's leaves by state. */
+  phases: PhaseCounts;
+}
+
 export interface OperationsResponse {
-  operations: Operation[];
+  operations: OperationSummary[];
+}
+
+/** One operation with its plan tree, bounded: long texts cut with a marker, a huge plan cut short. */
+export interface OperationDetailResponse {
+  operation: Operation;
+  /** How many phases the plan has (its root not counted). */
+  phaseCount: number;
+  /** How many of them were left out of `operation.plan` to keep the answer within its cap. */
+  omittedPhases: number;
 }
 
 export type TreeResponse = TreeResult;
@@ -193,14 +227,23 @@ export interface ActorRecordsResponse {
 /**
  * The live stream's events (`event:` name → `data:` JSON). On connect the server sends `status`,
  * `tree` and `operations` once, then each again whenever it changes, and every inspection record as
- * `record` (filtered to actors under `?path=` when the stream is opened with one).
+ * `record` (filtered to actors under `?path=` when the stream is opened with one). An event over the
+ * per-event cap is replaced by `skipped`.
  */
 export interface PanelStreamEvents {
   status: ClusterReport;
   tree: TreeResult;
   operations: OperationsResponse;
   record: InspectionRecord;
+  /** An event too large to send (over the stream's per-event cap) was left out. */
+  skipped: SkippedEvent;
+}
+
+export interface SkippedEvent {
+  event: PanelStreamEventName;
+  /** Its size in bytes. */
+  bytes: number;
 }
 
 export type PanelStreamEventName = keyof PanelStreamEvents;
-export const panelStreamEventNames: readonly PanelStreamEventName[] = ['status', 'tree', 'operations', 'record'];
+export const panelStreamEventNames: readonly PanelStreamEventName[] = ['status', 'tree', 'operations', 'record', 'skipped'];

@@ -12,7 +12,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
-import { isGravityError } from '../errors.ts';
+import { GravityError, isGravityError } from '../errors.ts';
 import type { InspectionRecord } from '../actors/inspection.ts';
 import type { UserStore } from '../store/types.ts';
 import { historyEventTypes } from '../store/types.ts';
@@ -20,23 +20,25 @@ import type { HistoryEventType } from '../store/types.ts';
 import { drawableMachines, findDrawableMachine } from '../statechart/registry.ts';
 import { machineModel } from '../statechart/graph.ts';
 import { registerPanelAuth } from './panel-auth.ts';
-import type {
-  ActorRecordsResponse,
-  HistoryFilter,
-  HistoryResponse,
-  MachinesResponse,
-  PanelErrorBody,
-} from './panel-protocol.ts';
+import type { ActorRecordsResponse, HistoryFilter, HistoryResponse, MachinesResponse } from './panel-protocol.ts';
 import { panelRoutes } from './panel-protocol.ts';
 import type { PanelStreamSources } from './panel-stream.ts';
-import { openPanelStream } from './panel-stream.ts';
+import { createPanelStreamHub } from './panel-stream.ts';
 import { listenError } from './listen-error.ts';
+import { panelLimits } from './panel-limits.ts';
+import { isStoreFailure, sendError } from './panel-errors.ts';
+import { routeMethods } from './route-methods.ts';
+import { turnQueue } from './turn-queue.ts';
 
 /** What the panel shows, from wherever the agent keeps it. */
 export interface PanelSources extends PanelStreamSources {
   history(filter: HistoryFilter): HistoryResponse;
   /** The actor's recent inspection records, oldest first. */
   actorRecords(path: string): Promise<InspectionRecord[]>;
+  /** `operations()` as JSON (OperationsResponse), serialized once for every client. */
+  operationsJson(): string;
+  /** One operation with its bounded plan, as JSON (OperationDetailResponse); E_OPERATION_NOT_FOUND when there is none. */
+  operationJson(id: string): string;
 }
 
 export interface PanelServerOptions {
@@ -71,10 +73,6 @@ export function defaultAssetsDir(): string {
   const here = path.dirname(new URL(import.meta.url).pathname);
   const repo = here.includes(`${path.sep}dist${path.sep}src${path.sep}`) ? path.resolve(here, '../../..') : path.resolve(here, '../..');
   return path.join(repo, 'dist', 'web');
-}
-
-function errorBody(code: string, message: string): PanelErrorBody {
-  return { code, message };
 }
 
 function notBuiltPage(assetsDir: string): string {
@@ -142,31 +140,77 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
     logger.error({ err: error, assetsDir: options.assetsDir }, 'the Control Panel pages are not built; the panel answers 503 until they are');
   }
 
-  const app = Fastify({ https: { key: options.tls.key, cert: options.tls.cert }, logger: false, bodyLimit: 64 * 1024 });
-  const streams = new Set<() => void>();
+  const app = Fastify({
+    https: { key: options.tls.key, cert: options.tls.cert },
+    logger: false,
+    bodyLimit: panelLimits.bodyBytes,
+    // A request the HTTP parser refuses: the same error shape, then the connection ends.
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable || error.code === 'ECONNRESET') {
+        socket.destroy();
+        return;
+      }
+      const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+      const body = JSON.stringify({ code: 'E_REQUEST_INVALID', message: tooLarge ? 'the request headers are too large' : 'the request is malformed' });
+      const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      socket.end(
+        `HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
+      );
+    },
+    // A URL that is not valid UTF-8 once decoded (`/%FF`) is the client's mistake, said as every other
+    // one. No hook runs for these: the headers every answer carries are set here.
+    frameworkErrors: (error, _request, reply) => {
+      reply.headers({ ...securityHeaders, 'cache-control': 'no-store' });
+      void sendError(reply, new GravityError('E_REQUEST_INVALID', `the address is not valid: ${error.message}`));
+    },
+  });
+  const hub = createPanelStreamHub({
+    sources,
+    clock: options.clock,
+    onError: (error) => logger.warn({ err: error }, 'a Control Panel live stream failed'),
+    onSlowClient: (bufferedBytes) => logger.warn({ bufferedBytes }, 'a Control Panel live stream client read too slowly and was disconnected'),
+  });
+  const methods = routeMethods();
+  app.addHook('onRoute', (route) => methods.add(route.method, route.url));
 
   app.addHook('onSend', async (request, reply, payload) => {
     for (const [name, value] of Object.entries(securityHeaders)) reply.header(name, value);
     if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : Buffer.isBuffer(payload) ? payload.length : 0;
+    if (bytes > panelLimits.responseBytes) {
+      logger.error({ url: request.url, bytes }, 'a Control Panel answer was over its size cap and was not sent');
+      reply.code(500).type('application/json; charset=utf-8');
+      return JSON.stringify({ code: 'E_INTERNAL', message: `the answer was larger than ${panelLimits.responseBytes} bytes; the agent's log says which` });
+    }
     return payload;
   });
+  /** 405 with Allow for a path served with other methods, 404 for one not served at all. */
+  const notFound = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const pathname = request.url.split('?')[0] ?? request.url;
+    const allowed = methods.allowed(pathname);
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      return sendError(reply, new GravityError('E_METHOD_NOT_ALLOWED', `${request.method} is not answered at ${pathname}; it takes ${allowed.join(', ')}`));
+    }
+    return sendError(reply, new GravityError('E_NOT_FOUND', `nothing at ${pathname}`));
+  };
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    // A body that could not be read on its way to no route at all: the route's absence is the answer.
+    if (request.is404) return notFound(request, reply);
+    if (isStoreFailure(error)) {
+      logger.error({ err: error, url: request.url }, 'the Control Panel cannot use the store');
+      return sendError(reply, error);
+    }
+    if (isGravityError(error)) return sendError(reply, error);
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) logger.error({ err: error, url: request.url }, 'the Control Panel failed to answer a request');
-    const code = isGravityError(error)
-      ? error.code
-      : status === 500
-        ? 'E_INTERNAL'
-        : typeof error.code === 'string' && /^E_[A-Z_]+$/u.test(error.code)
-          ? error.code
-          : status === 404
-            ? 'E_NOT_FOUND'
-            : 'E_REQUEST_INVALID';
-    void reply.code(status).send(errorBody(code, status === 500 ? 'the agent failed to answer; its log says why' : error.message));
+    if (status === 500) {
+      logger.error({ err: error, url: request.url }, 'the Control Panel failed to answer a request');
+      return sendError(reply, new GravityError('E_INTERNAL', 'the agent failed to answer; its log says why'));
+    }
+    const code = typeof error.code === 'string' && /^E_[A-Z_]+$/u.test(error.code) ? error.code : status === 404 ? 'E_NOT_FOUND' : 'E_REQUEST_INVALID';
+    return reply.code(status).send({ code, message: error.message });
   });
-  app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send(errorBody('E_NOT_FOUND', `nothing at ${request.url.split('?')[0] ?? request.url}`));
-  });
+  app.setNotFoundHandler((request, reply) => notFound(request, reply));
 
   const serveAppShell = (reply: FastifyReply): FastifyReply => {
     if (appShell === undefined) return reply.code(503).type('text/html; charset=utf-8').send(notBuiltPage(options.assetsDir));
@@ -199,37 +243,40 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
 
   const guarded = { preHandler: auth.requireSession };
   app.get(panelRoutes.cluster, guarded, () => sources.status());
-  app.get(panelRoutes.history, guarded, (request: FastifyRequest, reply) => {
+  // Up to 10,000 events read and serialized: one query per turn, so that other requests go between.
+  const historyQueue = turnQueue({ maxPending: panelLimits.historyQueued });
+  app.get(panelRoutes.history, guarded, async (request: FastifyRequest, reply) => {
     const parsed = parseHistoryFilter(request.query);
-    if ('problem' in parsed) return reply.code(400).send(errorBody('E_REQUEST_INVALID', parsed.problem));
-    return sources.history(parsed.filter);
+    if ('problem' in parsed) return sendError(reply, new GravityError('E_REQUEST_INVALID', parsed.problem));
+    const text = await historyQueue.run(() => JSON.stringify(sources.history(parsed.filter)));
+    return reply.type('application/json; charset=utf-8').send(text);
   });
-  app.get(panelRoutes.operations, guarded, () => sources.operations());
+  const json = (reply: FastifyReply, text: string): FastifyReply => reply.type('application/json; charset=utf-8').send(text);
+  app.get(panelRoutes.operations, guarded, (_request, reply) => json(reply, sources.operationsJson()));
+  app.get(panelRoutes.operation, guarded, (request: FastifyRequest<{ Params: { id: string } }>, reply) => json(reply, sources.operationJson(request.params.id)));
   app.get(panelRoutes.tree, guarded, () => sources.tree());
   app.get(panelRoutes.machines, guarded, (): MachinesResponse => ({
     machines: drawableMachines.map(({ name, description }) => ({ name, description })),
   }));
   app.get(panelRoutes.machine, guarded, (request: FastifyRequest<{ Params: { name: string } }>, reply) => {
     const drawable = findDrawableMachine(request.params.name);
-    if (drawable === undefined) return reply.code(404).send(errorBody('E_STATECHART_UNKNOWN', `no machine named ${JSON.stringify(request.params.name)}`));
+    if (drawable === undefined) return sendError(reply, new GravityError('E_STATECHART_UNKNOWN', `no machine named ${JSON.stringify(request.params.name)}`));
     return machineModel(drawable.machine);
   });
   app.get(panelRoutes.actorRecords, guarded, async (request: FastifyRequest, reply): Promise<ActorRecordsResponse | FastifyReply> => {
     const actorPath = param(request.query, 'path');
-    if (actorPath === undefined) return reply.code(400).send(errorBody('E_REQUEST_INVALID', 'give the actor with ?path=<actor path>'));
+    if (actorPath === undefined) return sendError(reply, new GravityError('E_REQUEST_INVALID', 'give the actor with ?path=<actor path>'));
     return { records: await sources.actorRecords(actorPath) };
   });
   app.get(panelRoutes.events, guarded, (request: FastifyRequest, reply) => {
+    if (hub.size >= panelLimits.streamClients) {
+      logger.warn({ streams: hub.size }, 'a Control Panel live stream was refused: the panel serves as many as it may');
+      return sendError(reply, new GravityError('E_PANEL_BUSY', `the Control Panel already serves ${panelLimits.streamClients} live streams; close some panels, or try again shortly`));
+    }
     const pathPrefix = param(request.query, 'path');
     reply.hijack();
-    const close = openPanelStream(reply.raw, {
-      sources,
-      clock: options.clock,
-      ...(pathPrefix === undefined ? {} : { pathPrefix }),
-      onError: (error) => logger.warn({ err: error }, 'a Control Panel live stream failed'),
-    });
-    streams.add(close);
-    reply.raw.on('close', () => streams.delete(close));
+    hub.open(reply.raw, pathPrefix === undefined ? {} : { pathPrefix });
+    return reply;
   });
 
   try {
@@ -244,7 +291,7 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
     url: `https://${host}:${address.port}`,
     port: address.port,
     async close() {
-      for (const close of [...streams]) close();
+      hub.closeAll();
       app.server.closeAllConnections();
       await app.close();
     },

@@ -11,7 +11,7 @@ import { GravityError } from '../errors.ts';
 import { processAlive, processStartTime } from '../processes.ts';
 import type { OperationState, OperationType, PhaseChange, PhaseProcess, PhaseSpec, PhaseState } from '../plan/types.ts';
 import { userVersion } from './sqlite-migrations.ts';
-import type { LockResult, OperationLockHolder, OperationRecord, OperationStore } from './types.ts';
+import type { LockResult, OperationHeadline, OperationLockHolder, OperationRecord, OperationStore } from './types.ts';
 
 /** The first schema version (sqlite-migrations.ts) that has the operation tables. */
 export const operationsSchemaVersion = 2;
@@ -34,6 +34,17 @@ interface OperationRow {
   updated: number;
   rolled_back: number;
   plan: string;
+}
+
+interface HeadlineRow {
+  id: string;
+  type: string;
+  head: string;
+  bytes: number;
+  state: string;
+  created: number;
+  updated: number;
+  rolled_back: number;
 }
 
 interface ChangeRow {
@@ -100,6 +111,20 @@ function toRecord(file: string, row: OperationRow): OperationRecord {
   return record;
 }
 
+function toHeadline(row: HeadlineRow): OperationHeadline {
+  const headline: OperationHeadline = {
+    id: row.id,
+    type: row.type as OperationType,
+    descriptionHead: row.head,
+    descriptionBytes: row.bytes,
+    state: row.state as OperationState,
+    created: row.created,
+    updated: row.updated,
+  };
+  if (row.rolled_back === 1) headline.rolledBack = true;
+  return headline;
+}
+
 function toChange(row: ChangeRow): PhaseChange {
   const change: PhaseChange = { operationId: row.operation_id, phaseId: row.phase_id, state: row.state as PhaseState, time: row.time };
   if (row.error !== null) change.error = row.error;
@@ -145,10 +170,14 @@ function notFound(operationId: string): GravityError {
 }
 
 /** The queries both views run. */
-function readers(db: Database, file: string, guard: Guard): Pick<OperationStore, 'get' | 'last' | 'list' | 'changes' | 'lockHolder' | 'phaseProcesses'> {
+function readers(db: Database, file: string, guard: Guard): Pick<OperationStore, 'get' | 'last' | 'list' | 'headlines' | 'headline' | 'changes' | 'lockHolder' | 'phaseProcesses'> {
   const get = db.prepare<[string], OperationRow>(`SELECT ${operationColumns} FROM operations WHERE id = ?`);
   const last = db.prepare<[], OperationRow>(`SELECT ${operationColumns} FROM operations ${newestFirst} LIMIT 1`);
   const list = db.prepare<[], OperationRow>(`SELECT ${operationColumns} FROM operations ${newestFirst}`);
+  // octet_length reads a text's size without decoding it; the plan is not read at all.
+  const headlineColumns = 'id, type, substr(description, 1, ?) AS head, octet_length(description) AS bytes, state, created, updated, rolled_back';
+  const headlines = db.prepare<[number, number], HeadlineRow>(`SELECT ${headlineColumns} FROM operations ${newestFirst} LIMIT ?`);
+  const headline = db.prepare<[number, string], HeadlineRow>(`SELECT ${headlineColumns} FROM operations WHERE id = ?`);
   const changes = db.prepare<[string], ChangeRow>('SELECT operation_id, phase_id, state, time, error FROM phase_changes WHERE operation_id = ? ORDER BY seq ASC');
   const lockHolder = db.prepare<[], LockRow>(`SELECT ${lockColumns(db)} FROM operation_lock WHERE id = 1`);
   // A read-only file from before the table has no running phases recorded.
@@ -170,6 +199,12 @@ function readers(db: Database, file: string, guard: Guard): Pick<OperationStore,
         return row === undefined ? undefined : toRecord(file, row);
       }),
     list: () => guard('read', () => list.all().map((row) => toRecord(file, row))),
+    headlines: (limit, descriptionChars) => guard('read', () => headlines.all(Math.max(0, Math.trunc(descriptionChars)), Math.max(0, Math.trunc(limit))).map(toHeadline)),
+    headline: (id, descriptionChars) =>
+      guard('read', () => {
+        const row = headline.get(Math.max(0, Math.trunc(descriptionChars)), id);
+        return row === undefined ? undefined : toHeadline(row);
+      }),
     changes: (operationId) => guard('read', () => changes.all(operationId).map(toChange)),
     lockHolder: () =>
       guard('read', () => {
@@ -309,6 +344,8 @@ export function noOperations(file: string): OperationStore {
     get: () => undefined,
     last: () => undefined,
     list: () => [],
+    headlines: () => [],
+    headline: () => undefined,
     changes: () => [],
     lockHolder: () => undefined,
     phaseProcesses: () => [],

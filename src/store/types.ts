@@ -65,6 +65,14 @@ export interface OperationRecord extends Omit<Operation, 'plan'> {
   plan: PhaseSpec;
 }
 
+/** An operation without its plan, its description cut to a head: what a list of operations needs. */
+export interface OperationHeadline extends Omit<OperationRecord, 'plan' | 'description'> {
+  /** The description's first characters (as many as asked for). */
+  descriptionHead: string;
+  /** The description's full length in bytes (UTF-8). */
+  descriptionBytes: number;
+}
+
 /** Who holds the cluster's operation lock. */
 export interface OperationLockHolder {
   operationId: string;
@@ -90,6 +98,10 @@ export interface OperationStore {
   last(): OperationRecord | undefined;
   /** Newest first. */
   list(): OperationRecord[];
+  /** The newest `limit` operations without their plans, newest first: as cheap however large the plans and descriptions are. */
+  headlines(limit: number, descriptionChars: number): OperationHeadline[];
+  /** One operation without its plan, as `headlines` gives it. */
+  headline(id: string, descriptionChars: number): OperationHeadline | undefined;
   /** Appends one leaf state change, durably (on disk when this returns). */
   appendChange(change: PhaseChange): void;
   /** Every change of the operation, oldest first (the plan is rebuilt from them). */

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import https from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -278,14 +279,52 @@ describe('api/health-server', () => {
       assert.equal(response.status, 404, path);
       assert.deepEqual(JSON.parse(response.body), { error: 'not found' });
     }
-    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
-      const response = await request(server.port, '/', { method });
-      assert.equal(response.status, 405, method);
-      assert.equal(response.headers.allow, 'GET, HEAD');
+    for (const path of ['/', '/local', '/history', '/metrics', '/time']) {
+      for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+        const response = await request(server.port, path, { method });
+        assert.equal(response.status, 405, `${method} ${path}`);
+        assert.equal(response.headers.allow, 'GET, HEAD');
+        assert.match((JSON.parse(response.body) as { error: string }).error, /^method not allowed/u);
+      }
+    }
+    // A path it does not serve is not found, whatever the method.
+    for (const method of ['POST', 'DELETE']) {
+      const response = await request(server.port, '/nope', { method });
+      assert.equal(response.status, 404, method);
+      assert.equal(response.headers.allow, undefined);
     }
     const head = await request(server.port, '/', { method: 'HEAD' });
     assert.equal(head.status, 200);
     assert.equal(head.body, '');
+  });
+
+  it('answers an address that is not valid UTF-8, or a malformed request, with 400 and its JSON', async () => {
+    for (const path of ['/%FF', '/%C0', '/local%E0%80', '/history?since=%FF%FF']) {
+      const response = await request(server.port, path);
+      if (path.startsWith('/history')) {
+        // In a query, a bad escape is only a bad value.
+        assert.equal(response.status, 400, path);
+        continue;
+      }
+      assert.equal(response.status, 400, path);
+      assert.equal(response.headers['content-type'], 'application/json; charset=utf-8');
+      assert.match((JSON.parse(response.body) as { error: string }).error, /^bad request/u, path);
+    }
+    // An escaped name of a route is that route.
+    assert.equal((await request(server.port, '/%74ime')).status, 200);
+    // Bytes no request line may hold: refused by the parser, answered with the same JSON.
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port: server.port, rejectUnauthorized: false }, () => {
+        socket.write(Buffer.concat([Buffer.from('GET /'), Buffer.from([0x00, 0x7f]), Buffer.from(' HTTP/1.1\r\nHost: x\r\n\r\n')]));
+      });
+      let text = '';
+      socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      socket.on('end', () => resolve(text));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    assert.match(raw, /^HTTP\/1\.1 400 /u);
+    assert.match(raw, /\{"error":"bad request: the request is malformed"\}/u);
   });
 
   it('keeps connections alive, and closes them when it stops', async () => {

@@ -12,7 +12,8 @@ import { systemClock } from '../../src/clock.ts';
 import type { ClusterReport } from '../../src/health/types.ts';
 import type { OperationsResponse } from '../../src/api/panel-protocol.ts';
 import type { PanelStreamSources } from '../../src/api/panel-stream.ts';
-import { openPanelStream } from '../../src/api/panel-stream.ts';
+import { createPanelStreamHub } from '../../src/api/panel-stream.ts';
+import type { PanelStreamHub } from '../../src/api/panel-stream.ts';
 import type { TreeResult } from '../../src/api/control-protocol.ts';
 
 /** A response that keeps what was written, parsed into SSE frames. */
@@ -21,6 +22,9 @@ class RecordingResponse extends EventEmitter {
   headers: Record<string, string> = {};
   chunks: string[] = [];
   ended = false;
+  destroyed = false;
+  /** What the socket has not sent yet (a test sets it to play a slow reader). */
+  writableLength = 0;
   writeHead(status: number, headers: Record<string, string>): this {
     this.status = status;
     this.headers = headers;
@@ -32,6 +36,11 @@ class RecordingResponse extends EventEmitter {
   }
   end(): this {
     this.ended = true;
+    return this;
+  }
+  destroy(): this {
+    this.destroyed = true;
+    this.emit('close');
     return this;
   }
   frames(): { event: string; data: unknown }[] {
@@ -69,8 +78,11 @@ describe('panel live stream', () => {
   let treeReads: number;
   let operationReads: number;
   let sources: PanelStreamSources;
+  let hub: PanelStreamHub | undefined;
+  let statusReads: number;
 
   beforeEach(() => {
+    hub = undefined;
     fake = sinon.useFakeTimers({ now: 1_000, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     bus = new InspectionBus();
     current = report('running', 1);
@@ -78,8 +90,12 @@ describe('panel live stream', () => {
     operations = { operations: [] };
     treeReads = 0;
     operationReads = 0;
+    statusReads = 0;
     sources = {
-      status: () => current,
+      status: () => {
+        statusReads++;
+        return current;
+      },
       tree: () => {
         treeReads++;
         return Promise.resolve(tree);
@@ -92,15 +108,15 @@ describe('panel live stream', () => {
       subscribe: (listener: InspectionListener, filter) => bus.subscribe(listener, filter),
     };
   });
-  afterEach(() => fake.restore());
+  afterEach(() => {
+    hub?.closeAll();
+    fake.restore();
+  });
 
-  function open(pathPrefix?: string): { response: RecordingResponse; close: () => void } {
+  function open(pathPrefix?: string, options: { maxEventBytes?: number; maxBufferedBytes?: number } = {}): { response: RecordingResponse; close: () => void } {
+    const streams = (hub ??= createPanelStreamHub({ sources, clock: systemClock, ...options }));
     const response = new RecordingResponse();
-    const close = openPanelStream(response as unknown as ServerResponse, {
-      sources,
-      clock: systemClock,
-      ...(pathPrefix === undefined ? {} : { pathPrefix }),
-    });
+    const close = streams.open(response as unknown as ServerResponse, pathPrefix === undefined ? {} : { pathPrefix });
     return { response, close };
   }
 
@@ -162,7 +178,20 @@ describe('panel live stream', () => {
     assert.equal(operationReads, 2);
     assert.equal(response.events('operations').length, 1);
     version = 3;
-    operations = { operations: [{ id: 'op', type: 'custom', description: 'd', state: 'in_progress', created: 1, updated: 1, plan: { id: '/', description: 'd', requires: [], state: 'in_progress', phases: [] } }] };
+    operations = {
+      operations: [
+        {
+          id: 'op',
+          type: 'custom',
+          description: 'd',
+          descriptionBytes: 1,
+          state: 'in_progress',
+          created: 1,
+          updated: 1,
+          phases: { unstarted: 1, in_progress: 0, completed: 0, failed: 0, rolled_back: 0 },
+        },
+      ],
+    };
     await fake.tickAsync(250);
     assert.equal(response.events('operations').length, 2);
     close();
@@ -184,6 +213,54 @@ describe('panel live stream', () => {
     const { response, close } = open();
     await fake.tickAsync(15_000);
     assert.ok(response.chunks.join('').includes(': keep-alive\n\n'));
+    close();
+  });
+
+  it('reads the sources once for every connection, not once per connection', async () => {
+    const clients = Array.from({ length: 20 }, () => open());
+    await fake.tickAsync(0);
+    const statusAfterConnect = statusReads;
+    const operationsAfterConnect = operationReads;
+    for (let i = 0; i < 4; i++) {
+      version++;
+      operations = { operations: [] };
+      await fake.tickAsync(250);
+    }
+    // One status read and one operations read a tick, whatever the number of connections.
+    assert.equal(statusReads - statusAfterConnect, 4);
+    assert.equal(operationReads - operationsAfterConnect, 4);
+    bus.publish({ kind: 'snapshot', path: 'agent/cluster', time: 2, status: 'active', value: 'running' });
+    assert.equal(statusReads - statusAfterConnect, 5);
+    assert.equal(bus.subscriberCount, 1);
+    for (const client of clients) assert.equal(client.response.events('status').length, 1);
+    for (const client of clients) client.close();
+    assert.equal(bus.subscriberCount, 0);
+  });
+
+  it('drops a connection that leaves more than its share unread, and keeps serving the others', async () => {
+    const slow = open(undefined, { maxBufferedBytes: 4096 });
+    const fast = open();
+    await fake.tickAsync(0);
+    slow.response.writableLength = 4097;
+    const record: InspectionRecord = { kind: 'event', path: 'agent/probes/probe:tcp', time: 1, event: { type: 'tick' } };
+    bus.publish(record);
+    assert.equal(slow.response.destroyed, true);
+    assert.equal(hub?.size, 1);
+    assert.deepEqual(fast.response.events('record'), [record]);
+    const written = slow.response.chunks.length;
+    bus.publish(record);
+    assert.equal(slow.response.chunks.length, written);
+    fast.close();
+  });
+
+  it('sends an event over the per-event cap as `skipped`, with its size', async () => {
+    const { response, close } = open(undefined, { maxEventBytes: 512 });
+    await fake.tickAsync(0);
+    bus.publish({ kind: 'event', path: 'agent/x', time: 1, event: { type: 'big', text: 'x'.repeat(2_000) } });
+    assert.deepEqual(response.events('record'), []);
+    const [skipped] = response.events('skipped') as { event: string; bytes: number }[];
+    assert.equal(skipped?.event, 'record');
+    assert.ok((skipped?.bytes ?? 0) > 2_000);
     close();
   });
 });

@@ -169,6 +169,15 @@ describe('browser: the Control Panel against a real agent', function () {
     await page.waitForSelector('[data-testid="phase-row"][data-phase-id="/swap"][data-state="failed"]');
     assert.match((await page.textContent('[data-testid="phase-row"][data-phase-id="/swap"]')) ?? '', /exit code 1/u);
     await shot('operations');
+    // The list carries summaries; a plan is fetched when its operation is opened.
+    assert.match((await page.textContent('[data-testid="operation"]')) ?? '', /1\/2 phases completed, 1 failed/u);
+    await page.click('[data-testid="operation-toggle"]');
+    await page.waitForSelector('[data-testid="operation"][data-open="false"]');
+    assert.equal(await page.locator('[data-testid="phase-row"]').count(), 0);
+    const detail = page.waitForResponse((response) => /\/api\/operations\/[^/]+$/u.test(new URL(response.url()).pathname));
+    await page.click('[data-testid="operation-toggle"]');
+    assert.equal((await detail).status(), 200);
+    await page.waitForSelector('[data-testid="phase-row"][data-phase-id="/swap"][data-state="failed"]');
   });
 
   it('lists the users; the admin invites a viewer, who sees the list read-only and is refused an invite; the admin makes the viewer a reset link', async () => {

@@ -1,7 +1,8 @@
 // Operations and their plan trees as the operations page lists them: newest first, each plan as
 // indented rows, and how far along it is.
 
-import type { Operation, Phase, PhaseState } from '../../plan/types.ts';
+import type { OperationSummary } from '../../api/panel-protocol.ts';
+import type { Phase, PhaseState } from '../../plan/types.ts';
 
 export interface PhaseRow {
   phase: Phase;
@@ -10,7 +11,7 @@ export interface PhaseRow {
 }
 
 /** Newest first (by creation), the order of the page. */
-export function newestFirst(operations: readonly Operation[]): Operation[] {
+export function newestFirst<T extends { created: number }>(operations: readonly T[]): T[] {
   return [...operations].sort((a, b) => b.created - a.created);
 }
 
@@ -39,4 +40,18 @@ export function leafCounts(plan: Phase): Record<PhaseState, number> {
 /** The words a phase state is shown with. */
 export function phaseStateText(state: PhaseState): string {
   return state.replace('_', ' ');
+}
+
+/** How many leaves a summary counts. */
+export function summaryLeaves(summary: OperationSummary): number {
+  return Object.values(summary.phases).reduce((sum, count) => sum + count, 0);
+}
+
+/**
+ * What changes in a summary when its operation's plan does (a state, a count, a time): an open
+ * operation's plan is fetched again when this changes.
+ */
+export function summaryVersion(summary: OperationSummary): string {
+  const { phases } = summary;
+  return [summary.state, summary.updated, summary.rolledBack === true ? 1 : 0, phases.unstarted, phases.in_progress, phases.completed, phases.failed, phases.rolled_back].join(' ');
 }

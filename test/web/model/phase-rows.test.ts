@@ -3,7 +3,8 @@
 
 import assert from 'node:assert/strict';
 import type { Operation, Phase } from '../../../src/plan/types.ts';
-import { leafCounts, newestFirst, phaseRows, phaseStateText } from '../../../src/web/model/phase-rows.ts';
+import type { OperationSummary } from '../../../src/api/panel-protocol.ts';
+import { leafCounts, newestFirst, phaseRows, phaseStateText, summaryLeaves, summaryVersion } from '../../../src/web/model/phase-rows.ts';
 
 function phase(id: string, state: Phase['state'], phases: Phase[] = []): Phase {
   return { id, description: id, requires: [], state, phases };
@@ -37,5 +38,25 @@ describe('web/phase-rows', () => {
   it('counts the leaves by state', () => {
     assert.deepEqual(leafCounts(plan), { unstarted: 1, in_progress: 0, completed: 2, failed: 1, rolled_back: 0 });
     assert.equal(phaseStateText('rolled_back'), 'rolled back');
+  });
+
+  it('counts the leaves of a summary, and changes its version when a count, the state or the time does', () => {
+    const summary: OperationSummary = {
+      id: 'op',
+      type: 'custom',
+      state: 'in_progress',
+      created: 1,
+      updated: 2,
+      description: 'd',
+      descriptionBytes: 1,
+      phases: { unstarted: 2, in_progress: 1, completed: 3, failed: 0, rolled_back: 0 },
+    };
+    assert.equal(summaryLeaves(summary), 6);
+    const version = summaryVersion(summary);
+    assert.equal(summaryVersion({ ...summary, description: 'other' }), version);
+    assert.notEqual(summaryVersion({ ...summary, phases: { ...summary.phases, in_progress: 0, completed: 4 } }), version);
+    assert.notEqual(summaryVersion({ ...summary, state: 'failed' }), version);
+    assert.notEqual(summaryVersion({ ...summary, updated: 3 }), version);
+    assert.notEqual(summaryVersion({ ...summary, rolledBack: true }), version);
   });
 });

@@ -1,0 +1,109 @@
+// The operations the Control Panel serves, read from the store once per change of the store and
+// shared by every client: the list of summaries and each operation's bounded detail are serialized
+// once per store version, and a plan (written once, never changed) is read and cut to its limits once
+// per operation. However large an operation is in the store, an answer stays within panel-limits.ts.
+
+import { GravityError } from '../errors.ts';
+import type { OperationStore } from '../store/types.ts';
+import type { BoundedPlan } from './operation-views.ts';
+import { boundPlan, operationDetail, operationSummary, phaseCounts } from './operation-views.ts';
+import { panelLimits } from './panel-limits.ts';
+import type { OperationDetailResponse, OperationsResponse } from './panel-protocol.ts';
+
+export interface PanelOperations {
+  /** The newest operations' summaries. */
+  list(): OperationsResponse;
+  /** `list()` as JSON, serialized once per store version. */
+  listJson(): string;
+  /** One operation's bounded detail as JSON (at most panelLimits.detailBytes); E_OPERATION_NOT_FOUND for an unknown id. */
+  detailJson(id: string): string;
+}
+
+export interface PanelOperationsOptions {
+  operations: OperationStore;
+  /** Changes whenever the store may have changed (SQLite's data_version). */
+  version: () => number;
+  limits?: Pick<typeof panelLimits, 'operationsListed' | 'summaryTextChars' | 'detailTextChars' | 'detailBytes'>;
+  /** How many plans are kept cut and ready (the least recently used go first). */
+  plansKept?: number;
+}
+
+interface Cached<T> {
+  version: number;
+  value: T;
+}
+
+/**
+ * @example const operations = panelOperations({ operations: store.operations, version: () => store.dataVersion() }); reply.send(operations.listJson());
+ */
+export function panelOperations(options: PanelOperationsOptions): PanelOperations {
+  const { operations } = options;
+  const limits = options.limits ?? panelLimits;
+  const plansKept = options.plansKept ?? 2 * limits.operationsListed;
+  // Map order is use order: the first entry is the least recently used.
+  const plans = new Map<string, BoundedPlan>();
+  const details = new Map<string, Cached<string>>();
+  let listCache: Cached<{ response: OperationsResponse; json: string }> | undefined;
+
+  const planOf = (id: string): BoundedPlan | undefined => {
+    let plan = plans.get(id);
+    if (plan !== undefined) {
+      plans.delete(id);
+    } else {
+      const record = operations.get(id);
+      if (record === undefined) return undefined;
+      // The bytes left for the phases once the operation's own fields are counted.
+      plan = boundPlan(record.plan, { textChars: limits.detailTextChars, budgetBytes: limits.detailBytes - 16 * 1024 - limits.detailTextChars * 6 });
+    }
+    plans.set(id, plan);
+    for (const oldest of plans.keys()) {
+      if (plans.size <= plansKept) break;
+      plans.delete(oldest);
+      details.delete(oldest);
+    }
+    return plan;
+  };
+
+  const currentList = (): { response: OperationsResponse; json: string } => {
+    const version = options.version();
+    if (listCache?.version === version) return listCache.value;
+    const summaries = operations.headlines(limits.operationsListed, limits.summaryTextChars + 1).flatMap((headline) => {
+      const plan = planOf(headline.id);
+      if (plan === undefined) return [];
+      return [operationSummary(headline, phaseCounts(plan.skeleton, operations.changes(headline.id)), limits.summaryTextChars)];
+    });
+    const response: OperationsResponse = { operations: summaries };
+    listCache = { version, value: { response, json: JSON.stringify(response) } };
+    return listCache.value;
+  };
+
+  const buildDetail = (id: string): string => {
+    const headline = operations.headline(id, limits.detailTextChars + 1);
+    const plan = headline === undefined ? undefined : planOf(id);
+    if (headline === undefined || plan === undefined) throw new GravityError('E_OPERATION_NOT_FOUND', `operation ${id} not found`);
+    const { descriptionHead, descriptionBytes: _bytes, ...rest } = headline;
+    const detail = operationDetail({ ...rest, description: descriptionHead }, plan, operations.changes(id), limits.detailTextChars);
+    const json = JSON.stringify(detail);
+    if (Buffer.byteLength(json) <= limits.detailBytes) return json;
+    // Errors full of escaped characters can still overflow the estimate: then the plan's root alone.
+    const rootOnly: OperationDetailResponse = {
+      operation: { ...detail.operation, plan: { ...detail.operation.plan, phases: [] } },
+      phaseCount: detail.phaseCount,
+      omittedPhases: detail.phaseCount,
+    };
+    return JSON.stringify(rootOnly);
+  };
+
+  return {
+    list: () => currentList().response,
+    listJson: () => currentList().json,
+    detailJson(id) {
+      const version = options.version();
+      const cached = details.get(id);
+      if (cached?.version === version && plans.has(id)) return cached.value;
+      const json = buildDetail(id);
+      if (plans.has(id)) details.set(id, { version, value: json });
+      return json;
+    },
+  };
+}
