@@ -2,7 +2,8 @@
 // Run as its own process (so that the load does not share an event loop with whoever measures):
 //   node panel-load.js <panel url> <session id> <clients> <operation id> [more paths, comma-separated]
 // each client keeps a live stream open and asks for the operations list and one operation's plan (and
-// the other paths given, such as `/api/history?limit=10000`) in a loop, one request at a time; it prints `{"ready":true}` once every client has had an answer to each,
+// the other paths given, such as `/api/history?limit=1000`, or whole URLs such as the health endpoint's
+// `https://127.0.0.1:7575/history`) in a loop, one request at a time; it prints `{"ready":true}` once every client has had an answer to each,
 // and, on SIGTERM, `{"requests","bytes","errors","streamBytes"}` before it exits.
 
 import { Agent, request } from 'node:https';
@@ -75,7 +76,7 @@ async function run(panelUrl: string, sessionId: string, clients: number, operati
     let first = true;
     while (!stopping) {
       for (const path of ['/api/operations', `/api/operations/${encodeURIComponent(operationId)}`, ...morePaths]) {
-        const answer = await get(`${panelUrl}${path}`, agent, headers, 60_000);
+        const answer = await get(/^https:\/\//u.test(path) ? path : `${panelUrl}${path}`, agent, headers, 60_000);
         totals.requests += 1;
         if (answer.status === 200) totals.bytes += answer.bytes;
         else totals.errors += 1;

@@ -49,7 +49,11 @@ export const healthRoutes = ['/', '/local', '/history', '/metrics', '/time'] as 
 
 const prometheusContentType = 'text/plain; version=0.0.4; charset=utf-8';
 const jsonContentType = 'application/json; charset=utf-8';
-const maxHistoryLimit = 100_000;
+/**
+ * The most events one `/history` answer holds (also its default): reading and serializing them takes
+ * a few milliseconds of the one thread that answers `GET /`, whoever asks and however often.
+ */
+export const maxHistoryLimit = 1_000;
 
 interface Reply {
   status: number;
@@ -134,8 +138,11 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       case '/history': {
         const query = historyQuery(params, options.clock.now());
         if (typeof query === 'string') return errorReply(400, query);
-        const events = options.history.list(query).map((event) => ({ ...event, timestamp: new Date(event.time).toISOString() }));
-        return json(200, { events });
+        const limit = query.limit ?? maxHistoryLimit;
+        const found = options.history.list({ ...query, limit: limit + 1 });
+        const events = found.slice(0, limit).map((event) => ({ ...event, timestamp: new Date(event.time).toISOString() }));
+        const last = events.at(-1);
+        return json(200, found.length > limit && last !== undefined ? { events, more: true, next: last.time } : { events });
       }
       case '/metrics':
         return { status: 200, body: Buffer.from(await options.metrics()), contentType: options.metricsContentType ?? prometheusContentType };

@@ -63,7 +63,9 @@ export interface PanelServer {
   close(): Promise<void>;
 }
 
-const maxHistoryLimit = 10_000;
+// One answer's worth of history is read and serialized on the thread that also answers the health
+// endpoint: a few milliseconds at most, in turn with everything else.
+const maxHistoryLimit = 1_000;
 const defaultHistoryLimit = 1_000;
 
 /** Where the built pages are when running from a checkout or an installed package. */

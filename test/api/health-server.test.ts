@@ -8,7 +8,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHealthServer } from '../../src/api/health-server.ts';
+import { maxHistoryLimit, startHealthServer } from '../../src/api/health-server.ts';
 import type { HealthServer } from '../../src/api/health-server.ts';
 import { ensureServerCertificate } from '../../src/api/tls.ts';
 import type { Clock } from '../../src/clock.ts';
@@ -249,6 +249,32 @@ describe('api/health-server', () => {
     const bad = await request(server.port, '/history?since=yesterday');
     assert.equal(bad.status, 400);
     assert.match((JSON.parse(bad.body) as { error: string }).error, /since/);
+  });
+
+  it(`answers at most ${maxHistoryLimit} events at a time, saying where the next ones start, and refuses a larger limit`, async () => {
+    const total = maxHistoryLimit * 2 + 5;
+    history.append(Array.from({ length: total }, (_, i) => ({ id: `e${i}`, time: 1_000 + i, type: 'Probe Failed' as const, node, checker: 'web' })));
+    const seen = new Set<string>();
+    let since: number | undefined;
+    let pages = 0;
+    for (;;) {
+      const answer = JSON.parse((await request(server.port, since === undefined ? '/history' : `/history?since=${since}`)).body) as {
+        events: HistoryEvent[];
+        more?: boolean;
+        next?: number;
+      };
+      pages += 1;
+      assert.ok(answer.events.length <= maxHistoryLimit);
+      for (const event of answer.events) seen.add(event.id);
+      if (answer.more !== true) break;
+      assert.equal(answer.next, answer.events.at(-1)?.time);
+      since = answer.next;
+    }
+    assert.equal(seen.size, total);
+    assert.equal(pages, 3);
+    const tooMany = await request(server.port, `/history?limit=${maxHistoryLimit + 1}`);
+    assert.equal(tooMany.status, 400);
+    assert.match((JSON.parse(tooMany.body) as { error: string }).error, /limit/u);
   });
 
   it('answers 503 with the error when the history cannot be read', async () => {

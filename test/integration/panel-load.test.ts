@@ -2,7 +2,8 @@
 // holds an operation with a 10 MB description (written straight into the store, as a plan already
 // there or a large one a loader allows would be) among nineteen small ones; a separate load process
 // keeps twenty panel clients busy (each with a live stream open, asking for the operations list and
-// the large operation's plan one request after another); and this process, which does nothing else,
+// the large operation's plan, and a full page of the 20,000 events of status history from the panel's
+// API and from the health endpoint's own /history, one request after another); and this process, which does nothing else,
 // asks the health endpoint `GET /` 1,000 times in a row on one kept-alive connection. Its p99 must stay
 // under 50 ms, every panel answer small, and the agent's memory far from what one copy of the
 // operation per client would take. The load comes from its own process so that the
@@ -26,6 +27,7 @@ const loadScript = fileURLToPath(new URL('../../scripts/bench/panel-load.ts', im
 const clients = 20;
 const samples = 1_000;
 const bigId = 'op-big';
+const historyEvents = 20_000;
 
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -63,6 +65,10 @@ describe('integration: the health endpoint while the Control Panel is busy (real
         store.operations.create({ id: `op-${i}`, type: 'custom', description: `small ${i}`, created: 1_000 + i, plan: { id: '/', description: `small ${i}`, requires: [], phases } });
       }
       store.operations.create({ id: bigId, type: 'custom', description: huge, created: 2_000, plan: { id: '/', description: huge, requires: [], phases } });
+      const recent = Date.now() - 3_600_000; // within the retention the agent keeps
+      store.history.append(
+        Array.from({ length: historyEvents }, (_, i) => ({ id: `event-${i}`, time: recent + i, type: i % 2 === 0 ? ('Probe Failed' as const) : ('Probe Succeeded' as const), node: 'node-1', checker: 'web', detail: `connection refused ${i}` })),
+      );
       const service = createUserService({ users: store.users, clock: systemClock });
       const invite = service.invite('ops@example.com', ['viewer']);
       sessionId = (await service.signup(invite.token, 'violet-Anchor-meadow-73')).id;
@@ -76,7 +82,8 @@ describe('integration: the health endpoint while the Control Panel is busy (real
       'panel: { listen: "127.0.0.1:0" }',
     ]);
     const panelUrl = await loggedUrl(agent, 'Control Panel listening');
-    load = spawnTs(loadScript, [panelUrl, sessionId, String(clients), bigId]);
+    const healthUrl = await loggedUrl(agent, 'health endpoint listening');
+    load = spawnTs(loadScript, [panelUrl, sessionId, String(clients), bigId, `/api/history?since=0,${healthUrl}/history?since=0`]);
     const started = load;
     await waitFor(() => started.stdout().includes('"ready":true'), 120_000, 'every panel client to have had its first answers');
   });
