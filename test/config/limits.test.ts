@@ -181,13 +181,23 @@ describe('config limits', () => {
     });
   });
 
-  it('compiles a config of 40,000 unknown keys in linear time', function () {
-    this.timeout(60_000);
-    const text = Array.from({ length: 40_000 }, (_, index) => `k${index}: 1`).join('\n');
-    const started = performance.now();
-    const result = compileConfigText(text, { file: '/x/gravity.yaml', shown: 'gravity.yaml', hostname: 'h' });
-    const elapsed = performance.now() - started;
-    assert.ok('problems' in result && result.problems.length === 40_000);
-    assert.ok(elapsed < 4000, `took ${Math.round(elapsed)} ms`);
+  it('compiles a config of unknown keys in time linear in their number (4 times the keys, well under 16 times the time)', function () {
+    this.timeout(120_000);
+    // Measured against itself in the same run, so that a slow or busy machine does not decide: the
+    // fastest of three compilations of 10,000 keys against the fastest of three of 40,000.
+    const fastest = (keys: number): number => {
+      const text = Array.from({ length: keys }, (_, index) => `k${index}: 1`).join('\n');
+      let best = Number.POSITIVE_INFINITY;
+      for (let run = 0; run < 3; run++) {
+        const started = performance.now();
+        const result = compileConfigText(text, { file: '/x/gravity.yaml', shown: 'gravity.yaml', hostname: 'h' });
+        best = Math.min(best, performance.now() - started);
+        assert.ok('problems' in result && result.problems.length === keys);
+      }
+      return best;
+    };
+    const small = fastest(10_000);
+    const large = fastest(40_000);
+    assert.ok(large / small < 8, `10,000 keys took ${Math.round(small)} ms, 40,000 took ${Math.round(large)} ms`);
   });
 });
