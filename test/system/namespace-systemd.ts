@@ -62,6 +62,9 @@ function runProcess(command: readonly string[], env: NodeJS.ProcessEnv, timeoutM
 /** The pid of the namespace's PID 1: the only child of the `unshare --fork` process. */
 function namespaceInit(unsharePid: number): number | undefined {
   try {
+    // Until the boot script has become unshare, its children are the commands that set up its
+    // cgroups (cat, mkdir), not the namespace's PID 1.
+    if (readFileSync(`/proc/${unsharePid}/comm`, 'utf8').trim() !== 'unshare') return undefined;
     const children = readFileSync(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8').trim();
     return children === '' ? undefined : Number(children.split(' ')[0]);
   } catch {
@@ -78,7 +81,7 @@ function processEnded(child: ChildProcess): Promise<void> {
  * running.
  * @example const systemd = await bootNamespaceSystemd(dir); await systemd.run(['systemctl', 'status']);
  */
-export async function bootNamespaceSystemd(work: string, timeoutMs = 30_000): Promise<NamespaceSystemd> {
+export async function bootNamespaceSystemd(work: string, timeoutMs = 60_000): Promise<NamespaceSystemd> {
   mkdirSync(work, { recursive: true });
   const name = `gravity-test-${process.pid}-${Date.now()}`;
   const logFile = join(work, 'boot.log');
@@ -111,6 +114,7 @@ export async function bootNamespaceSystemd(work: string, timeoutMs = 30_000): Pr
     for (const cgroup of made) await removeCgroupTree(cgroup);
   };
 
+  let lastState = '(not asked yet)';
   try {
     await waitFor(
       async () => {
@@ -118,6 +122,7 @@ export async function bootNamespaceSystemd(work: string, timeoutMs = 30_000): Pr
         initPid ??= boot.pid === undefined ? undefined : namespaceInit(boot.pid);
         if (initPid === undefined) return false;
         const state = await run(['systemctl', 'is-system-running'], { timeoutMs: 5000 });
+        lastState = `${state.stdout.trim()} ${state.stderr.trim()}`.trim();
         return state.stdout.trim() === 'running';
       },
       timeoutMs,
@@ -125,8 +130,14 @@ export async function bootNamespaceSystemd(work: string, timeoutMs = 30_000): Pr
       100,
     );
   } catch (error) {
-    await stop();
-    throw error;
+    // The boot's own failure is what the reader needs; a failing clean-up is added to it, not put in its place.
+    const failed = await run(['systemctl', 'list-units', '--failed', '--no-legend', '--plain'], { timeoutMs: 5000 }).catch(() => undefined);
+    const cleanup = await stop().then(
+      () => '',
+      (stopError: unknown) => `\nclean-up also failed: ${String(stopError)}`,
+    );
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(`${why}\nlast is-system-running: ${lastState}\nfailed units: ${failed?.stdout.trim() ?? '(unknown)'}\nboot log:\n${bootLog()}${cleanup}`, { cause: error });
   }
 
   return {
