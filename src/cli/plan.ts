@@ -77,12 +77,14 @@ async function withEngine(
     const record = selectOperation(env, operationIdOf(command, operationId));
     const progress = planProgress(env);
     const { engine, release } = planEngine(env, record.id, progress);
+    const changesBefore = env.store.operations.changes(record.id).length;
     let ran = true;
     try {
       await work(engine, env, record);
     } catch (error) {
-      // A refusal changed nothing: the error says why, the plan is as it was.
-      ran = !isGravityError(error, 'E_PLAN_REFUSED') && !isGravityError(error, 'E_OPERATION_LOCKED');
+      // An error that changed nothing (a refusal, the lock, a phase that does not exist) says why on
+      // its own: stdout stays empty. One that came after phases ran (a failed phase) shows the plan.
+      ran = !isGravityError(error, 'E_PLAN_REFUSED') && !isGravityError(error, 'E_OPERATION_LOCKED') && env.store.operations.changes(record.id).length !== changesBefore;
       throw error;
     } finally {
       release();
