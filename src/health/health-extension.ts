@@ -42,7 +42,6 @@ export function healthExtension(config: GravityConfig, options: HealthExtensionO
         ...(config.app?.name === undefined ? {} : { application: { name: config.app.name, ...(config.app.version === undefined ? {} : { version: config.app.version }) } }),
       });
       const metrics = createHealthMetrics();
-      closeLeftovers();
       const logStatusHook = statusHookLogger(logger);
       /** Closes what an earlier configuration left open in the history (history-leftovers.ts). */
       function closeLeftovers(): void {
@@ -59,6 +58,7 @@ export function healthExtension(config: GravityConfig, options: HealthExtensionO
           logger.error({ err: error }, 'could not close the status history left open by an earlier configuration');
         }
       }
+      closeLeftovers();
       const report = () => model.report(clock.now());
       const stopAggregation = startHealthAggregation({
         bus,
