@@ -284,6 +284,11 @@ export const errorCatalogue = {
     message: 'the Control Panel has as much of this work as it may take at once',
     hint: 'close some open panels (browser tabs), or try again shortly',
   },
+  E_NOT_PROVIDED: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'this command is not provided by this version of gravity yet',
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

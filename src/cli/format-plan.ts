@@ -378,6 +378,18 @@ export function formatFollowEndLine(time: number, outcome: 'completed' | 'rolled
 }
 
 /**
+ * The line `gravity plan --follow` prints when a phase has failed and the operation waits for a resume
+ * or a rollback (no newline).
+ * @example formatFollowWaitingLine(Date.UTC(2020, 4, 27, 21, 30), 'op-1', '/finish/check')
+ * // "Wed May 27 21:30:00 UTC\toperation op-1 is waiting on the failed phase /finish/check: run 'gravity plan resume' or 'gravity rollback'"
+ */
+export function formatFollowWaitingLine(time: number, operationId: string, phaseId: string, options: { color?: boolean } = {}): string {
+  const color = options.color ?? false;
+  const text = `operation ${terminalLine(operationId)} is waiting on the failed phase ${terminalLine(phaseId)}: run 'gravity plan resume' or 'gravity rollback'`;
+  return `${paint(formatHumanDate(time, true), ansi.blue, color)}\t${paint(text, ansi.red, color)}`;
+}
+
+/**
  * An operation type as Gravity names it: `operation_update`.
  * @example gravityOperationType('update') // 'operation_update'
  */

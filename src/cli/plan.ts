@@ -10,9 +10,10 @@ import { createOperation, operationView } from '../plan/engine.ts';
 import type { PlanEngine } from '../plan/engine.ts';
 import { leaves, normalizePhasePath } from '../plan/phase-state.ts';
 import { loadPlanFile } from '../plan/plan-file.ts';
-import type { Operation, PhaseState } from '../plan/types.ts';
+import type { Operation } from '../plan/types.ts';
 import type { OperationRecord } from '../store/types.ts';
-import { formatFollowEndLine, formatFollowLine, formatPlan, formatRollbackLine } from './format-plan.ts';
+import { formatPlan, formatRollbackLine } from './format-plan.ts';
+import { followOperation } from './plan-follow.ts';
 import type { PlanFormat } from './format-plan.ts';
 import { idleEngine, openPlanEnv, planEngine, planProgress, selectOperation } from './plan-env.ts';
 import type { PlanEnv } from './plan-env.ts';
@@ -39,29 +40,25 @@ function operationIdOf(command: Command, own: string | undefined): string | unde
   return own ?? command.parent?.opts<DisplayOptions>().operationId;
 }
 
-/** Follows the operation: a line per leaf change, until it ends (or a phase fails). */
-async function follow(env: PlanEnv, record: OperationRecord, output: CliOutput, pollMs = 250): Promise<void> {
-  const seen = new Map<string, PhaseState>();
-  let first = true;
-  for (;;) {
-    const operation = toOperation(env, record);
-    const all = leaves(operation.plan);
-    all.forEach((leaf, index) => {
-      const before = seen.get(leaf.id);
-      seen.set(leaf.id, leaf.state);
-      if (before === leaf.state || (first && leaf.state === 'unstarted')) return;
-      output.out(`${formatFollowLine(leaf.updated ?? Date.now(), index + 1, all.length, leaf.id, leaf.state, { color: color() })}\n`, { styled: color() });
-    });
-    first = false;
-    if (operation.state !== 'in_progress') {
-      // A failed operation that was not rolled back is neither: it ends the follow with an error only.
-      if (operation.state === 'failed' && operation.rolledBack !== true) throw new GravityError('E_PHASE_FAILED', `operation ${operation.id} ended failed`);
-      output.out(`${formatFollowEndLine(Date.now(), operation.rolledBack === true ? 'rolled back' : 'completed', { color: color() })}\n`, { styled: color() });
-      return;
-    }
-    const failed = all.find((leaf) => leaf.state === 'failed');
-    if (failed !== undefined) throw new GravityError('E_PHASE_FAILED', `phase "${failed.id}" failed: ${failed.error ?? 'no error recorded'}`);
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
+/**
+ * `plan --follow`: until the operation ends, or SIGINT/SIGTERM end the follow (exit 130/143, as a
+ * shell reports a process those signals ended).
+ */
+async function follow(env: PlanEnv, record: OperationRecord, output: CliOutput): Promise<void> {
+  const controller = new AbortController();
+  const signals = { SIGINT: 130, SIGTERM: 143 } as const;
+  const handlers = (Object.keys(signals) as (keyof typeof signals)[]).map((name) => {
+    const handler = (): void => {
+      process.exitCode = signals[name];
+      controller.abort();
+    };
+    process.once(name, handler);
+    return () => process.off(name, handler);
+  });
+  try {
+    await followOperation({ read: () => toOperation(env, record), output, color: color(), signal: controller.signal });
+  } finally {
+    for (const off of handlers) off();
   }
 }
 
@@ -77,12 +74,14 @@ async function withEngine(
     const record = selectOperation(env, operationIdOf(command, operationId));
     const progress = planProgress(env);
     const { engine, release } = planEngine(env, record.id, progress);
+    const changesBefore = env.store.operations.changes(record.id).length;
     let ran = true;
     try {
       await work(engine, env, record);
     } catch (error) {
-      // A refusal changed nothing: the error says why, the plan is as it was.
-      ran = !isGravityError(error, 'E_PLAN_REFUSED') && !isGravityError(error, 'E_OPERATION_LOCKED');
+      // An error that changed nothing (a refusal, the lock, a phase that does not exist) says why on
+      // its own: stdout stays empty. One that came after phases ran (a failed phase) shows the plan.
+      ran = !isGravityError(error, 'E_PLAN_REFUSED') && !isGravityError(error, 'E_OPERATION_LOCKED') && env.store.operations.changes(record.id).length !== changesBefore;
       throw error;
     } finally {
       release();
@@ -149,7 +148,7 @@ export function makePlanCommand(output: CliOutput = processOutput): Command {
     command
       .addOption(operationOption())
       .addOption(new Option('--format <format>', 'output format').choices(['text', 'short', 'json', 'yaml']))
-      .addOption(new Option('--follow', 'follow the operation: a line per phase change, until it ends'))
+      .addOption(new Option('--follow', 'follow the operation: a line per phase change, until it ends (across a failed phase and its resume)'))
       .action(display);
   const plan = withDisplayOptions(
     new Command('plan').description("show an operation's plan: its phases with their states (the last operation by default)"),

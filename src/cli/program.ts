@@ -14,6 +14,7 @@ import { makeSystemCommand } from './system.ts';
 import { makeStopCommand } from './stop.ts';
 import { makeAgentCommand } from './agent.ts';
 import { makeUsersCommand } from './users.ts';
+import { addNotProvidedCommands } from './not-provided.ts';
 
 /** The global options, parsed. */
 export interface GlobalOptions {
@@ -120,6 +121,7 @@ export function makeProgram(given: CliOutput = processOutput): Command {
   program.addCommand(makeSystemCommand(output));
   program.addCommand(makeAgentCommand(output));
   program.addCommand(makeUsersCommand(output));
+  addNotProvidedCommands(program);
 
   forEachCommand(program, (command) => {
     command

@@ -14,6 +14,7 @@ import { HealthModel, healthPaths } from './model.ts';
 import { startHealthAggregation } from './aggregator.ts';
 import { createHealthMetrics, transitionKindOf } from './metrics.ts';
 import { toHistoryEvents } from './timeline.ts';
+import { leftoverClosingEvents } from './history-leftovers.ts';
 import { statusHookLogger } from './status-hook-log.ts';
 
 /** How often expired history is dropped (as Satellite: hourly). */
@@ -42,6 +43,22 @@ export function healthExtension(config: GravityConfig, options: HealthExtensionO
       });
       const metrics = createHealthMetrics();
       const logStatusHook = statusHookLogger(logger);
+      /** Closes what an earlier configuration left open in the history (history-leftovers.ts). */
+      function closeLeftovers(): void {
+        try {
+          const closing = leftoverClosingEvents(store.history.latest(), { node: config.node.name, probes: config.probes.map((probe) => probe.name) }, clock.now());
+          if (closing.length === 0) return;
+          store.history.append(closing);
+          for (const event of closing) metrics.recordTransition(transitionKindOf(event.type));
+          logger.info(
+            { closed: closing.map((event) => (event.checker === undefined ? `node ${event.node ?? ''}` : `${event.node ?? ''}/${event.checker}`)) },
+            'closed the status history left open by an earlier configuration',
+          );
+        } catch (error) {
+          logger.error({ err: error }, 'could not close the status history left open by an earlier configuration');
+        }
+      }
+      closeLeftovers();
       const report = () => model.report(clock.now());
       const stopAggregation = startHealthAggregation({
         bus,

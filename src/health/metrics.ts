@@ -14,7 +14,9 @@ export type TransitionKind =
   | 'node_degraded'
   | 'node_recovered'
   | 'cluster_degraded'
-  | 'cluster_recovered';
+  | 'cluster_recovered'
+  | 'probe_removed'
+  | 'node_removed';
 
 export const transitionKinds: readonly TransitionKind[] = [
   'probe_failed',
@@ -23,6 +25,8 @@ export const transitionKinds: readonly TransitionKind[] = [
   'node_recovered',
   'cluster_degraded',
   'cluster_recovered',
+  'probe_removed',
+  'node_removed',
 ];
 
 const kindByEventType: Record<HistoryEventType, TransitionKind> = {
@@ -32,6 +36,8 @@ const kindByEventType: Record<HistoryEventType, TransitionKind> = {
   'Node Recovered': 'node_recovered',
   'Cluster Degraded': 'cluster_degraded',
   'Cluster Recovered': 'cluster_recovered',
+  'Probe Removed': 'probe_removed',
+  'Node Removed': 'node_removed',
 };
 
 /**

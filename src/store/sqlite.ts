@@ -132,6 +132,18 @@ function toEvent(row: HistoryRow): HistoryEvent {
   return event;
 }
 
+/** The query behind `latest`: the newest event per (node, checker), a node's own events having no checker. */
+function historyLatest(db: Database.Database): () => HistoryEvent[] {
+  const statement = db.prepare<[], HistoryRow>(
+    `SELECT rowid, id, time, type, node, checker, detail FROM (
+       SELECT rowid, id, time, type, node, checker, detail,
+              ROW_NUMBER() OVER (PARTITION BY node, checker ORDER BY time DESC, rowid DESC) AS newest
+       FROM history WHERE node IS NOT NULL)
+     WHERE newest = 1 ORDER BY time ASC, rowid ASC`,
+  );
+  return () => statement.all().map(toEvent);
+}
+
 /** The one query `list` runs, with only the conditions the query asks for; statements are kept per shape. */
 function historyLister(db: Database.Database): (query: HistoryQuery) => HistoryEvent[] {
   const statements = new Map<string, Statement<unknown[], HistoryRow>>();
@@ -250,6 +262,7 @@ export function openSqliteStore(stateDir: string, options: SqliteStoreOptions = 
       ),
       evict: db.prepare<[number]>('DELETE FROM history WHERE time < ?'),
       list: historyLister(db),
+      latest: historyLatest(db),
     };
   });
 
@@ -267,6 +280,7 @@ export function openSqliteStore(stateDir: string, options: SqliteStoreOptions = 
     append: (events) => guarded(file, 'write to', () => (events.length === 0 ? 0 : appendAll(events, clock.now() - retentionMs))),
     list: (query = {}) => guarded(file, 'read', () => statements.list(query)),
     evict: (before) => guarded(file, 'write to', () => statements.evict.run(before).changes),
+    latest: () => guarded(file, 'read', () => statements.latest()),
   };
 
   const operations = prepareConnection(db, file, () => sqliteOperations(db, file, guard(file)));
@@ -294,7 +308,7 @@ function readOnly(what: string): never {
 
 function emptyStore(file: string): Store {
   return {
-    history: { append: () => readOnly('append history'), list: () => [], evict: () => readOnly('evict history') },
+    history: { append: () => readOnly('append history'), list: () => [], evict: () => readOnly('evict history'), latest: () => [] },
     operations: noOperations(file),
     users: noUsers(file),
     close: () => undefined,
@@ -317,7 +331,7 @@ export function openSqliteStoreReadOnly(stateDir: string): Store {
     if (version === 0) return undefined; // created, but the agent never got to set it up: nothing stored yet
     const operations = version >= operationsSchemaVersion ? sqliteOperationsReadOnly(db, file, guard(file)) : noOperations(file);
     const users = version >= usersSchemaVersion ? sqliteUsersReadOnly(db, file, guard(file)) : noUsers(file);
-    return { list: historyLister(db), operations, users };
+    return { list: historyLister(db), latest: historyLatest(db), operations, users };
   });
   if (views === undefined) {
     db.close();
@@ -328,6 +342,7 @@ export function openSqliteStoreReadOnly(stateDir: string): Store {
       append: () => readOnly('append history'),
       list: (query = {}) => guarded(file, 'read', () => views.list(query)),
       evict: () => readOnly('evict history'),
+      latest: () => guarded(file, 'read', () => views.latest()),
     },
     operations: views.operations,
     users: views.users,

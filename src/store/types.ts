@@ -11,7 +11,11 @@ export type HistoryEventType =
   | 'Node Degraded'
   | 'Node Recovered'
   | 'Probe Failed'
-  | 'Probe Succeeded';
+  | 'Probe Succeeded'
+  /** A probe that failed last, no longer in the configuration when the agent started. */
+  | 'Probe Removed'
+  /** A node that was degraded last, no longer this agent's node when it started. */
+  | 'Node Removed';
 
 export const historyEventTypes: readonly HistoryEventType[] = [
   'Cluster Degraded',
@@ -20,6 +24,8 @@ export const historyEventTypes: readonly HistoryEventType[] = [
   'Node Recovered',
   'Probe Failed',
   'Probe Succeeded',
+  'Probe Removed',
+  'Node Removed',
 ];
 
 /** One status transition. `id` is unique cluster-wide (replication between masters uses it). */
@@ -57,6 +63,11 @@ export interface HistoryStore {
   list(query?: HistoryQuery): HistoryEvent[];
   /** Drops events older than `before` (epoch ms); returns how many were dropped. */
   evict(before: number): number;
+  /**
+   * The newest event of each node (its node events: no checker) and of each (node, checker) pair;
+   * cluster events are left out. Oldest first.
+   */
+  latest(): HistoryEvent[];
 }
 
 /** An operation as stored: its definition and its own state; leaf states live in the changelog. */

@@ -89,6 +89,9 @@ class MemoryHistory implements HistoryStore {
   evict(): number {
     return 0;
   }
+  latest(): HistoryEvent[] {
+    return [];
+  }
 }
 
 interface Response {

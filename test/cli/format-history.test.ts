@@ -61,10 +61,15 @@ describe('cli/format-history', () => {
     assert.equal(formatHistoryLine(event('2020-02-18T21:37:07Z', 'Probe Failed', 'node-1', 'kube-apiserver')), '2020-02-18T21:37:07Z [Probe Failed]      node=node-1 checker=kube-apiserver');
     assert.equal(formatHistory([event('2020-02-18T21:36:11Z', 'Node Degraded', 'node-2')], 'text'), '2020-02-18T21:36:11Z [Node Degraded]     node=node-2\n');
     assert.equal(typeColumnWidth, 20);
-    for (const type of ['Node Degraded', 'Node Recovered', 'Probe Failed', 'Probe Succeeded', 'Cluster Degraded'] as const) {
+    for (const type of ['Node Degraded', 'Node Recovered', 'Node Removed', 'Probe Failed', 'Probe Succeeded', 'Probe Removed', 'Cluster Degraded'] as const) {
       const line = formatHistoryLine(event('2020-02-18T21:36:11Z', type, 'node-2'));
       assert.equal(line.indexOf('node='), 21 + typeColumnWidth, line);
     }
+  });
+
+  it('prints the removal events of an earlier configuration in the same columns', () => {
+    assert.equal(formatHistoryLine(event('2020-02-18T21:40:00Z', 'Probe Removed', 'node-1', 'db')), '2020-02-18T21:40:00Z [Probe Removed]     node=node-1 checker=db');
+    assert.equal(formatHistoryLine(event('2020-02-18T21:40:00Z', 'Node Removed', 'node-1')), '2020-02-18T21:40:00Z [Node Removed]      node=node-1');
   });
 
   it('keeps at least one space after a type wider than the column, and adds nothing after a bare type', () => {

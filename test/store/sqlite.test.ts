@@ -213,6 +213,22 @@ describe('store/sqlite', function () {
       assert.throws(() => store.history.append([event('ok', t0, 'Probe Failed', 'n'), bad]));
       assert.deepEqual(store.history.list(), []);
     });
+
+    it('latest: the newest event of each node and of each (node, checker), cluster events left out, in the read-only view too', () => {
+      const store = open();
+      store.history.append([
+        event('1', t0 + 1000, 'Probe Failed', 'node-1', 'web'),
+        event('2', t0 + 2000, 'Node Degraded', 'node-1'),
+        event('3', t0 + 3000, 'Probe Succeeded', 'node-1', 'web'),
+        event('4', t0 + 3000, 'Probe Failed', 'node-1', 'db'),
+        event('5', t0 + 3000, 'Probe Removed', 'node-1', 'db'),
+        event('6', t0 + 4000, 'Cluster Degraded'),
+        event('7', t0 + 500, 'Probe Failed', 'node-0', 'web'),
+      ]);
+      const expected = ['7', '2', '3', '5'];
+      assert.deepEqual(store.history.latest().map((item) => item.id), expected);
+      assert.deepEqual(openReadOnly().history.latest().map((item) => item.id), expected);
+    });
   });
 
   describe('retention', () => {
