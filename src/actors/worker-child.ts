@@ -180,12 +180,13 @@ class WorkerChild implements RunningChild {
   private hostMachine() {
     return workerHostMachine.provide({
       actors: {
-        ping: fromPromise(() => this.call(() => this.api.ping()).then(() => undefined)),
         startChild: fromPromise(() => this.startHosted()),
         stopChild: fromPromise(({ input }) => this.stopHosted(input.shutdown)),
       },
       actions: {
         spawnThread: () => this.spawnThread(),
+        // A ping that fails means the thread is gone, which the machine has already been told.
+        sendPing: () => void this.call(() => this.api.ping()).then(() => this.hostSend({ type: 'ping.answered' }), () => undefined),
         endThread: (_, why) => this.endThread(why),
         startSucceeded: () => this.started.resolve(),
         failStart: (_, failure) => this.started.reject(this.startError(failure)),

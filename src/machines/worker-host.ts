@@ -73,6 +73,8 @@ export interface WorkerHostContext extends WorkerHostInput {
 export type WorkerHostEvent =
   /** Take a thread and start the hosted child on it. */
   | { type: 'start' }
+  /** The thread answered the ping in flight (there is never more than one). */
+  | { type: 'ping.answered' }
   /** The thread failed: crashed, broke the protocol, or (raised by `heartbeat`) stopped answering. */
   | { type: 'thread.failed'; failure: HostFailure }
   /** 'exit' on the Worker: expected once the thread is being ended, a failure before that. */
@@ -99,7 +101,7 @@ function unprovided(what: string): Promise<never> {
  * The worker host machine. Its actors reject and its actions do nothing until the host provides them.
  * @example
  * const actor = createActor(
- *   workerHostMachine.provide({ actors: { ping, startChild, stopChild }, actions: { spawnThread, endThread } }),
+ *   workerHostMachine.provide({ actors: { startChild, stopChild }, actions: { spawnThread, sendPing, endThread } }),
  *   { input: { intervalMs: 1000, timeoutMs: 3000, loadTimeoutMs: 30_000 }, clock: xstateClock(systemClock) },
  * ).start();
  * actor.send({ type: 'start' });
@@ -111,8 +113,6 @@ export const workerHostMachine = setup({
     events: {} as WorkerHostEvent,
   },
   actors: {
-    /** One ping through the host API; resolves when the thread answers. */
-    ping: fromPromise<void>(() => unprovided('ping')),
     /** Starts the hosted child; resolves once it runs and every record of its start is in. */
     startChild: fromPromise<void>(() => unprovided('startChild')),
     /** Stops the hosted child; resolves with its exit once every record of the stop is in. */
@@ -121,6 +121,8 @@ export const workerHostMachine = setup({
   actions: {
     /** Takes a thread (a warm spare or a new one) and listens to it. */
     spawnThread: () => undefined,
+    /** Pings the thread through the host API; its answer comes back as `ping.answered`. */
+    sendPing: () => undefined,
     /** Terminates the thread (if it still runs); pending and later calls reject with E_WORKER_EXITED. */
     endThread: (_, _why: EndReason) => undefined,
     /** The start succeeded: start() resolves. */
@@ -183,13 +185,16 @@ export const workerHostMachine = setup({
         },
       },
       // `heartbeat` comes first: its ping is sent before the start call, so a child that hangs the
-      // thread while starting cannot keep the first ping from being answered.
+      // thread while starting cannot keep the first ping from being answered. The ping is an action
+      // and its answer an event, not an invoked call, so that the call stays in flight through the
+      // extra timer turn (`overdue`) a deadline gives an answer already in but not yet read.
       states: {
         heartbeat: {
           initial: 'loading',
           states: {
             loading: {
-              invoke: { src: 'ping', onDone: 'waiting', onError: 'missed' },
+              entry: 'sendPing',
+              on: { 'ping.answered': 'waiting' },
               initial: 'on_time',
               states: {
                 on_time: { after: { loadTimeout: 'overdue' } },
@@ -203,7 +208,8 @@ export const workerHostMachine = setup({
               after: { beatInterval: 'pinging' },
             },
             pinging: {
-              invoke: { src: 'ping', onDone: 'waiting', onError: 'missed' },
+              entry: 'sendPing',
+              on: { 'ping.answered': 'waiting' },
               initial: 'on_time',
               states: {
                 on_time: { after: { beatTimeout: 'overdue' } },

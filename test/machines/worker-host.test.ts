@@ -1,7 +1,8 @@
 // The worker host machine on its own: no thread, no comlink. Its effects are fakes provided through
-// `provide()` that record what the machine asks for, its calls (ping, start, stop) are promises the
-// test settles, and its deadlines run on sinon's fake timers through the same clock adapter the host
-// uses. Each test reads as the transitions it checks.
+// `provide()` that record what the machine asks for; its calls (start, stop) are promises the test
+// settles, a ping is answered by sending the machine its answer, and its deadlines run on sinon's
+// fake timers through the same clock adapter the host uses. Each test reads as the transitions it
+// checks.
 
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
@@ -50,15 +51,10 @@ const made: Actor<typeof workerHostMachine>[] = [];
 
 function host(input: WorkerHostInput = timing) {
   const effects: Effect[] = [];
-  const pings: Pending<void>[] = [];
   const starts: Pending<void>[] = [];
   const stops: Pending<ExitReason>[] = [];
   const machine = workerHostMachine.provide({
     actors: {
-      ping: fromPromise(() => {
-        effects.push({ effect: 'ping' });
-        return pending(pings);
-      }),
       startChild: fromPromise(() => {
         effects.push({ effect: 'startChild' });
         return pending(starts);
@@ -70,6 +66,7 @@ function host(input: WorkerHostInput = timing) {
     },
     actions: {
       spawnThread: () => effects.push({ effect: 'spawnThread' }),
+      sendPing: () => effects.push({ effect: 'ping' }),
       endThread: (_, end) => effects.push({ effect: 'endThread', end }),
       startSucceeded: () => effects.push({ effect: 'startSucceeded' }),
       failStart: (_, failure) => effects.push({ effect: 'failStart', failure }),
@@ -89,11 +86,9 @@ function host(input: WorkerHostInput = timing) {
     taken(): string[] {
       return effects.splice(0).map((entry) => entry.effect);
     },
-    /** Answers the oldest unanswered ping. */
+    /** The thread answers the ping in flight. */
     answerPing(): void {
-      const ping = pings.shift();
-      assert.ok(ping, 'a ping is in flight');
-      ping.resolve();
+      actor.send({ type: 'ping.answered' });
     },
     starts,
     stops,
@@ -280,7 +275,7 @@ describe('machines/worker-host', () => {
     h.send({ type: 'start' });
     h.answerPing();
     h.send({ type: 'child.exited', reason: { kind: 'normal' } });
-    assert.equal(where(h.actor), 'loading.on_time/starting');
+    assert.equal(where(h.actor), 'waiting/starting');
     h.taken();
     h.starts[0]?.resolve();
     await settle();
