@@ -138,6 +138,7 @@ class WorkerChild implements RunningChild {
     // The rejection reaches callers through the races in call(); this only marks it as observed so
     // that a thread dying with no call in flight is not an unhandled rejection.
     this.gone.catch(() => undefined);
+    // The caller of start() observes this one; marked so that a start nobody awaits cannot crash us.
     this.started.promise.catch(() => undefined);
 
     const { port1, port2 } = new MessageChannel();
@@ -154,20 +155,30 @@ class WorkerChild implements RunningChild {
       input: { intervalMs, timeoutMs, loadTimeoutMs },
       clock: xstateClock(context.clock),
     });
-    // A provided effect that throws is a bug here: the thread is ended, and the error fails the start,
-    // or is thrown where nobody can catch it, as any uncaught error, if the start is over.
-    this.actor.subscribe({
-      error: (error) => {
-        if (this.thread !== undefined) {
-          liveWorkers.delete(this.thread.worker);
-          void this.thread.worker.terminate();
-        }
-        if (!this.started.settled) this.started.reject(error);
-        else
-          queueMicrotask(() => {
-            throw error;
-          });
-      },
+    this.actor.subscribe({ error: (error) => this.abandon(error) });
+  }
+
+  /**
+   * A provided effect threw (a bug here): the machine has stopped. The thread is ended as it would
+   * have been, pending calls reject, a pending start or stop settles, and the error is thrown where
+   * nobody can catch it, as any uncaught error, unless the start reports it.
+   */
+  private abandon(error: unknown): void {
+    const cause = error instanceof Error ? error : new Error(String(error));
+    if (this.goneWith === undefined) {
+      this.goneWith = new GravityError('E_INTERNAL', `${this.context.path}: the worker host failed: ${cause.message}`, { cause });
+      this.stopWatchingSubscriptions();
+      this.outbox = [];
+      this.rejectGone(this.goneWith);
+      void this.thread?.worker.terminate().then(() => this.endOrphanedGroups());
+    }
+    this.stopOutcome?.resolve({ kind: 'error', error: serializeError(cause) });
+    if (!this.started.settled) {
+      this.started.reject(cause);
+      return;
+    }
+    queueMicrotask(() => {
+      throw cause;
     });
   }
 

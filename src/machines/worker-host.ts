@@ -46,7 +46,8 @@ export type StopOutcome =
 /** Why the thread is ended from here; the host says it in E_WORKER_EXITED's message. */
 export type EndReason = { why: 'stopped' | 'start_failed' | 'child_exited' } | { why: 'failed'; failure: HostFailure };
 
-export type Shutdown = number | 'infinity';
+/** A graceful stop's shutdown time in ms, or no limit ('brutal' is the `kill` event). */
+export type GracefulShutdown = number | 'infinity';
 
 export interface WorkerHostInput {
   /** How often a loaded thread is pinged, in ms. */
@@ -59,7 +60,7 @@ export interface WorkerHostInput {
 
 export interface WorkerHostContext extends WorkerHostInput {
   /** The graceful stop's shutdown time, once one is asked for. */
-  shutdown: Shutdown | undefined;
+  shutdown: GracefulShutdown | undefined;
   /** Why the thread failed on its own, if it did. */
   failure: HostFailure | undefined;
   /** The hosted child's own exit, when it came while the start was still in flight. */
@@ -82,12 +83,12 @@ export type WorkerHostEvent =
   /** The hosted child stopped by itself; the worker said so on the port. */
   | { type: 'child.exited'; reason: ExitReason }
   /** An orderly stop within `shutdown` (the worker enforces it; past it plus a heartbeat timeout, kill). */
-  | { type: 'stop'; shutdown: Shutdown }
+  | { type: 'stop'; shutdown: GracefulShutdown }
   /** A brutal stop: kill the thread at once. */
   | { type: 'kill' };
 
 export interface StopChildInput {
-  shutdown: Shutdown;
+  shutdown: GracefulShutdown;
 }
 
 /** Node timers cap at 2^31−1 ms; a longer delay is re-armed by the clock, this one is never used. */
