@@ -1,10 +1,11 @@
 // The main-thread host of a worker-hosted child, as a statechart: one worker thread's life from the
-// moment it is spawned (`start`) until it has exited. Two regions while the thread is alive: `heartbeat`
-// (loading → waiting ⇄ pinging, with the load deadline and the heartbeat deadline, each given one
-// more timer turn before the thread is called unresponsive) and `host` (starting → running →
-// stopping). Whatever ends the thread (a failed start, the child's own exit, a stop, a crash, an
-// exit nobody asked for, a missed heartbeat) leads through `exiting` (terminated, waiting for its
-// 'exit') to `terminated`, where the process groups it left behind are handed to this thread.
+// moment it is spawned (`start`) until it has exited. Two regions while the thread is alive:
+// `heartbeat` (loading → waiting ⇄ pinging, with the load deadline and the heartbeat deadline, each
+// given one more timer turn before the thread is called unresponsive) and `host` (starting →
+// running → stopping). Whatever ends the thread (a failed start, the child's own exit, a stop, a
+// crash, an exit nobody asked for, a missed heartbeat) leads through `exiting` (terminated, waiting
+// for its 'exit') to `terminated`, where the process groups it left behind are handed to this
+// thread.
 //
 // Pure: spawning the thread, the host API calls (ping, start, stop), terminating, reporting and the
 // process-group hand-off are provided by src/actors/worker-child.ts, which runs this machine with
