@@ -17,15 +17,23 @@
 // - the process groups the worker starts are registered on this thread too (process-groups.ts); when
 //   the thread is gone, those still alive are ended from here (SIGTERM, grace, SIGKILL), since a
 //   terminated thread's own timers never fire.
+//
+// The thread's lifecycle (its deadlines, what ends it, what is reported and when) is the machine in
+// src/machines/worker-host.ts, run here on the child's clock; this file provides its effects (the
+// thread, the host API calls, terminating, reporting) and turns the Worker's and the port's traffic
+// into the machine's events.
 
 import { MessageChannel } from 'node:worker_threads';
 import type { Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { releaseProxy, transfer, wrap } from 'comlink';
 import type { Remote } from 'comlink';
-import type { EventObject } from 'xstate';
-import type { TimerHandle } from '../clock.ts';
+import { createActor, fromPromise } from 'xstate';
+import type { Actor, EventObject } from 'xstate';
+import { xstateClock } from '../clock.ts';
 import { GravityError, deserializeError, serializeError } from '../errors.ts';
+import { workerHostMachine } from '../machines/worker-host.ts';
+import type { EndReason, HostFailure, StartFailure, StopOutcome, WorkerHostEvent } from '../machines/worker-host.ts';
 import type { ChildContext, ExitReason, RunningChild, TreeNodeInfo } from '../supervisor/child.ts';
 import type { WorkerChildStarter } from '../supervisor/launcher.ts';
 import { defaultHeartbeat } from '../supervisor/spec.ts';
@@ -37,9 +45,6 @@ import type { ProcessGroupChange } from './process-groups.ts';
 import { findCodeOnlyStart, fromHostResult, isWorkerToMainMessage } from './worker-protocol.ts';
 import type { HostResult, HostedChildInfo, MainToWorkerMessage, WorkerHostApi } from './worker-protocol.ts';
 
-/** The thread's life as this side sees it, a documented literal union. */
-type Phase = 'starting' | 'running' | 'stopping' | 'gone';
-
 const liveWorkers = new Set<Worker>();
 
 /** How many worker threads started here have not exited yet. For tests and `gravity debug`. */
@@ -50,15 +55,41 @@ export function liveWorkerThreads(): number {
 interface Deferred<T> {
   promise: Promise<T>;
   resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+  /** True once resolved or rejected. */
+  readonly settled: boolean;
 }
 
 function deferred<T>(): Deferred<T> {
   let resolve!: (value: T) => void;
-  const promise = new Promise<T>((done) => {
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((done, fail) => {
     resolve = done;
+    reject = fail;
   });
-  return { promise, resolve };
+  let settled = false;
+  return {
+    promise,
+    resolve: (value) => {
+      settled = true;
+      resolve(value);
+    },
+    reject: (error) => {
+      settled = true;
+      reject(error);
+    },
+    get settled() {
+      return settled;
+    },
+  };
 }
+
+/** What E_WORKER_EXITED says when the thread was ended from here for a reason other than a failure. */
+const endReasons: Record<Exclude<EndReason['why'], 'failed'>, string> = {
+  stopped: 'it was stopped',
+  start_failed: 'the child did not start',
+  child_exited: 'its child exited',
+};
 
 /** A child hosted inside a worker thread, and all below it, as the main thread's tree shows them. */
 function onWorkerThread(node: TreeNodeInfo): TreeNodeInfo {
@@ -66,43 +97,33 @@ function onWorkerThread(node: TreeNodeInfo): TreeNodeInfo {
 }
 
 class WorkerChild implements RunningChild {
-  private phase: Phase = 'starting';
-  private readonly worker: Worker;
-  private readonly api: Remote<WorkerHostApi>;
+  private readonly actor: Actor<typeof workerHostMachine>;
+  /** The thread and the comlink proxy to its host API, once taken. */
+  private thread: { worker: Worker; api: Remote<WorkerHostApi> } | undefined;
   /** Our end of the dedicated channel; the other end is transferred to the worker at start. */
   private readonly port: MessagePort;
   private readonly remotePort: MessagePort;
   private portSent = false;
-  private readonly heartbeat: HeartbeatSpec;
+  private readonly heartbeat: Required<HeartbeatSpec>;
 
   /** Rejects once the thread is gone (for whatever reason); every host API call is raced with it. */
   private readonly gone: Promise<never>;
   private rejectGone!: (error: GravityError) => void;
-  /** Why the thread died on its own, if it did. */
-  private failure: GravityError | undefined;
-  /** True once we asked for the thread to end: its 'exit' is then expected. */
-  private terminating = false;
-  private readonly exited = deferred<void>();
+  /** What `gone` rejected with, once it has. */
+  private goneWith: GravityError | undefined;
+  /** The error of the machine's failure, built once. */
+  private failureError: { failure: HostFailure; error: GravityError } | undefined;
 
   private outbox: EventObject[] = [];
   private flushQueued = false;
 
-  private beatTimer: TimerHandle | undefined;
-  private beatDeadline: TimerHandle | undefined;
-  /** Armed from the start until the first ping is answered: the thread has loaded its code. */
-  private loadDeadline: TimerHandle | undefined;
-  /** Set if the load deadline passed: the start rejects with it. */
-  private loadFailure: GravityError | undefined;
-
-  private exitReported = false;
-  private exitDuringStart: ExitReason | undefined;
+  private readonly started = deferred<void>();
   private stopOutcome: Deferred<ExitReason> | undefined;
-  private stopSettled = false;
   private readonly startedMarker = deferred<void>();
+  private readonly stoppedMarker = deferred<void>();
   /** The record kinds the worker forwards now (comma-joined), and how to stop tracking them. */
   private forwarding: string;
   private readonly stopWatchingSubscriptions: () => void;
-  private readonly stoppedMarker = deferred<void>();
   /** The worker's process groups that may still be alive, registered on this thread too. */
   private readonly groups = new Map<number, { release(): void }>();
 
@@ -110,63 +131,135 @@ class WorkerChild implements RunningChild {
     private readonly spec: ChildSpec,
     private readonly context: ChildContext,
   ) {
-    this.heartbeat = context.heartbeat ?? defaultHeartbeat;
+    this.heartbeat = { ...defaultHeartbeat, ...context.heartbeat };
     this.gone = new Promise<never>((_resolve, reject) => {
       this.rejectGone = reject;
     });
     // The rejection reaches callers through the races in call(); this only marks it as observed so
     // that a thread dying with no call in flight is not an unhandled rejection.
     this.gone.catch(() => undefined);
+    // The caller of start() observes this one; marked so that a start nobody awaits cannot crash us.
+    this.started.promise.catch(() => undefined);
 
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     this.remotePort = port2;
     this.port.on('message', (message: unknown) => this.receive(message));
-    this.port.on('messageerror', (error: Error) => this.fail(this.protocolError(error)));
+    this.port.on('messageerror', (error: Error) => this.hostSend({ type: 'thread.failed', failure: { kind: 'protocol', error } }));
 
     this.forwarding = context.bus.wantedKinds(context.path).join(',');
     this.stopWatchingSubscriptions = context.bus.onSubscriptionsChanged(() => this.updateForwarding());
 
-    this.worker = takeWorkerThread(context.workerEntry);
-    liveWorkers.add(this.worker);
-    this.api = wrap<WorkerHostApi>(nodeEndpoint(this.worker));
-    this.worker.on('error', (error: Error) => this.fail(this.crashError(error)));
-    this.worker.on('messageerror', (error: Error) => this.fail(this.protocolError(error)));
-    this.worker.on('exit', (code: number) => {
-      liveWorkers.delete(this.worker);
-      // The peer of our port is gone with the thread; the port closes itself once it has delivered
-      // what the thread sent before dying. Never let it hold the process open meanwhile.
-      this.port.unref();
-      if (!this.portSent) this.port.close(); // its peer never left this thread: nobody will close it
-      if (!this.terminating) this.fail(this.exitError(code));
-      // Its own timers died with it: a group it was still ending gets its SIGKILL from here.
-      this.endOrphanedGroups();
-      this.exited.resolve();
+    const { intervalMs, timeoutMs, loadTimeoutMs } = this.heartbeat;
+    this.actor = createActor(this.hostMachine(), {
+      input: { intervalMs, timeoutMs, loadTimeoutMs },
+      clock: xstateClock(context.clock),
+    });
+    this.actor.subscribe({ error: (error) => this.abandon(error) });
+  }
+
+  /**
+   * A provided effect threw (a bug here): the machine has stopped. The thread is ended as it would
+   * have been, pending calls reject, a pending start or stop settles, and the error is thrown where
+   * nobody can catch it, as any uncaught error, unless the start reports it.
+   */
+  private abandon(error: unknown): void {
+    const cause = error instanceof Error ? error : new Error(String(error));
+    if (this.goneWith === undefined) {
+      this.goneWith = new GravityError('E_INTERNAL', `${this.context.path}: the worker host failed: ${cause.message}`, { cause });
+      this.stopWatchingSubscriptions();
+      this.outbox = [];
+      this.rejectGone(this.goneWith);
+      void this.thread?.worker.terminate().then(() => this.endOrphanedGroups());
+    }
+    this.stopOutcome?.resolve({ kind: 'error', error: serializeError(cause) });
+    if (!this.started.settled) {
+      this.started.reject(cause);
+      return;
+    }
+    queueMicrotask(() => {
+      throw cause;
+    });
+  }
+
+  private get api(): Remote<WorkerHostApi> {
+    if (this.thread === undefined) throw new GravityError('E_INTERNAL', `${this.context.path}: no worker thread was taken`);
+    return this.thread.api;
+  }
+
+  /** The machine with this thread's effects. */
+  private hostMachine() {
+    return workerHostMachine.provide({
+      actors: {
+        startChild: fromPromise(() => this.startHosted()),
+        stopChild: fromPromise(({ input }) => this.stopHosted(input.shutdown)),
+      },
+      actions: {
+        spawnThread: () => this.spawnThread(),
+        // A ping that fails means the thread is gone, which the machine has already been told.
+        sendPing: () => void this.call(() => this.api.ping()).then(() => this.hostSend({ type: 'ping.answered' }), () => undefined),
+        endThread: (_, why) => this.endThread(why),
+        startSucceeded: () => this.started.resolve(),
+        failStart: (_, failure) => this.started.reject(this.startError(failure)),
+        reportChildExit: (_, reason) => this.context.onExit(reason),
+        reportFailure: (_, failure) => this.context.onExit({ kind: 'error', error: serializeError(this.errorOf(failure)) }),
+        handOffGroups: () => this.endOrphanedGroups(),
+        settleStop: (_, outcome) => this.stopOutcome?.resolve(this.stopReason(outcome)),
+      },
     });
   }
 
   /** Starts the hosted child; rejects (and ends the thread) if it fails to start or the thread dies. */
-  async start(): Promise<void> {
-    try {
-      await this.startHosted();
-    } catch (error) {
-      this.dispose('the child did not start');
-      throw this.loadFailure ?? error;
+  start(): Promise<void> {
+    this.actor.start();
+    this.actor.send({ type: 'start' });
+    return this.started.promise;
+  }
+
+  send(event: EventObject): void {
+    if (!this.accepting()) return; // like a stopped actor: dropped
+    this.outbox.push(event);
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => this.flushOutbox());
+  }
+
+  stop(shutdown: Shutdown): Promise<ExitReason> {
+    if (this.stopOutcome === undefined) {
+      if (!this.alive()) return Promise.resolve({ kind: 'shutdown' });
+      this.stopOutcome = deferred<ExitReason>();
+      if (shutdown !== 'brutal') this.hostSend({ type: 'stop', shutdown });
     }
-    this.phase = 'running';
-    const early = this.exitDuringStart;
-    if (early !== undefined) this.hostedChildExited(early);
+    // Brutal, now or while a graceful stop is pending: kill at once; every stop() resolves.
+    if (shutdown === 'brutal') this.hostSend({ type: 'kill' });
+    return this.stopOutcome.promise;
+  }
+
+  async describe(): Promise<HostedChildInfo> {
+    const info = fromHostResult(await this.call<HostResult<HostedChildInfo>>(() => this.api.describe()));
+    // Inside the thread every child is on that thread's own "main": to the tree, they are on the worker.
+    return info.children === undefined ? info : { ...info, children: info.children.map(onWorkerThread) };
+  }
+
+  // ---- the machine's effects ------------------------------------------------------------------
+
+  private spawnThread(): void {
+    const worker = takeWorkerThread(this.context.workerEntry);
+    this.thread = { worker, api: wrap<WorkerHostApi>(nodeEndpoint(worker)) };
+    liveWorkers.add(worker);
+    worker.on('error', (error: Error) => this.hostSend({ type: 'thread.failed', failure: { kind: 'crashed', error } }));
+    worker.on('messageerror', (error: Error) => this.hostSend({ type: 'thread.failed', failure: { kind: 'protocol', error } }));
+    worker.on('exit', (code: number) => {
+      liveWorkers.delete(worker);
+      // The peer of our port is gone with the thread; the port closes itself once it has delivered
+      // what the thread sent before dying. Never let it hold the process open meanwhile.
+      this.port.unref();
+      if (!this.portSent) this.port.close(); // its peer never left this thread: nobody will close it
+      this.hostSend({ type: 'thread.exited', code });
+    });
   }
 
   private async startHosted(): Promise<void> {
-    // The first answer proves the entry is loaded (tsx startup can take a while); until it comes, the
-    // load deadline applies, and the heartbeat's deadlines from then on, including to the rest of the
-    // start. A warm spare has loaded already and answers at once.
-    this.armLoadDeadline();
-    void this.ping().then((answered) => {
-      this.clearLoadDeadline();
-      if (answered) this.armHeartbeat();
-    });
     const result = await this.call<HostResult<void>>(() => {
       this.portSent = true;
       return this.api.start(
@@ -179,40 +272,51 @@ class WorkerChild implements RunningChild {
     if (!result.ok) throw deserializeError(result.error);
     // The answer and the records travel on different channels: wait until the start's records are in.
     await Promise.race([this.startedMarker.promise, this.gone]);
-    if (this.phase !== 'starting') throw this.goneError();
   }
 
-  send(event: EventObject): void {
-    if (this.phase !== 'running' && this.phase !== 'stopping') return; // like a stopped actor: dropped
-    this.outbox.push(event);
-    if (this.flushQueued) return;
-    this.flushQueued = true;
-    queueMicrotask(() => this.flushOutbox());
+  private async stopHosted(shutdown: number | 'infinity'): Promise<ExitReason> {
+    const result = await this.call<HostResult<ExitReason>>(() => this.api.stop(shutdown));
+    await Promise.race([this.stoppedMarker.promise, this.gone]); // every record of the stop is in
+    return result.ok ? result.value : { kind: 'error', error: result.error };
   }
 
-  stop(shutdown: Shutdown): Promise<ExitReason> {
-    if (this.stopOutcome === undefined) {
-      if (this.phase === 'gone') return Promise.resolve({ kind: 'shutdown' });
-      this.stopOutcome = deferred<ExitReason>();
-      this.phase = 'stopping';
-      if (shutdown !== 'brutal') void this.stopGracefully(shutdown);
-    }
-    // Brutal, now or while a graceful stop is pending: kill at once; every stop() resolves.
-    if (shutdown === 'brutal') this.finishStop({ kind: 'shutdown', killed: true });
-    return this.stopOutcome.promise;
-  }
-
-  async describe(): Promise<HostedChildInfo> {
-    const info = fromHostResult(await this.call<HostResult<HostedChildInfo>>(() => this.api.describe()));
-    // Inside the thread every child is on that thread's own "main": to the tree, they are on the worker.
-    return info.children === undefined ? info : { ...info, children: info.children.map(onWorkerThread) };
+  /** Ends the thread and everything attached to it; pending and later calls reject with E_WORKER_EXITED. */
+  private endThread(end: EndReason): void {
+    if (this.goneWith !== undefined) return;
+    const cause = end.why === 'failed' ? this.errorOf(end.failure) : undefined;
+    const reason = end.why === 'failed' ? this.errorOf(end.failure).message : endReasons[end.why];
+    this.goneWith = new GravityError('E_WORKER_EXITED', `${this.context.path}: the worker thread is gone: ${reason}`, {
+      ...(cause === undefined ? {} : { cause }),
+    });
+    this.stopWatchingSubscriptions();
+    this.outbox = [];
+    this.rejectGone(this.goneWith);
+    if (this.thread === undefined) return;
+    void this.thread.api[releaseProxy]();
+    void this.thread.worker.terminate();
   }
 
   // ---- internals ------------------------------------------------------------------------------
 
+  /** Passes an event to the machine while it runs; after the thread has exited nothing is listening. */
+  private hostSend(event: WorkerHostEvent): void {
+    if (this.actor.getSnapshot().status === 'active') this.actor.send(event);
+  }
+
+  /** The thread has not been told to end, nor ended by itself. */
+  private alive(): boolean {
+    return this.actor.getSnapshot().matches('alive');
+  }
+
+  /** Events are taken while the child runs, and while it stops. */
+  private accepting(): boolean {
+    const snapshot = this.actor.getSnapshot();
+    return snapshot.matches({ alive: { host: 'running' } }) || snapshot.matches({ alive: { host: 'stopping' } });
+  }
+
   /** A host API call that rejects with E_WORKER_EXITED if the thread dies before it answers. */
   private call<T>(request: () => Promise<T>): Promise<T> {
-    if (this.phase === 'gone') return Promise.reject(this.goneError());
+    if (this.goneWith !== undefined) return Promise.reject(this.goneError());
     let answer: Promise<T>;
     try {
       answer = request();
@@ -222,74 +326,9 @@ class WorkerChild implements RunningChild {
     return Promise.race([answer, this.gone]);
   }
 
-  /** True if the worker answered; false if the thread is gone (and that has been dealt with). */
-  private ping(): Promise<boolean> {
-    return this.call(() => this.api.ping()).then(
-      () => true,
-      () => false,
-    );
-  }
-
-  private armLoadDeadline(): void {
-    const loadTimeoutMs = this.heartbeat.loadTimeoutMs ?? defaultHeartbeat.loadTimeoutMs;
-    this.loadDeadline = this.context.clock.setTimeout(() => {
-      // As for a heartbeat: one more timer turn in case the answer is in but not yet read.
-      this.loadDeadline = this.context.clock.setTimeout(() => {
-        this.loadDeadline = undefined;
-        this.loadFailure = new GravityError(
-          'E_WORKER_UNRESPONSIVE',
-          `${this.context.path}: the worker thread did not load its code within ${loadTimeoutMs} ms`,
-        );
-        this.fail(this.loadFailure);
-      }, 0);
-    }, loadTimeoutMs);
-  }
-
-  private clearLoadDeadline(): void {
-    if (this.loadDeadline !== undefined) this.context.clock.clearTimeout(this.loadDeadline);
-    this.loadDeadline = undefined;
-  }
-
-  private armHeartbeat(): void {
-    if (this.phase === 'gone') return;
-    this.beatTimer = this.context.clock.setTimeout(() => this.beat(), this.heartbeat.intervalMs);
-  }
-
-  private beat(): void {
-    this.beatTimer = undefined;
-    if (this.phase === 'gone') return;
-    const { timeoutMs } = this.heartbeat;
-    this.beatDeadline = this.context.clock.setTimeout(() => {
-      // If this thread was itself too busy to read an answer that has already arrived, the answer is
-      // read before the next timer turn: give it that one turn before calling the worker dead.
-      this.beatDeadline = this.context.clock.setTimeout(() => {
-        this.beatDeadline = undefined;
-        this.fail(
-          new GravityError(
-            'E_WORKER_UNRESPONSIVE',
-            `${this.context.path}: the worker thread did not answer a heartbeat within ${timeoutMs} ms`,
-          ),
-        );
-      }, 0);
-    }, timeoutMs);
-    void this.ping().then((answered) => {
-      if (this.beatDeadline !== undefined) this.context.clock.clearTimeout(this.beatDeadline);
-      this.beatDeadline = undefined;
-      if (answered) this.armHeartbeat();
-    });
-  }
-
-  private stopHeartbeat(): void {
-    this.clearLoadDeadline();
-    if (this.beatTimer !== undefined) this.context.clock.clearTimeout(this.beatTimer);
-    if (this.beatDeadline !== undefined) this.context.clock.clearTimeout(this.beatDeadline);
-    this.beatTimer = undefined;
-    this.beatDeadline = undefined;
-  }
-
   /** Main-thread subscriptions changed: tell the worker which records to forward from now on. */
   private updateForwarding(): void {
-    if (this.phase === 'gone') return;
+    if (!this.alive()) return;
     const kinds = this.context.bus.wantedKinds(this.context.path);
     const key = kinds.join(',');
     if (key === this.forwarding) return;
@@ -301,7 +340,7 @@ class WorkerChild implements RunningChild {
     this.flushQueued = false;
     const events = this.outbox;
     this.outbox = [];
-    if (events.length === 0 || this.phase === 'gone') return;
+    if (events.length === 0 || !this.alive()) return;
     try {
       this.port.postMessage({ type: 'send', events } satisfies MainToWorkerMessage);
     } catch {
@@ -324,7 +363,8 @@ class WorkerChild implements RunningChild {
 
   private receive(message: unknown): void {
     if (!isWorkerToMainMessage(message)) {
-      this.fail(this.protocolError(new Error(`unexpected message on the worker port: ${JSON.stringify(message)}`)));
+      const error = new Error(`unexpected message on the worker port: ${JSON.stringify(message)}`);
+      this.hostSend({ type: 'thread.failed', failure: { kind: 'protocol', error } });
       return;
     }
     switch (message.type) {
@@ -333,7 +373,7 @@ class WorkerChild implements RunningChild {
         for (const record of message.records) this.context.bus.publish(record);
         return;
       case 'exit':
-        this.hostedChildExited(message.reason);
+        this.hostSend({ type: 'child.exited', reason: message.reason });
         return;
       case 'started':
         this.startedMarker.resolve();
@@ -352,7 +392,7 @@ class WorkerChild implements RunningChild {
       this.groups.get(change.group.pgid)?.release();
       this.groups.set(change.group.pgid, trackProcessGroup(change.group));
       // Announced after the thread exited: no one there will end it.
-      if (!liveWorkers.has(this.worker)) this.endOrphanedGroups();
+      if (this.thread === undefined || !liveWorkers.has(this.thread.worker)) this.endOrphanedGroups();
       return;
     }
     this.groups.get(change.pgid)?.release();
@@ -366,105 +406,61 @@ class WorkerChild implements RunningChild {
     if (pgids.length > 0) void endProcessGroups({ pgids, clock: this.context.clock });
   }
 
-  /** The hosted child stopped by itself: end the thread and report the child's own reason. */
-  private hostedChildExited(reason: ExitReason): void {
-    if (this.phase === 'starting') {
-      this.exitDuringStart = reason; // reported once the start has returned
-      return;
+  /** What a requested stop resolves with. */
+  private stopReason(outcome: StopOutcome | undefined): ExitReason {
+    if (outcome === undefined || outcome.kind === 'killed') return { kind: 'shutdown', killed: true };
+    if (outcome.kind === 'stopped') return outcome.reason;
+    return { kind: 'error', error: serializeError(this.errorOf(outcome.failure)) };
+  }
+
+  /** What a failed start rejects with. */
+  private startError(failure: StartFailure): unknown {
+    if (failure.kind === 'start_error') return failure.error;
+    if (failure.kind === 'thread' && failure.failure.kind === 'load_timeout') return this.errorOf(failure.failure);
+    return this.goneWith ?? this.goneError();
+  }
+
+  /** The error a failure of the thread is reported with (the same object every time it is asked for). */
+  private errorOf(failure: HostFailure): GravityError {
+    if (this.failureError?.failure === failure) return this.failureError.error;
+    const error = this.buildFailureError(failure);
+    this.failureError = { failure, error };
+    return error;
+  }
+
+  private buildFailureError(failure: HostFailure): GravityError {
+    const { path } = this.context;
+    switch (failure.kind) {
+      case 'load_timeout':
+        return new GravityError(
+          'E_WORKER_UNRESPONSIVE',
+          `${path}: the worker thread did not load its code within ${this.heartbeat.loadTimeoutMs} ms`,
+        );
+      case 'heartbeat_missed':
+        return new GravityError(
+          'E_WORKER_UNRESPONSIVE',
+          `${path}: the worker thread did not answer a heartbeat within ${this.heartbeat.timeoutMs} ms`,
+        );
+      case 'crashed': {
+        const { error } = failure;
+        const crashed = new GravityError('E_WORKER_EXITED', `${path}: the worker thread crashed: ${error.name}: ${error.message}`, {
+          cause: error,
+        });
+        if (error.stack !== undefined) crashed.stack = error.stack; // where it happened, in the worker
+        return crashed;
+      }
+      case 'exited':
+        return new GravityError('E_WORKER_EXITED', `${path}: the worker thread exited with code ${failure.code}`);
+      case 'protocol':
+        return new GravityError('E_INTERNAL', `${path}: worker protocol error: ${failure.error.message}`, { cause: failure.error });
     }
-    if (this.phase !== 'running') return; // we asked it to stop, or the thread is already gone
-    this.dispose('its child exited');
-    this.reportExit(reason);
-  }
-
-  private async stopGracefully(shutdown: number | 'infinity'): Promise<void> {
-    // The worker enforces `shutdown` on its child; past it (plus the heartbeat's allowance for a slow
-    // answer) the thread is killed regardless. 'infinity' relies on the heartbeat alone.
-    const backstop =
-      shutdown === 'infinity'
-        ? undefined
-        : this.context.clock.setTimeout(() => this.finishStop({ kind: 'shutdown', killed: true }), shutdown + this.heartbeat.timeoutMs);
-    let reason: ExitReason;
-    try {
-      const result = await this.call<HostResult<ExitReason>>(() => this.api.stop(shutdown));
-      reason = result.ok ? result.value : { kind: 'error', error: result.error };
-      await Promise.race([this.stoppedMarker.promise, this.gone]); // every record of the stop is in
-    } catch {
-      // The thread died during the stop: killed by us (brutal, backstop, heartbeat) or crashed.
-      const failure = this.failure;
-      reason =
-        failure === undefined || failure.code === 'E_WORKER_UNRESPONSIVE'
-          ? { kind: 'shutdown', killed: true }
-          : { kind: 'error', error: serializeError(failure) };
-    }
-    if (backstop !== undefined) this.context.clock.clearTimeout(backstop);
-    this.finishStop(reason);
-  }
-
-  private finishStop(reason: ExitReason): void {
-    if (this.stopSettled) return;
-    this.stopSettled = true;
-    this.dispose('it was stopped');
-    const outcome = this.stopOutcome;
-    void this.exited.promise.then(() => outcome?.resolve(reason));
-  }
-
-  /** The thread failed on its own: end it and report the failure unless we were stopping it anyway. */
-  private fail(cause: GravityError): void {
-    if (this.phase === 'gone') return;
-    const phase = this.phase;
-    this.failure = cause;
-    this.dispose(cause.message, cause);
-    // While starting, the pending start call rejects instead; while stopping, stop() reports it.
-    if (phase === 'running') this.reportExit({ kind: 'error', error: serializeError(cause) });
-  }
-
-  /** Ends the thread and everything attached to it; pending and later calls reject with E_WORKER_EXITED. */
-  private dispose(why: string, cause?: GravityError): void {
-    if (this.phase === 'gone') return;
-    this.phase = 'gone';
-    this.stopWatchingSubscriptions();
-    this.stopHeartbeat();
-    this.outbox = [];
-    this.rejectGone(
-      new GravityError('E_WORKER_EXITED', `${this.context.path}: the worker thread is gone: ${why}`, {
-        ...(cause === undefined ? {} : { cause }),
-      }),
-    );
-    if (this.terminating) return;
-    this.terminating = true;
-    void this.api[releaseProxy]();
-    void this.worker.terminate();
-  }
-
-  private reportExit(reason: ExitReason): void {
-    if (this.exitReported) return;
-    this.exitReported = true;
-    this.context.onExit(reason);
   }
 
   private goneError(): GravityError {
+    const failure = this.actor.getSnapshot().context.failure;
     return new GravityError('E_WORKER_EXITED', `${this.context.path}: the worker thread is gone`, {
-      ...(this.failure === undefined ? {} : { cause: this.failure }),
+      ...(failure === undefined ? {} : { cause: this.errorOf(failure) }),
     });
-  }
-
-  private crashError(error: Error): GravityError {
-    const crashed = new GravityError(
-      'E_WORKER_EXITED',
-      `${this.context.path}: the worker thread crashed: ${error.name}: ${error.message}`,
-      { cause: error },
-    );
-    if (error.stack !== undefined) crashed.stack = error.stack; // where it happened, in the worker
-    return crashed;
-  }
-
-  private exitError(code: number): GravityError {
-    return new GravityError('E_WORKER_EXITED', `${this.context.path}: the worker thread exited with code ${code}`);
-  }
-
-  private protocolError(error: Error): GravityError {
-    return new GravityError('E_INTERNAL', `${this.context.path}: worker protocol error: ${error.message}`, { cause: error });
   }
 }
 

@@ -11,6 +11,7 @@ import { planMachine } from '../machines/plan.ts';
 import { probeMachine } from '../machines/probe.ts';
 import { statusHookMachine } from '../machines/status-hook.ts';
 import { supervisedChildMachine } from '../machines/supervised-child.ts';
+import { workerHostMachine } from '../machines/worker-host.ts';
 
 export interface DrawableMachine {
   /** The name the CLI takes, e.g. `probe`. */
@@ -37,6 +38,7 @@ export const drawableMachines: readonly DrawableMachine[] = [
     description: "a child's life under its supervisor: start, run, exit, restart after backoff, stop",
     machine: supervisedChildMachine,
   },
+  { name: 'worker-host', description: 'one worker thread hosting a child: load deadline, heartbeat, stop, exit', machine: workerHostMachine },
   { name: 'idle', description: 'a placeholder actor that runs until told to shut down', machine: idleMachine },
 ];
 

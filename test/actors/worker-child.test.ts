@@ -1,7 +1,8 @@
 // The worker-thread host on its own (no supervisor): a child spec started on a real worker thread
 // through startWorkerChild, with the main-side contract a supervisor relies on: events in, inspection
 // records out under the child's path, describe(), orderly and brutal stops, start failures rebuilt
-// with their codes, no thread left behind, and inspection forwarded only as far as it is wanted.
+// with their codes, no thread left behind, inspection forwarded only as far as it is wanted, and
+// deadlines kept on the child's clock.
 
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
@@ -267,6 +268,30 @@ describe('worker-hosted child (startWorkerChild)', function () {
     assert.ok(elapsed >= 300, `not before the deadline (${elapsed} ms)`);
     await waitFor(() => liveWorkerThreads() === 0, 5000, 'the thread to be terminated');
     assert.deepEqual(exits, [], 'a failed start is not an exit');
+  });
+
+  it("the deadlines run on the child's clock: fake timers decide the load deadline, no real wait", async () => {
+    const { context, exits } = probeContext('agent/unloaded', { loadTimeoutMs: 600_000 });
+    const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let starting: Promise<RunningChild>;
+    try {
+      starting = startWorkerChild(
+        compileChild({ id: 'unloaded', thread: 'worker', start: { module: fixture('worker-counter'), export: 'counterMachine' } }),
+        { ...context, workerEntry: new URL('../fixtures/worker-entry-hangs.ts', import.meta.url) },
+      );
+      starting.catch(() => undefined); // observed below
+      await clock.tickAsync(600_000 - 1);
+      assert.equal(liveWorkerThreads(), 1, 'not before the deadline');
+      await clock.tickAsync(1); // the deadline
+      await clock.tickAsync(1); // and the one more timer turn it gives an answer already in
+    } finally {
+      clock.restore();
+    }
+    const error = await rejectionOf(starting);
+    assert.ok(isGravityError(error, 'E_WORKER_UNRESPONSIVE'), String(error));
+    assert.match(error.message, /within 600000 ms$/);
+    await waitFor(() => liveWorkerThreads() === 0, 5000, 'the thread to be terminated');
+    assert.deepEqual(exits, []);
   });
 
   it('error codes cross the boundary: an unknown export is E_ACTOR_UNKNOWN on the main thread', async () => {
