@@ -134,6 +134,55 @@ describe('browser: the Control Panel against a real agent', function () {
     await shot('actors-supervisor');
   });
 
+  it("keeps the probe's record list bounded as records pour in, and pages back to older ones on demand", async () => {
+    // A thousand records at once (as after a long while open), then the probe's live ones on top.
+    const now = Date.now();
+    const injected = Array.from({ length: 1_000 }, (_, index) => ({
+      kind: 'event',
+      path: probeActor,
+      time: now - 600_000 + index * 100,
+      event: { type: 'xstate.after.untilNextCheck.probe.active.cycle.waiting' },
+    }));
+    const asked: URL[] = [];
+    await page.route('**/api/actor-records?**', async (route) => {
+      const url = new URL(route.request().url());
+      asked.push(url);
+      const before = url.searchParams.get('before');
+      const older = before === null ? injected : injected.filter((record) => record.time < Number(before)).slice(-200);
+      await route.fulfill({ json: { records: older, more: false } });
+    });
+    try {
+      await page.click('a[href="/actors"]');
+      await page.click(`[data-actor-path="${probeActor}"]`);
+      await page.waitForSelector('[data-testid="actor-record"]');
+      const rows = page.locator('[data-testid="actor-record"]');
+      const frame = page.locator('[data-testid="actor-records-frame"]');
+      const newestSeq = async (): Promise<string | null> => rows.first().getAttribute('data-seq');
+      const firstSeq = await newestSeq();
+      // Live records keep arriving (the probe checks every second); the list keeps its size.
+      const deadline = Date.now() + 10_000;
+      while ((await newestSeq()) === firstSeq) assert.ok(Date.now() < deadline, 'no live record reached the list within 10 s');
+      assert.ok((await rows.count()) <= 200, `${await rows.count()} records listed`);
+      const box = await frame.boundingBox();
+      assert.ok(box !== null && box.height <= 600, `the list is ${box?.height ?? '?'} px high`);
+      const firstAsk = asked[0];
+      assert.ok(firstAsk !== undefined);
+      assert.equal(firstAsk.searchParams.get('limit'), '200');
+      await shot('actors-records-bounded');
+
+      // Older: the page before the oldest listed record, fetched on demand; Newest returns.
+      await page.click('[data-testid="records-older"]');
+      await page.waitForSelector('[data-testid="records-shown"][data-older="true"]');
+      const olderAsk = asked.at(-1);
+      assert.ok(olderAsk?.searchParams.get('before') !== null && olderAsk?.searchParams.get('limit') === '200', String(olderAsk));
+      assert.ok((await rows.count()) <= 200);
+      await page.click('[data-testid="records-newest"]');
+      await page.waitForSelector('[data-testid="records-shown"][data-older="false"]');
+    } finally {
+      await page.unroute('**/api/actor-records?**');
+    }
+  });
+
   it('lists the transitions on the history page, filtered by checker', async () => {
     await page.click('a[href="/history"]');
     await page.waitForSelector('[data-testid="history-row"]');
