@@ -165,6 +165,11 @@ describe('browser: the Control Panel against a real agent', function () {
       assert.ok((await rows.count()) <= 200, `${await rows.count()} records listed`);
       const box = await frame.boundingBox();
       assert.ok(box !== null && box.height <= 600, `the list is ${box?.height ?? '?'} px high`);
+      // Events by what they mean, the raw type kept in the title.
+      const timer = page.locator('[data-testid="actor-record"] td.what[data-raw-event="xstate.after.untilNextCheck.probe.active.cycle.waiting"]').first();
+      assert.equal((await timer.textContent())?.trim(), 'timer: next check');
+      assert.match((await timer.getAttribute('title')) ?? '', /xstate\.after\.untilNextCheck/u);
+      await page.waitForSelector('[data-testid="actor-record"] td.what:text-is("check finished: passed")', { timeout: 10_000 });
       const firstAsk = asked[0];
       assert.ok(firstAsk !== undefined);
       assert.equal(firstAsk.searchParams.get('limit'), '200');

@@ -13,7 +13,7 @@ import { useFlash } from '../components/use-flash.ts';
 import { useNow } from '../components/use-now.ts';
 import { litStates, stateValueText } from '../model/lit-states.ts';
 import { formatClock, formatDuration } from '../model/format.ts';
-import { recordLabel, recordText } from '../model/record-text.ts';
+import { recordLabel, recordRawEvent, recordText } from '../model/record-text.ts';
 import {
   canStepBack,
   canStepForward,
@@ -135,7 +135,17 @@ function RecordPaging({ window, onOlder, onNewest }: { window: RecordWindow; onO
   );
 }
 
-function RecordList({ records, selectedSeq, onSelect }: { records: KeptRecord[]; selectedSeq: number | undefined; onSelect: (seq: number) => void }): JSX.Element {
+function RecordList({
+  records,
+  machine,
+  selectedSeq,
+  onSelect,
+}: {
+  records: KeptRecord[];
+  machine: string | undefined;
+  selectedSeq: number | undefined;
+  onSelect: (seq: number) => void;
+}): JSX.Element {
   const newest = [...records].reverse();
   if (newest.length === 0) return <p class="muted">No recorded events here.</p>;
   return (
@@ -152,6 +162,7 @@ function RecordList({ records, selectedSeq, onSelect }: { records: KeptRecord[];
           {newest.map(({ seq, record }) => {
             const isSelected = seq === selectedSeq;
             const snapshot = record.kind === 'snapshot';
+            const raw = recordRawEvent(record);
             return (
               <tr
                 key={seq}
@@ -164,7 +175,9 @@ function RecordList({ records, selectedSeq, onSelect }: { records: KeptRecord[];
               >
                 <td class="time">{formatClock(record.time)}</td>
                 <td>{recordLabel(record)}</td>
-                <td>{recordText(record)}</td>
+                <td class="what" title={raw === undefined ? undefined : `event type: ${raw}`} data-raw-event={raw}>
+                  {recordText(record, machine)}
+                </td>
               </tr>
             );
           })}
@@ -259,7 +272,7 @@ function ActorDetail({ path, node, live }: { path: string; node: TreeNodeInfo | 
         }}
       />
       {error !== undefined && <p class="error-text">The recorded events could not be loaded: {error}</p>}
-      {loading ? <p class="muted">Loading…</p> : <RecordList records={records} selectedSeq={selected?.seq} onSelect={(seq) => setCursor({ live: false, seq })} />}
+      {loading ? <p class="muted">Loading…</p> : <RecordList records={records} machine={node?.actor} selectedSeq={selected?.seq} onSelect={(seq) => setCursor({ live: false, seq })} />}
     </section>
   );
 }
