@@ -188,6 +188,24 @@ describe('browser: the Control Panel against a real agent', function () {
     }
   });
 
+  it('lights only the edge a probe cycle took, not its alike neighbour', async () => {
+    await page.click('a[href="/actors"]');
+    await page.click(`[data-actor-path="${probeActor}"]`);
+    await page.waitForSelector('[data-state-id="probe.active.status.running"][data-active="true"]');
+    // The check's end is lit as one edge (`done(runCheck) [inline]`, the check passed), though a second
+    // edge (`done(runCheck)`, for a failed check) joins the same two states.
+    const alike = await page.locator('[data-testid="actor-detail"] [data-source="probe.active.cycle.checking"][data-target="probe.active.cycle.waiting"]').count();
+    assert.ok(alike >= 2, `${alike} edges from checking to waiting`);
+    const chart = '[data-testid="actor-detail"] [data-testid="statechart"]';
+    await page.locator(`${chart} [data-flash="true"][data-source="probe.active.cycle.checking"]`).first().waitFor({ timeout: 10_000 });
+    // Read at once, in the page: the flash lasts 800 ms, the next step is a second away.
+    const edges = await page.evaluate<string[]>(`[...document.querySelectorAll('${chart} [data-flash="true"]')].map(
+      (edge) => edge.getAttribute('data-source') + ' -> ' + edge.getAttribute('data-target') + ' #' + edge.getAttribute('data-transition'),
+    )`);
+    assert.equal(edges.length, 1, edges.join(', '));
+    await shot('actors-probe-one-edge');
+  });
+
   it('lists the transitions on the history page, filtered by checker', async () => {
     await page.click('a[href="/history"]');
     await page.waitForSelector('[data-testid="history-row"]');

@@ -228,7 +228,7 @@ function ActorDetail({ path, node, live }: { path: string; node: TreeNodeInfo | 
     const from = previous === undefined ? before.lit : litStates(machine, previous.record.value);
     if (from === undefined) return;
     const eventType = selected === undefined ? undefined : eventBefore(records, selected.seq);
-    flash(takenEdges(machine, chart.edges, from, lit, eventType));
+    flash(takenEdges(machine, chart.edges, from, lit, eventType, selected?.record.taken));
   }, [model.value, layout.value, selected?.seq, valueKey]);
 
   return (
