@@ -163,6 +163,9 @@ describe('browser: the Control Panel against a real agent', function () {
       const deadline = Date.now() + 10_000;
       while ((await newestSeq()) === firstSeq) assert.ok(Date.now() < deadline, 'no live record reached the list within 10 s');
       assert.ok((await rows.count()) <= 200, `${await rows.count()} records listed`);
+      // The actor's section (chart, controls, list) keeps its height: the list scrolls in a frame of its own.
+      const detail = await page.locator('[data-testid="actor-detail"]').boundingBox();
+      assert.ok(detail !== null && detail.height <= 2_000, `the actor's section is ${detail?.height ?? '?'} px high`);
       const box = await frame.boundingBox();
       assert.ok(box !== null && box.height <= 600, `the list is ${box?.height ?? '?'} px high`);
       // Events by what they mean, the raw type kept in the title.

@@ -4,8 +4,8 @@
 // in place of the live window until "newest" returns to it. The live window keeps following the
 // stream meanwhile, so returning costs no fetch.
 
-import type { KeptRecord } from './record-steps.ts';
-import { keepRecords } from './record-steps.ts';
+import type { KeptRecord, StepCursor } from './record-steps.ts';
+import { keepRecords, snapshots } from './record-steps.ts';
 
 /** How many records the window holds: the live ones, and one older page. */
 export const recordWindowSize = 200;
@@ -62,4 +62,15 @@ export function showOlder(window: RecordWindow, page: { records: readonly KeptRe
 /** Back to the live records. */
 export function showNewest(window: RecordWindow): RecordWindow {
   return { live: window.live };
+}
+
+/**
+ * The step cursor as the shown records see it: while an older page is read, a live cursor (which
+ * follows the present, not on the page) stands on the page's newest snapshot instead.
+ * @example stepCursorFor(windowReadingOlder, liveCursor) // { live: false, seq: <the page's newest snapshot> }
+ */
+export function stepCursorFor(window: RecordWindow, cursor: StepCursor): StepCursor {
+  if (!cursor.live || window.older === undefined) return cursor;
+  const newest = snapshots(window.older.records).at(-1);
+  return newest === undefined ? cursor : { live: false, seq: newest.seq };
 }

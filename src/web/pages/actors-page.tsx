@@ -27,7 +27,7 @@ import {
   stepForward,
 } from '../model/record-steps.ts';
 import type { KeptRecord, StepCursor } from '../model/record-steps.ts';
-import { isReadingOlder, olderQuery, shownRecords } from '../model/record-window.ts';
+import { isReadingOlder, olderQuery, shownRecords, stepCursorFor } from '../model/record-window.ts';
 import type { RecordWindow } from '../model/record-window.ts';
 import { actorLocation } from '../model/routes.ts';
 import { takenEdges } from '../model/taken-edges.ts';
@@ -208,7 +208,8 @@ function ActorDetail({ path, node, live }: { path: string; node: TreeNodeInfo | 
   const { model, layout } = useMachineChart(node?.actor);
   const { window: recordWindow, loading, error, older, newest } = useActorRecords(path, live);
   const records = shownRecords(recordWindow);
-  const [cursor, setCursor] = useState<StepCursor>(liveCursor);
+  const [chosenCursor, setCursor] = useState<StepCursor>(liveCursor);
+  const cursor = stepCursorFor(recordWindow, chosenCursor);
   const [flashing, flash] = useFlash();
   const selected = selectedSnapshot(cursor, records);
   const value: unknown = selected?.record.value ?? (cursor.live ? node?.actorState : undefined);
@@ -259,7 +260,15 @@ function ActorDetail({ path, node, live }: { path: string; node: TreeNodeInfo | 
       )}
       {node !== undefined && <SupervisionChart node={node} />}
       <h3>Recent events and states</h3>
-      <StepControls cursor={cursor} records={records} onMove={setCursor} />
+      <StepControls
+        cursor={cursor}
+        records={records}
+        onMove={(next) => {
+          // Live is the present: back from an older page too.
+          if (next.live) newest();
+          setCursor(next);
+        }}
+      />
       <RecordPaging
         window={recordWindow}
         onOlder={() => {

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import type { InspectionRecord } from '../../../src/actors/inspection.ts';
 import type { KeptRecord } from '../../../src/web/model/record-steps.ts';
+import { liveCursor } from '../../../src/web/model/record-steps.ts';
 import {
   appendLive,
   emptyRecordWindow,
@@ -14,6 +15,7 @@ import {
   showNewest,
   showOlder,
   shownRecords,
+  stepCursorFor,
 } from '../../../src/web/model/record-window.ts';
 
 function record(time: number): InspectionRecord {
@@ -75,5 +77,15 @@ describe('web/record-window', () => {
       [4_000],
     );
     assert.equal(olderQuery(window), undefined);
+  });
+
+  it("parks a live step cursor on the older page's newest state while the page is read", () => {
+    const state = (seq: number, time: number, value: string): KeptRecord => ({ seq, record: { kind: 'snapshot', path: 'p', time, status: 'active', value } });
+    const live = appendLive(emptyRecordWindow, [state(9, 9_000, 'running')]);
+    assert.deepEqual(stepCursorFor(live, liveCursor), liveCursor);
+    const reading = showOlder(live, { records: [state(1, 1_000, 'starting'), state(2, 2_000, 'failed'), ...kept([3_000], 3)], more: false });
+    assert.deepEqual(stepCursorFor(reading, liveCursor), { live: false, seq: 2 });
+    assert.deepEqual(stepCursorFor(reading, { live: false, seq: 1 }), { live: false, seq: 1 });
+    assert.deepEqual(stepCursorFor(showOlder(live, { records: kept([3_000], 3), more: false }), liveCursor), liveCursor, 'no state on the page');
   });
 });
