@@ -28,7 +28,16 @@ export type InspectionRecord =
   | { kind: 'actor.created'; path: string; time: number; logic?: string }
   | { kind: 'actor.stopped'; path: string; time: number; status: ActorStatus }
   | { kind: 'event'; path: string; time: number; event: { type: string } & Record<string, JsonValue>; source?: string }
-  | { kind: 'snapshot'; path: string; time: number; status: ActorStatus; value: JsonValue; context?: JsonValue }
+  | {
+      kind: 'snapshot';
+      path: string;
+      time: number;
+      status: ActorStatus;
+      value: JsonValue;
+      context?: JsonValue;
+      /** The transitions taken since the actor's previous snapshot, in the order taken. */
+      taken?: TakenTransition[];
+    }
   | {
       kind: 'supervisor';
       path: string;
@@ -40,6 +49,19 @@ export type InspectionRecord =
       delayMs?: number;
       restarts?: number;
     };
+
+/**
+ * One transition an actor took, named by where it is defined: the state it is defined on, the event
+ * it is defined for (absent for an eventless `always` one) and its position among that state's
+ * transitions for that event (guarded alternatives are tried in that order). Together they pick the
+ * one transition of the machine's definition, where two alike ones (same source, target and event,
+ * different guards) cannot be told apart by the states alone.
+ */
+export interface TakenTransition {
+  source: string;
+  event?: string;
+  index: number;
+}
 
 export type InspectionKind = InspectionRecord['kind'];
 
@@ -181,7 +203,24 @@ const recordKindsOf: Partial<Record<InspectionEvent['type'], readonly Inspection
   '@xstate.actor': ['actor.created'],
   '@xstate.event': ['event'],
   '@xstate.snapshot': ['snapshot', 'actor.stopped'],
+  // The transitions of a step, gathered for the snapshot that ends it.
+  '@xstate.microstep': ['snapshot'],
 };
+
+/** What a transition definition offers to name it (XState's TransitionDefinition fits). */
+interface TransitionDefinitionLike {
+  source: { id: string; transitions: Map<string, readonly unknown[]>; always?: readonly unknown[] | undefined };
+  eventType: string;
+}
+
+/** Names a taken transition as TakenTransition does, or undefined when its source does not list it. */
+export function takenTransition(definition: TransitionDefinitionLike): TakenTransition | undefined {
+  const { source, eventType } = definition;
+  const always = source.always?.indexOf(definition) ?? -1;
+  if (always >= 0) return { source: source.id, index: always };
+  const index = source.transitions.get(eventType)?.indexOf(definition) ?? -1;
+  return index >= 0 ? { source: source.id, event: eventType, index } : undefined;
+}
 
 export interface ActorInspector {
   /** Pass as `createActor(logic, { inspect })`. */
@@ -197,6 +236,8 @@ export interface ActorInspector {
  */
 export function createActorInspector(rootPath: string, bus: InspectionBus, clock: Clock = systemClock): ActorInspector {
   let root: AnyActorRef | undefined;
+  /** Per actor, the transitions taken since its last snapshot. */
+  const pending = new WeakMap<AnyActorRef, TakenTransition[]>();
   return {
     setRoot(actor) {
       root = actor;
@@ -225,8 +266,19 @@ export function createActorInspector(rootPath: string, bus: InspectionBus, clock
           });
           return;
         }
+        case '@xstate.microstep': {
+          const taken = pending.get(actor) ?? [];
+          for (const definition of event._transitions as unknown as TransitionDefinitionLike[]) {
+            const named = takenTransition(definition);
+            if (named !== undefined) taken.push(named);
+          }
+          pending.set(actor, taken);
+          return;
+        }
         case '@xstate.snapshot': {
           const snapshot = event.snapshot as { status: ActorStatus; value?: unknown; context?: unknown };
+          const taken = pending.get(actor);
+          pending.delete(actor);
           if (bus.wants('snapshot', rootPath)) {
             bus.publish({
               kind: 'snapshot',
@@ -235,6 +287,8 @@ export function createActorInspector(rootPath: string, bus: InspectionBus, clock
               status: snapshot.status,
               value: toJsonValue(snapshot.value),
               ...(snapshot.context === undefined ? {} : { context: toJsonValue(snapshot.context) }),
+              // Only machines take transitions; other actors' snapshots carry none.
+              ...(taken === undefined ? {} : { taken }),
             });
           }
           if (snapshot.status !== 'active' && bus.wants('actor.stopped', rootPath)) bus.publish({ kind: 'actor.stopped', path, time, status: snapshot.status });

@@ -66,7 +66,10 @@ export const panelRoutes = {
   machines: '/api/machines',
   /** GET: one machine's statechart model (states and transitions). */
   machine: '/api/machines/:name',
-  /** GET `?path=<actor path>`: the actor's recent inspection records, oldest first. */
+  /**
+   * GET `?path=<actor path>[&before=<epoch ms>][&limit=<1..500>]`: the actor's newest inspection
+   * records (200 unless `limit` says otherwise), or the newest older than `before`, oldest first.
+   */
   actorRecords: '/api/actor-records',
   /** GET: the live stream (Server-Sent Events), see PanelStreamEvents. */
   events: '/api/events',
@@ -221,7 +224,10 @@ export interface MachinesResponse {
 export type MachineResponse = MachineModel;
 
 export interface ActorRecordsResponse {
+  /** Oldest first; past `limit` only to finish the oldest record's millisecond (see actor-records-page.ts). */
   records: InspectionRecord[];
+  /** Whether the agent still remembers older records of the actor (ask again with `before` = the oldest's time). */
+  more: boolean;
 }
 
 /**

@@ -26,6 +26,7 @@ import type { PanelStreamSources } from './panel-stream.ts';
 import { createPanelStreamHub } from './panel-stream.ts';
 import { listenError } from './listen-error.ts';
 import { panelLimits } from './panel-limits.ts';
+import { pageActorRecords, parseActorRecordsQuery } from './actor-records-page.ts';
 import { isStoreFailure, sendError } from './panel-errors.ts';
 import { routeMethods } from './route-methods.ts';
 import { turnQueue } from './turn-queue.ts';
@@ -268,7 +269,9 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
   app.get(panelRoutes.actorRecords, guarded, async (request: FastifyRequest, reply): Promise<ActorRecordsResponse | FastifyReply> => {
     const actorPath = param(request.query, 'path');
     if (actorPath === undefined) return sendError(reply, new GravityError('E_REQUEST_INVALID', 'give the actor with ?path=<actor path>'));
-    return { records: await sources.actorRecords(actorPath) };
+    const parsed = parseActorRecordsQuery({ before: param(request.query, 'before'), limit: param(request.query, 'limit') });
+    if ('problem' in parsed) return sendError(reply, new GravityError('E_REQUEST_INVALID', parsed.problem));
+    return pageActorRecords(await sources.actorRecords(actorPath), parsed.query);
   });
   app.get(panelRoutes.events, guarded, (request: FastifyRequest, reply) => {
     if (hub.size >= panelLimits.streamClients) {

@@ -134,6 +134,81 @@ describe('browser: the Control Panel against a real agent', function () {
     await shot('actors-supervisor');
   });
 
+  it("keeps the probe's record list bounded as records pour in, and pages back to older ones on demand", async () => {
+    // A thousand records at once (as after a long while open), then the probe's live ones on top.
+    const now = Date.now();
+    const injected = Array.from({ length: 1_000 }, (_, index) => ({
+      kind: 'event',
+      path: probeActor,
+      time: now - 600_000 + index * 100,
+      event: { type: 'xstate.after.untilNextCheck.probe.active.cycle.waiting' },
+    }));
+    const asked: URL[] = [];
+    await page.route('**/api/actor-records?**', async (route) => {
+      const url = new URL(route.request().url());
+      asked.push(url);
+      const before = url.searchParams.get('before');
+      const older = before === null ? injected : injected.filter((record) => record.time < Number(before)).slice(-200);
+      await route.fulfill({ json: { records: older, more: false } });
+    });
+    try {
+      await page.click('a[href="/actors"]');
+      await page.click(`[data-actor-path="${probeActor}"]`);
+      await page.waitForSelector('[data-testid="actor-record"]');
+      const rows = page.locator('[data-testid="actor-record"]');
+      const frame = page.locator('[data-testid="actor-records-frame"]');
+      const newestSeq = async (): Promise<string | null> => rows.first().getAttribute('data-seq');
+      const firstSeq = await newestSeq();
+      // Live records keep arriving (the probe checks every second); the list keeps its size.
+      const deadline = Date.now() + 10_000;
+      while ((await newestSeq()) === firstSeq) assert.ok(Date.now() < deadline, 'no live record reached the list within 10 s');
+      assert.ok((await rows.count()) <= 200, `${await rows.count()} records listed`);
+      // The actor's section (chart, controls, list) keeps its height: the list scrolls in a frame of its own.
+      const detail = await page.locator('[data-testid="actor-detail"]').boundingBox();
+      assert.ok(detail !== null && detail.height <= 2_000, `the actor's section is ${detail?.height ?? '?'} px high`);
+      const box = await frame.boundingBox();
+      assert.ok(box !== null && box.height <= 600, `the list is ${box?.height ?? '?'} px high`);
+      // Events by what they mean, the raw type kept in the title.
+      const timer = page.locator('[data-testid="actor-record"] td.what[data-raw-event="xstate.after.untilNextCheck.probe.active.cycle.waiting"]').first();
+      assert.equal((await timer.textContent())?.trim(), 'timer: next check');
+      assert.match((await timer.getAttribute('title')) ?? '', /xstate\.after\.untilNextCheck/u);
+      await page.waitForSelector('[data-testid="actor-record"] td.what:text-is("check finished: passed")', { timeout: 10_000 });
+      const firstAsk = asked[0];
+      assert.ok(firstAsk !== undefined);
+      assert.equal(firstAsk.searchParams.get('limit'), '200');
+      await shot('actors-records-bounded');
+
+      // Older: the page before the oldest listed record, fetched on demand; Newest returns.
+      await page.click('[data-testid="records-older"]');
+      await page.waitForSelector('[data-testid="records-shown"][data-older="true"]');
+      const olderAsk = asked.at(-1);
+      assert.ok(olderAsk?.searchParams.get('before') !== null && olderAsk?.searchParams.get('limit') === '200', String(olderAsk));
+      assert.ok((await rows.count()) <= 200);
+      await page.click('[data-testid="records-newest"]');
+      await page.waitForSelector('[data-testid="records-shown"][data-older="false"]');
+    } finally {
+      await page.unroute('**/api/actor-records?**');
+    }
+  });
+
+  it('lights only the edge a probe cycle took, not its alike neighbour', async () => {
+    await page.click('a[href="/actors"]');
+    await page.click(`[data-actor-path="${probeActor}"]`);
+    await page.waitForSelector('[data-state-id="probe.active.status.running"][data-active="true"]');
+    // The check's end is lit as one edge (`done(runCheck) [inline]`, the check passed), though a second
+    // edge (`done(runCheck)`, for a failed check) joins the same two states.
+    const alike = await page.locator('[data-testid="actor-detail"] [data-source="probe.active.cycle.checking"][data-target="probe.active.cycle.waiting"]').count();
+    assert.ok(alike >= 2, `${alike} edges from checking to waiting`);
+    const chart = '[data-testid="actor-detail"] [data-testid="statechart"]';
+    await page.locator(`${chart} [data-flash="true"][data-source="probe.active.cycle.checking"]`).first().waitFor({ timeout: 10_000 });
+    // Read at once, in the page: the flash lasts 800 ms, the next step is a second away.
+    const edges = await page.evaluate<string[]>(`[...document.querySelectorAll('${chart} [data-flash="true"]')].map(
+      (edge) => edge.getAttribute('data-source') + ' -> ' + edge.getAttribute('data-target') + ' #' + edge.getAttribute('data-transition'),
+    )`);
+    assert.equal(edges.length, 1, edges.join(', '));
+    await shot('actors-probe-one-edge');
+  });
+
   it('lists the transitions on the history page, filtered by checker', async () => {
     await page.click('a[href="/history"]');
     await page.waitForSelector('[data-testid="history-row"]');

@@ -18,7 +18,7 @@ export type StepCursor = { live: true } | { live: false; seq: number };
 export const liveCursor: StepCursor = { live: true };
 
 /** How many records the page keeps per actor. */
-export const maxKeptRecords = 500;
+export const maxKeptRecords = 200;
 
 /** The records with `more` appended, the oldest dropped beyond `max`. */
 export function keepRecords(kept: readonly KeptRecord[], more: readonly KeptRecord[], max = maxKeptRecords): KeptRecord[] {

@@ -1,7 +1,11 @@
 // Which of a chart's edges an actor took between two state values, so that the chart can flash
-// them: edges from a state that was active to one that was entered, through eventless (`always`)
+// them. A snapshot that names the transitions taken to reach it (its `taken`, from the inspector)
+// says exactly which: only those edges flash, so of two alike edges (same source, target and event,
+// told apart by their guards) only the one taken does. Without it, the edges are guessed from the
+// states: edges from a state that was active to one that was entered, through eventless (`always`)
 // states the snapshots never show, narrowed to the event that caused the step when it is known.
 
+import type { TakenTransition } from '../../actors/inspection.ts';
 import type { MachineModel } from '../../statechart/graph.ts';
 
 /** What this needs of a drawn edge (a TransitionEdgeLayout fits). */
@@ -17,9 +21,30 @@ export interface EdgeRef {
 const maxTransientHops = 3;
 
 /**
+ * The indexes into `model.transitions` of the transitions a snapshot says were taken, or undefined
+ * when one of them is not in the model (the agent runs another definition than the one drawn).
+ * @example takenTransitionIndexes(probeModel, [{ source: 'probe.active.cycle.waiting', event: 'xstate.after.untilNextCheck.probe.active.cycle.waiting', index: 0 }])
+ */
+export function takenTransitionIndexes(model: MachineModel, taken: readonly TakenTransition[]): number[] | undefined {
+  const indexes: number[] = [];
+  for (const { source, event, index } of taken) {
+    const alike: number[] = [];
+    model.transitions.forEach((transition, at) => {
+      if (transition.source !== source) return;
+      if (event === undefined ? transition.kind === 'always' : transition.kind !== 'always' && transition.event === event) alike.push(at);
+    });
+    const found = alike[index];
+    if (found === undefined) return undefined;
+    indexes.push(found);
+  }
+  return indexes;
+}
+
+/**
  * The ids of the edges taken from the `before` active states to the `after` ones (ids as
- * `activeStateIds` gives them). `eventType` is the event that caused the step, when known: where it
- * matches some of the edges into a state, only those flash.
+ * `activeStateIds` gives them). With `transitionsTaken` (the transitions the snapshot of `after` names), exactly
+ * the edges of those transitions. Otherwise a guess: `eventType` is the event that caused the step,
+ * when known: where it matches some of the edges into a state, only those flash.
  * @example
  * takenEdges(nodeModel, layout.edges, ['node.running'], ['node.degraded'], 'PROBE_RESULT')
  * // the PROBE_RESULT edge running → evaluating and the `always` edge evaluating → degraded
@@ -30,7 +55,10 @@ export function takenEdges(
   before: readonly string[],
   after: readonly string[],
   eventType?: string,
+  transitionsTaken?: readonly TakenTransition[],
 ): string[] {
+  const exact = transitionsTaken === undefined ? undefined : takenTransitionIndexes(model, transitionsTaken);
+  if (exact !== undefined) return edges.filter((edge) => exact.includes(edge.transition)).map((edge) => edge.id);
   const root = model.root.id;
   const wasActive = new Set([root, ...before]);
   const isActive = new Set([root, ...after]);

@@ -1,8 +1,8 @@
 // What the actor page loads for the selected actor: its machine's model and chart layout (each
-// fetched or computed once per machine), and its inspection records: the recent ones from the
-// server, then every new one from the live stream.
+// fetched or computed once per machine), and a bounded window on its inspection records: the recent
+// ones from the server, then every new one from the live stream, and older pages on demand.
 
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { InspectionRecord } from '../../actors/inspection.ts';
 import { panelRoutes } from '../../api/panel-protocol.ts';
 import type { ActorRecordsResponse, MachineResponse } from '../../api/panel-protocol.ts';
@@ -12,7 +12,9 @@ import { getJson, isAbort } from '../api/http.ts';
 import type { LiveStore } from '../api/live-store.ts';
 import { layoutInWorker } from '../chart/worker-layout.ts';
 import { fillRoute } from '../model/routes.ts';
-import { keepRecords, mergeRecords } from '../model/record-steps.ts';
+import { mergeRecords } from '../model/record-steps.ts';
+import { appendLive, emptyRecordWindow, olderQuery, recordWindowSize, showNewest, showOlder } from '../model/record-window.ts';
+import type { RecordWindow } from '../model/record-window.ts';
 import type { KeptRecord } from '../model/record-steps.ts';
 
 export interface Loaded<T> {
@@ -67,34 +69,76 @@ function kept(records: readonly InspectionRecord[]): KeptRecord[] {
   return records.map((record) => ({ seq: ++arrivals, record }));
 }
 
-/** The actor's records: the server's recent ones, then each live one whose path is the actor's. */
-export function useActorRecords(path: string, live: LiveStore): { records: KeptRecord[]; loading: boolean; error?: string } {
-  const [state, setState] = useState<{ records: KeptRecord[]; loading: boolean; error?: string }>({ records: [], loading: true });
+export interface ActorRecords {
+  window: RecordWindow;
+  loading: boolean;
+  error?: string;
+  /** Fetches the page before the shown records (nothing when there is none or one is on its way). */
+  older: () => void;
+  /** Back to the live records. */
+  newest: () => void;
+}
+
+function recordsUrl(path: string, query: { before: number; limit: number } | undefined): string {
+  const base = `${panelRoutes.actorRecords}?path=${encodeURIComponent(path)}&limit=${recordWindowSize}`;
+  return query === undefined ? base : `${base}&before=${query.before}`;
+}
+
+/**
+ * The actor's records, in a bounded window: the server's newest ones, then each live one whose path
+ * is the actor's; older pages fetched on demand.
+ */
+export function useActorRecords(path: string, live: LiveStore): ActorRecords {
+  const [state, setState] = useState<{ window: RecordWindow; loading: boolean; error?: string }>({ window: emptyRecordWindow, loading: true });
+  const fetching = useRef<AbortController | undefined>(undefined);
   useEffect(() => {
-    setState({ records: [], loading: true });
+    setState({ window: emptyRecordWindow, loading: true });
     let loaded = false;
     const early: InspectionRecord[] = [];
     const off = live.onRecord((record) => {
       if (record.path !== path) return;
       if (!loaded) early.push(record);
-      else setState((previous) => ({ ...previous, records: keepRecords(previous.records, kept([record])) }));
+      else setState((previous) => ({ ...previous, window: appendLive(previous.window, kept([record])) }));
     });
     const abort = new AbortController();
-    getJson<ActorRecordsResponse>(`${panelRoutes.actorRecords}?path=${encodeURIComponent(path)}`, { signal: abort.signal }).then(
+    getJson<ActorRecordsResponse>(recordsUrl(path, undefined), { signal: abort.signal }).then(
       (answer) => {
         loaded = true;
-        setState({ records: keepRecords([], kept(mergeRecords(answer.records, early))), loading: false });
+        setState({ window: appendLive(emptyRecordWindow, kept(mergeRecords(answer.records, early))), loading: false });
       },
       (error: unknown) => {
         if (isAbort(error)) return;
         loaded = true;
-        setState({ records: keepRecords([], kept(early)), loading: false, error: messageOf(error) });
+        setState({ window: appendLive(emptyRecordWindow, kept(early)), loading: false, error: messageOf(error) });
       },
     );
     return () => {
       off();
       abort.abort();
+      fetching.current?.abort();
+      fetching.current = undefined;
     };
   }, [path, live]);
-  return state;
+  const older = (): void => {
+    const query = olderQuery(state.window);
+    if (query === undefined || fetching.current !== undefined) return;
+    const abort = new AbortController();
+    fetching.current = abort;
+    getJson<ActorRecordsResponse>(recordsUrl(path, query), { signal: abort.signal }).then(
+      (answer) => {
+        fetching.current = undefined;
+        setState((previous) => ({ ...previous, window: showOlder(previous.window, { records: kept(answer.records), more: answer.more }), error: undefined }));
+      },
+      (error: unknown) => {
+        fetching.current = undefined;
+        if (!isAbort(error)) setState((previous) => ({ ...previous, error: messageOf(error) }));
+      },
+    );
+  };
+  const newest = (): void => {
+    fetching.current?.abort();
+    fetching.current = undefined;
+    setState((previous) => ({ ...previous, window: showNewest(previous.window) }));
+  };
+  return { ...state, older, newest };
 }

@@ -13,7 +13,7 @@ import { useFlash } from '../components/use-flash.ts';
 import { useNow } from '../components/use-now.ts';
 import { litStates, stateValueText } from '../model/lit-states.ts';
 import { formatClock, formatDuration } from '../model/format.ts';
-import { recordLabel, recordText } from '../model/record-text.ts';
+import { recordLabel, recordRawEvent, recordText } from '../model/record-text.ts';
 import {
   canStepBack,
   canStepForward,
@@ -27,15 +27,14 @@ import {
   stepForward,
 } from '../model/record-steps.ts';
 import type { KeptRecord, StepCursor } from '../model/record-steps.ts';
+import { isReadingOlder, olderQuery, shownRecords, stepCursorFor } from '../model/record-window.ts';
+import type { RecordWindow } from '../model/record-window.ts';
 import { actorLocation } from '../model/routes.ts';
 import { takenEdges } from '../model/taken-edges.ts';
 import { findTreeNode } from '../../supervisor/find-tree-node.ts';
 import { treeRows, uptimeMs } from '../model/tree-rows.ts';
 import { Link, navigate } from '../router.tsx';
 import { useActorRecords, useMachineChart } from './actor-data.ts';
-
-/** How many records the list shows (the newest). */
-const shownRecords = 200;
 
 export interface ActorsPageProps {
   tree: TreeResponse | undefined;
@@ -119,40 +118,72 @@ function StepControls({ cursor, records, onMove }: { cursor: StepCursor; records
   );
 }
 
-function RecordList({ records, selectedSeq, onSelect }: { records: KeptRecord[]; selectedSeq: number | undefined; onSelect: (seq: number) => void }): JSX.Element {
-  const newest = records.slice(-shownRecords).reverse();
-  if (newest.length === 0) return <p class="muted">No recorded events yet.</p>;
+function RecordPaging({ window, onOlder, onNewest }: { window: RecordWindow; onOlder: () => void; onNewest: () => void }): JSX.Element {
+  const older = isReadingOlder(window);
   return (
-    <table class="table records" data-testid="actor-records">
-      <thead>
-        <tr>
-          <th>Time</th>
-          <th>Kind</th>
-          <th>What</th>
-        </tr>
-      </thead>
-      <tbody>
-        {newest.map(({ seq, record }) => {
-          const isSelected = seq === selectedSeq;
-          const snapshot = record.kind === 'snapshot';
-          return (
-            <tr
-              key={seq}
-              class={`record record-${record.kind.replace('.', '-')}${isSelected ? ' selected' : ''}${snapshot ? ' selectable' : ''}`}
-              data-testid="actor-record"
-              data-kind={record.kind}
-              data-seq={String(seq)}
-              data-selected={String(isSelected)}
-              onClick={snapshot ? () => onSelect(seq) : undefined}
-            >
-              <td class="time">{formatClock(record.time)}</td>
-              <td>{recordLabel(record)}</td>
-              <td>{recordText(record)}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <div class="record-paging">
+      <button type="button" data-testid="records-older" disabled={olderQuery(window) === undefined} onClick={onOlder}>
+        ◀ Older
+      </button>
+      <button type="button" data-testid="records-newest" class={older ? '' : 'live-on'} disabled={!older} onClick={onNewest}>
+        Newest ▶
+      </button>
+      <span class="muted" data-testid="records-shown" data-older={String(older)} data-count={String(shownRecords(window).length)}>
+        {older ? `${shownRecords(window).length} older records` : `the newest ${shownRecords(window).length} records`}
+      </span>
+    </div>
+  );
+}
+
+function RecordList({
+  records,
+  machine,
+  selectedSeq,
+  onSelect,
+}: {
+  records: KeptRecord[];
+  machine: string | undefined;
+  selectedSeq: number | undefined;
+  onSelect: (seq: number) => void;
+}): JSX.Element {
+  const newest = [...records].reverse();
+  if (newest.length === 0) return <p class="muted">No recorded events here.</p>;
+  return (
+    <div class="records-frame" data-testid="actor-records-frame">
+      <table class="table records" data-testid="actor-records">
+        <thead>
+          <tr>
+            <th>Time</th>
+            <th>Kind</th>
+            <th>What</th>
+          </tr>
+        </thead>
+        <tbody>
+          {newest.map(({ seq, record }) => {
+            const isSelected = seq === selectedSeq;
+            const snapshot = record.kind === 'snapshot';
+            const raw = recordRawEvent(record);
+            return (
+              <tr
+                key={seq}
+                class={`record record-${record.kind.replace('.', '-')}${isSelected ? ' selected' : ''}${snapshot ? ' selectable' : ''}`}
+                data-testid="actor-record"
+                data-kind={record.kind}
+                data-seq={String(seq)}
+                data-selected={String(isSelected)}
+                onClick={snapshot ? () => onSelect(seq) : undefined}
+              >
+                <td class="time">{formatClock(record.time)}</td>
+                <td>{recordLabel(record)}</td>
+                <td class="what" title={raw === undefined ? undefined : `event type: ${raw}`} data-raw-event={raw}>
+                  {recordText(record, machine)}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -175,8 +206,10 @@ function SupervisionChart({ node }: { node: TreeNodeInfo }): JSX.Element {
 
 function ActorDetail({ path, node, live }: { path: string; node: TreeNodeInfo | undefined; live: LiveStore }): JSX.Element {
   const { model, layout } = useMachineChart(node?.actor);
-  const { records, loading, error } = useActorRecords(path, live);
-  const [cursor, setCursor] = useState<StepCursor>(liveCursor);
+  const { window: recordWindow, loading, error, older, newest } = useActorRecords(path, live);
+  const records = shownRecords(recordWindow);
+  const [chosenCursor, setCursor] = useState<StepCursor>(liveCursor);
+  const cursor = stepCursorFor(recordWindow, chosenCursor);
   const [flashing, flash] = useFlash();
   const selected = selectedSnapshot(cursor, records);
   const value: unknown = selected?.record.value ?? (cursor.live ? node?.actorState : undefined);
@@ -196,7 +229,7 @@ function ActorDetail({ path, node, live }: { path: string; node: TreeNodeInfo | 
     const from = previous === undefined ? before.lit : litStates(machine, previous.record.value);
     if (from === undefined) return;
     const eventType = selected === undefined ? undefined : eventBefore(records, selected.seq);
-    flash(takenEdges(machine, chart.edges, from, lit, eventType));
+    flash(takenEdges(machine, chart.edges, from, lit, eventType, selected?.record.taken));
   }, [model.value, layout.value, selected?.seq, valueKey]);
 
   return (
@@ -227,9 +260,28 @@ function ActorDetail({ path, node, live }: { path: string; node: TreeNodeInfo | 
       )}
       {node !== undefined && <SupervisionChart node={node} />}
       <h3>Recent events and states</h3>
-      <StepControls cursor={cursor} records={records} onMove={setCursor} />
+      <StepControls
+        cursor={cursor}
+        records={records}
+        onMove={(next) => {
+          // Live is the present: back from an older page too.
+          if (next.live) newest();
+          setCursor(next);
+        }}
+      />
+      <RecordPaging
+        window={recordWindow}
+        onOlder={() => {
+          setCursor(liveCursor);
+          older();
+        }}
+        onNewest={() => {
+          setCursor(liveCursor);
+          newest();
+        }}
+      />
       {error !== undefined && <p class="error-text">The recorded events could not be loaded: {error}</p>}
-      {loading ? <p class="muted">Loading…</p> : <RecordList records={records} selectedSeq={selected?.seq} onSelect={(seq) => setCursor({ live: false, seq })} />}
+      {loading ? <p class="muted">Loading…</p> : <RecordList records={records} machine={node?.actor} selectedSeq={selected?.seq} onSelect={(seq) => setCursor({ live: false, seq })} />}
     </section>
   );
 }

@@ -3,6 +3,11 @@
 // self transitions only when the event names them, and nothing else.
 
 import assert from 'node:assert/strict';
+import { createActor, fromPromise } from 'xstate';
+import { createActorInspector, InspectionBus } from '../../../src/actors/inspection.ts';
+import type { InspectionRecord } from '../../../src/actors/inspection.ts';
+import { probeMachine } from '../../../src/machines/probe.ts';
+import type { RunCheckOutput } from '../../../src/machines/probe.ts';
 import { activeStateIds, machineModel } from '../../../src/statechart/graph.ts';
 import type { MachineModel, TransitionModel } from '../../../src/statechart/graph.ts';
 import { layoutStatechart } from '../../../src/statechart/layout.ts';
@@ -26,6 +31,49 @@ async function chart(name: string): Promise<Chart> {
 function taken({ model, layout }: Chart, before: unknown, after: unknown, eventType?: string): string[] {
   const ids = takenEdges(model, layout.edges, activeStateIds(model, before), activeStateIds(model, after), eventType);
   return layout.edges.filter((edge) => ids.includes(edge.id)).map((edge) => `${edge.source} -> ${edge.target} ${edge.label}`);
+}
+
+type SnapshotRecord = Extract<InspectionRecord, { kind: 'snapshot' }>;
+
+/**
+ * Runs the real probe machine through one check with the given result, its records on a real bus
+ * through the agent's inspector, and answers the snapshots up to the one where it waits again.
+ */
+async function oneProbeCycle(result: Omit<RunCheckOutput, 'durationMs' | 'checkedAt'>): Promise<SnapshotRecord[]> {
+  const bus = new InspectionBus();
+  const snapshots: SnapshotRecord[] = [];
+  const inspector = createActorInspector('agent/probes/probe:web', bus);
+  const machine = probeMachine.provide({ actors: { runCheck: fromPromise(() => Promise.resolve({ ...result, durationMs: 1, checkedAt: 1 })) } });
+  let off: (() => void) | undefined;
+  let done = false;
+  const waited = new Promise<void>((resolve, reject) => {
+    const deadline = setTimeout(() => reject(new Error('the probe did not finish its check within 5 s')), 5_000);
+    off = bus.subscribe(
+      (record) => {
+        if (done || record.kind !== 'snapshot' || record.path !== 'agent/probes/probe:web') return;
+        snapshots.push(record);
+        if (JSON.stringify(record.value).includes('"waiting"')) {
+          done = true;
+          clearTimeout(deadline);
+          resolve();
+        }
+      },
+      { kinds: ['snapshot'] },
+    );
+  });
+  const actor = createActor(machine, {
+    input: { name: 'web', checker: 'tcp', severity: 'critical', intervalMs: 60_000, timeoutMs: 5_000, failuresBeforeFailed: 1, successesBeforeRunning: 1, config: {}, stateDir: '/nonexistent' },
+    inspect: inspector.inspect,
+  });
+  inspector.setRoot(actor);
+  try {
+    actor.start();
+    await waited;
+  } finally {
+    actor.stop();
+    off?.();
+  }
+  return snapshots;
 }
 
 function event(model: MachineModel, predicate: (transition: TransitionModel) => boolean): string {
@@ -80,6 +128,40 @@ describe('web/taken-edges', () => {
       'probe.active.cycle.checking -> probe.active.cycle.waiting done(runCheck)',
     ]);
     assert.equal(taken(probe, before, after).length, 4);
+  });
+
+  it('lights only the transition a probe cycle took, of two alike ones, from what the snapshot names', async () => {
+    for (const [result, expected] of [
+      [{ status: 'running' }, ['probe.active.status.unknown -> probe.active.status.running probe.passed [enoughSuccesses]', 'probe.active.cycle.checking -> probe.active.cycle.waiting done(runCheck) [inline]']],
+      [{ status: 'failed', error: 'connection refused' }, ['probe.active.status.unknown -> probe.active.status.failed probe.failed [enoughFailures]', 'probe.active.cycle.checking -> probe.active.cycle.waiting done(runCheck)']],
+    ] as const) {
+      const snapshots = await oneProbeCycle(result);
+      const after = snapshots.at(-1);
+      const before = snapshots.at(-2);
+      assert.ok(after !== undefined && before !== undefined, `${snapshots.length} snapshots`);
+      assert.ok(after.taken !== undefined, 'the snapshot names the transitions taken');
+      const ids = takenEdges(probe.model, probe.layout.edges, activeStateIds(probe.model, before.value), activeStateIds(probe.model, after.value), undefined, after.taken);
+      const lit = probe.layout.edges.filter((edge) => ids.includes(edge.id)).map((edge) => `${edge.source} -> ${edge.target} ${edge.label}`);
+      assert.deepEqual(lit, expected, result.status);
+    }
+  });
+
+  it('lights exactly one edge once the status holds: the cycle edge of the check taken', () => {
+    const before = { active: { status: 'running', cycle: 'checking' } };
+    const after = { active: { status: 'running', cycle: 'waiting' } };
+    const done = event(probe.model, (transition) => transition.kind === 'done.invoke');
+    const ids = takenEdges(probe.model, probe.layout.edges, activeStateIds(probe.model, before), activeStateIds(probe.model, after), done, [
+      { source: 'probe.active.cycle.checking', event: done, index: 1 },
+    ]);
+    assert.deepEqual(
+      probe.layout.edges.filter((edge) => ids.includes(edge.id)).map((edge) => edge.label),
+      ['done(runCheck)'],
+    );
+    // A transition the drawn machine does not have: back to the guess from the states.
+    const unknown = takenEdges(probe.model, probe.layout.edges, activeStateIds(probe.model, before), activeStateIds(probe.model, after), done, [
+      { source: 'probe.active.cycle.checking', event: done, index: 7 },
+    ]);
+    assert.equal(unknown.length, 2);
   });
 
   it('flashes both regions when both changed, each by its own edges', () => {
