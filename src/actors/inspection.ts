@@ -3,9 +3,10 @@
 // and `gravity debug inspect` all subscribe to it. Records are plain data so that they cross thread
 // and socket boundaries unchanged.
 
-import type { AnyActorRef, InspectionEvent } from 'xstate';
+import type { AnyActorRef, InspectionEvent, Snapshot } from 'xstate';
 import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
+import type { HealthSignal } from '../health/types.ts';
 
 /** A JSON-safe value. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -28,7 +29,16 @@ export type InspectionRecord =
   | { kind: 'actor.created'; path: string; time: number; logic?: string }
   | { kind: 'actor.stopped'; path: string; time: number; status: ActorStatus }
   | { kind: 'event'; path: string; time: number; event: { type: string } & Record<string, JsonValue>; source?: string }
-  | { kind: 'snapshot'; path: string; time: number; status: ActorStatus; value: JsonValue; context?: JsonValue }
+  | {
+      kind: 'snapshot';
+      path: string;
+      time: number;
+      status: ActorStatus;
+      value: JsonValue;
+      context?: JsonValue;
+      /** What a health actor (probe, node, cluster, status hook) says about itself in this snapshot. */
+      health?: HealthSignal;
+    }
   | {
       kind: 'supervisor';
       path: string;
@@ -190,12 +200,16 @@ export interface ActorInspector {
   setRoot(actor: AnyActorRef): void;
 }
 
+/** Computes a health actor's signal from one of its snapshots (see src/actors/health-reporting.ts). */
+export type HealthReporter = (snapshot: Snapshot<unknown>) => HealthSignal | undefined;
+
 /**
  * Builds the inspect callback every actor is created with: XState's inspection events become
- * records with the actor's path in the tree.
+ * records with the actor's path in the tree. With a reporter, the root actor's snapshot records
+ * also carry its health signal.
  * @example const inspector = createActorInspector('agent/node:n1', bus); const a = createActor(m, { inspect: inspector.inspect });
  */
-export function createActorInspector(rootPath: string, bus: InspectionBus, clock: Clock = systemClock): ActorInspector {
+export function createActorInspector(rootPath: string, bus: InspectionBus, clock: Clock = systemClock, reporter?: HealthReporter): ActorInspector {
   let root: AnyActorRef | undefined;
   return {
     setRoot(actor) {
@@ -228,6 +242,7 @@ export function createActorInspector(rootPath: string, bus: InspectionBus, clock
         case '@xstate.snapshot': {
           const snapshot = event.snapshot as { status: ActorStatus; value?: unknown; context?: unknown };
           if (bus.wants('snapshot', rootPath)) {
+            const health = reporter !== undefined && root !== undefined && actor === root ? reporter(event.snapshot) : undefined;
             bus.publish({
               kind: 'snapshot',
               path,
@@ -235,6 +250,7 @@ export function createActorInspector(rootPath: string, bus: InspectionBus, clock
               status: snapshot.status,
               value: toJsonValue(snapshot.value),
               ...(snapshot.context === undefined ? {} : { context: toJsonValue(snapshot.context) }),
+              ...(health === undefined ? {} : { health }),
             });
           }
           if (snapshot.status !== 'active' && bus.wants('actor.stopped', rootPath)) bus.publish({ kind: 'actor.stopped', path, time, status: snapshot.status });
