@@ -114,6 +114,55 @@ describe('health/model', () => {
   });
 });
 
+describe('health/model: several nodes', () => {
+  const twoNodes = (): HealthModel =>
+    new HealthModel({
+      clusterName: 'prod',
+      node: { name: 'n1', role: 'master', addr: '10.0.0.1' },
+      probes: [{ name: 'web', checker: 'tcp', severity: 'critical' }],
+      peers: [{ name: 'n2', role: 'node', addr: '10.0.0.2', probes: [{ name: 'web', checker: 'tcp', severity: 'critical' }] }],
+    });
+
+  it("keys probes and node statuses by node name: each node's events change only its entry", () => {
+    const m = twoNodes();
+    const all: HealthTransition[] = [];
+    const feed = (record: InspectionRecord): void => void all.push(...m.apply(record));
+    feed(probe('web', 'running'));
+    feed(probe('web', 'failed', 'refused', 'n2'));
+    feed(node('n1', 'running'));
+    feed(node('n2', 'degraded'));
+    assert.deepEqual(
+      all.map((t) => `${t.kind}:${'node' in t ? (t.node ?? '') : ''}:${'to' in t ? t.to : ''}`),
+      ['probe:n1:running', 'probe:n2:failed', 'node:n1:running', 'node:n2:degraded'],
+    );
+    const report = m.report(0);
+    assert.deepEqual(
+      report.nodes.map((n) => [n.name, n.addr, n.role, n.status, n.probes.map((p) => `${p.name}=${p.status}${p.error === undefined ? '' : `(${p.error})`}`)]),
+      [
+        ['n1', '10.0.0.1', 'master', 'running', ['web=running']],
+        ['n2', '10.0.0.2', 'node', 'degraded', ['web=failed(refused)']],
+      ],
+    );
+    assert.equal(m.probe('web', 'n2')?.status, 'failed');
+    assert.equal(m.probe('web')?.status, 'running');
+    assert.deepEqual(m.nodeNames(), ['n1', 'n2']);
+  });
+
+  it("ignores a node it does not know; history events name each transition's node", () => {
+    const m = twoNodes();
+    assert.deepEqual(m.apply(node('n9', 'degraded')), []);
+    assert.deepEqual(m.apply(probe('web', 'failed', 'x', 'n9')), []);
+    const events = toHistoryEvents([...m.apply(probe('web', 'failed', 'refused', 'n2')), ...m.apply(node('n2', 'degraded'))], 'n1', 0);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.node]),
+      [
+        ['Probe Failed', 'n2'],
+        ['Node Degraded', 'n2'],
+      ],
+    );
+  });
+});
+
 describe('health/timeline', () => {
   it('records failures, recoveries and node/cluster changes, not first successes', () => {
     const events = toHistoryEvents(
