@@ -10,6 +10,7 @@ import { serializeError } from '../errors.ts';
 import type { Shutdown } from '../supervisor/spec.ts';
 import type { ChildContext, ExitReason, RunningChild, TreeNodeInfo } from '../supervisor/child.ts';
 import { createActorInspector, toJsonValue } from './inspection.ts';
+import { healthReporterOf } from './health-reporting.ts';
 
 /** The shutdown request a machine may handle to stop cleanly. */
 export const shutdownEvent = { type: 'SHUTDOWN' } as const;
@@ -39,7 +40,7 @@ function acceptsShutdown(actor: AnyActor): boolean {
  * @example const child = startActorChild(idleMachine, undefined, 'idle', context);
  */
 export function startActorChild(logic: AnyActorLogic, input: unknown, id: string, context: ChildContext): RunningChild {
-  const inspector = createActorInspector(context.path, context.bus, context.clock);
+  const inspector = createActorInspector(context.path, context.bus, context.clock, healthReporterOf(logic));
   const actor = createActor(logic, { id, input, inspect: inspector.inspect, clock: xstateClock(context.clock) });
   inspector.setRoot(actor);
 

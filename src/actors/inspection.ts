@@ -3,9 +3,10 @@
 // and `gravity debug inspect` all subscribe to it. Records are plain data so that they cross thread
 // and socket boundaries unchanged.
 
-import type { AnyActorRef, InspectionEvent } from 'xstate';
+import type { AnyActorRef, InspectionEvent, Snapshot } from 'xstate';
 import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
+import type { HealthSignal } from '../health/types.ts';
 
 /** A JSON-safe value. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -37,6 +38,8 @@ export type InspectionRecord =
       context?: JsonValue;
       /** The transitions taken since the actor's previous snapshot, in the order taken. */
       taken?: TakenTransition[];
+      /** What a health actor (probe, node, cluster, status hook) says about itself in this snapshot. */
+      health?: HealthSignal;
     }
   | {
       kind: 'supervisor';
@@ -229,12 +232,16 @@ export interface ActorInspector {
   setRoot(actor: AnyActorRef): void;
 }
 
+/** Computes a health actor's signal from one of its snapshots (see src/actors/health-reporting.ts). */
+export type HealthReporter = (snapshot: Snapshot<unknown>) => HealthSignal | undefined;
+
 /**
  * Builds the inspect callback every actor is created with: XState's inspection events become
- * records with the actor's path in the tree.
+ * records with the actor's path in the tree. With a reporter, the root actor's snapshot records
+ * also carry its health signal.
  * @example const inspector = createActorInspector('agent/node:n1', bus); const a = createActor(m, { inspect: inspector.inspect });
  */
-export function createActorInspector(rootPath: string, bus: InspectionBus, clock: Clock = systemClock): ActorInspector {
+export function createActorInspector(rootPath: string, bus: InspectionBus, clock: Clock = systemClock, reporter?: HealthReporter): ActorInspector {
   let root: AnyActorRef | undefined;
   /** Per actor, the transitions taken since its last snapshot. */
   const pending = new WeakMap<AnyActorRef, TakenTransition[]>();
@@ -280,6 +287,7 @@ export function createActorInspector(rootPath: string, bus: InspectionBus, clock
           const taken = pending.get(actor);
           pending.delete(actor);
           if (bus.wants('snapshot', rootPath)) {
+            const health = reporter !== undefined && root !== undefined && actor === root ? reporter(event.snapshot) : undefined;
             bus.publish({
               kind: 'snapshot',
               path,
@@ -289,6 +297,7 @@ export function createActorInspector(rootPath: string, bus: InspectionBus, clock
               ...(snapshot.context === undefined ? {} : { context: toJsonValue(snapshot.context) }),
               // Only machines take transitions; other actors' snapshots carry none.
               ...(taken === undefined ? {} : { taken }),
+              ...(health === undefined ? {} : { health }),
             });
           }
           if (snapshot.status !== 'active' && bus.wants('actor.stopped', rootPath)) bus.publish({ kind: 'actor.stopped', path, time, status: snapshot.status });

@@ -1,5 +1,6 @@
-// Wires the health actors together through the inspection bus: each probe's result goes to its node
-// machine, the node's status and the status hook's result go to the cluster machine, and every
+// Wires the health actors together through the inspection bus: the health model reads the typed
+// health signals the actors' snapshot records carry; each probe's result then goes to its node's
+// machine, a node's status and the status hook's result go to the cluster machine, and every
 // transition goes to the status history and the metrics. The actors stay pure and unaware of one
 // another; this is the only place that knows who listens to whom.
 
@@ -7,7 +8,7 @@ import type { InspectionBus } from '../actors/inspection.ts';
 import type { Clock } from '../clock.ts';
 import type { HistoryStore } from '../store/types.ts';
 import type { HealthModel, HealthTransition } from './model.ts';
-import { agentRootPath } from '../supervisor/agent-tree.ts';
+import { agentRootPath, clusterChildId, nodeChildId } from '../supervisor/agent-tree.ts';
 import { toHistoryEvents } from './timeline.ts';
 import type { NodeEvent } from '../machines/node.ts';
 import type { ClusterEvent } from '../machines/cluster.ts';
@@ -17,7 +18,7 @@ export interface HealthAggregationOptions {
   model: HealthModel;
   nodeName: string;
   clock: Clock;
-  /** Sends an event to a child of the root supervisor by id (`node:<name>`, `cluster`). */
+  /** Sends an event to a child of the root supervisor by id (nodeChildId(name), clusterChildId). */
   sendTo: (childId: string, event: NodeEvent | ClusterEvent) => void;
   history?: HistoryStore;
   /** Called with every transition (metrics). */
@@ -32,11 +33,10 @@ export interface HealthAggregationOptions {
  */
 export function startHealthAggregation(options: HealthAggregationOptions): () => void {
   const { model, nodeName, sendTo } = options;
-  const nodeChild = `node:${nodeName}`;
-  const sendProbe = (name: string): void => {
-    const report = model.probe(name);
+  const sendProbe = (node: string, name: string): void => {
+    const report = model.probe(name, node);
     if (report === undefined || report.status === 'unknown') return;
-    sendTo(nodeChild, {
+    sendTo(nodeChildId(node), {
       type: 'PROBE_RESULT' as const,
       probe: name,
       status: report.status,
@@ -47,13 +47,15 @@ export function startHealthAggregation(options: HealthAggregationOptions): () =>
   /** A restarted node or cluster machine starts blank: tell it what is known now. */
   const replay = (child: string): void => {
     const report = model.report(options.clock.now());
-    if (child === nodeChild) {
-      for (const probe of report.nodes[0]?.probes ?? []) sendProbe(probe.name);
-    } else if (child === 'cluster') {
-      const node = report.nodes[0];
-      if (node !== undefined && node.status !== 'unknown') sendTo('cluster', { type: 'NODE_STATUS', node: nodeName, status: node.status });
+    const restartedNode = report.nodes.find((node) => nodeChildId(node.name) === child);
+    if (restartedNode !== undefined) {
+      for (const probe of restartedNode.probes) sendProbe(restartedNode.name, probe.name);
+    } else if (child === clusterChildId) {
+      for (const node of report.nodes) {
+        if (node.status !== 'unknown') sendTo(clusterChildId, { type: 'NODE_STATUS', node: node.name, status: node.status });
+      }
       const hook = model.statusHook();
-      if (hook !== undefined) sendTo('cluster', { type: 'STATUS_HOOK', result: hook.result, ...(hook.message === undefined ? {} : { message: hook.message }) });
+      if (hook !== undefined) sendTo(clusterChildId, { type: 'STATUS_HOOK', result: hook.result, ...(hook.message === undefined ? {} : { message: hook.message }) });
     }
   };
   return options.bus.subscribe(
@@ -78,13 +80,13 @@ export function startHealthAggregation(options: HealthAggregationOptions): () =>
         options.onTransition?.(transition);
         switch (transition.kind) {
           case 'probe':
-            if (transition.to !== 'unknown') sendProbe(transition.probe);
+            if (transition.to !== 'unknown') sendProbe(transition.node ?? nodeName, transition.probe);
             break;
           case 'node':
-            sendTo('cluster', { type: 'NODE_STATUS', node: nodeName, status: transition.to });
+            sendTo(clusterChildId, { type: 'NODE_STATUS', node: transition.node ?? nodeName, status: transition.to });
             break;
           case 'statusHook':
-            sendTo('cluster', { type: 'STATUS_HOOK', result: transition.result, ...(transition.message === undefined ? {} : { message: transition.message }) });
+            sendTo(clusterChildId, { type: 'STATUS_HOOK', result: transition.result, ...(transition.message === undefined ? {} : { message: transition.message }) });
             break;
           case 'cluster':
             break;

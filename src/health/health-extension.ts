@@ -10,7 +10,8 @@ import { takeSqliteStore } from '../store/shared-store.ts';
 import { ensureServerCertificate } from '../api/tls.ts';
 import { startHealthServer } from '../api/health-server.ts';
 import type { HealthServer } from '../api/health-server.ts';
-import { HealthModel, healthPaths } from './model.ts';
+import { HealthModel } from './model.ts';
+import { agentRootPath } from '../supervisor/agent-tree.ts';
 import { startHealthAggregation } from './aggregator.ts';
 import { createHealthMetrics, transitionKindOf } from './metrics.ts';
 import { toHistoryEvents } from './timeline.ts';
@@ -88,10 +89,12 @@ export function healthExtension(config: GravityConfig, options: HealthExtensionO
         { kinds: ['supervisor'] },
       );
       // Every completed check is observed (durations), not only those a scrape happens to see.
-      const stopObservingChecks = bus.subscribe(() => metrics.updateFromReport(report()), {
-        kinds: ['snapshot'],
-        pathPrefix: healthPaths.probesSupervisor,
-      });
+      const stopObservingChecks = bus.subscribe(
+        (record) => {
+          if (record.kind === 'snapshot' && record.health?.kind === 'probe') metrics.updateFromReport(report());
+        },
+        { kinds: ['snapshot'], pathPrefix: agentRootPath },
+      );
       let evictTimer: TimerHandle | undefined;
       const evict = (): void => {
         try {

@@ -1,53 +1,64 @@
-// The agent's live picture of its health, rebuilt from the actors' snapshots on the inspection bus:
-// each probe's status and error, the node machine's state, the cluster machine's state and reason.
-// The health endpoint, `gravity status` and the metrics read `report()`, which never waits on a
-// check. `apply()` also says what changed, which is what the status history records.
+// The agent's live picture of its health, rebuilt from the typed health signals the actors' hosts
+// attach to their snapshot records on the inspection bus (src/actors/health-reporting.ts): each
+// probe's status and error, each node machine's state, the cluster machine's state and reason, the
+// status hook's last result. Everything about a node is keyed by its name, so another node is one
+// more entry. The health endpoint, `gravity status` and the metrics read `report()`, which never
+// waits on a check. `apply()` also says what changed, which is what the status history records.
 
-import type { InspectionRecord, JsonValue } from '../actors/inspection.ts';
+import type { InspectionRecord } from '../actors/inspection.ts';
 import type { NodeRole } from '../config/types.ts';
 import type { ProbeSeverity } from '../probes/types.ts';
-import type { ClusterReport, NodeHealth, ProbeReport, ProbeStatus, StatusHookReport } from './types.ts';
-import { degradedReason } from '../machines/cluster.ts';
-import type { ClusterContext } from '../machines/cluster.ts';
+import type { ClusterReport, HealthSignal, NodeHealth, NodeReport, ProbeReport, ProbeStatus, StatusHookReport } from './types.ts';
 
-/** Where the health actors live in the tree. */
-export const healthPaths = {
-  probesSupervisor: 'agent/probes',
-  probePrefix: 'agent/probes/probe:',
-  node: (name: string): string => `agent/node:${name}`,
-  cluster: 'agent/cluster',
-  statusHook: 'agent/hook:status',
-} as const;
-
+/**
+ * A change the model saw. `node` names the node of a probe or node transition; it is absent only in
+ * transitions built by hand for the local node (toHistoryEvents then uses the node it is given).
+ */
 export type HealthTransition =
-  | { kind: 'probe'; probe: string; checker: string; severity: ProbeSeverity; from: ProbeStatus; to: ProbeStatus; error?: string }
-  | { kind: 'node'; from: NodeHealth; to: NodeHealth }
+  | { kind: 'probe'; node?: string; probe: string; checker: string; severity: ProbeSeverity; from: ProbeStatus; to: ProbeStatus; error?: string }
+  | { kind: 'node'; node?: string; from: NodeHealth; to: NodeHealth }
   | { kind: 'cluster'; from: 'running' | 'degraded'; to: 'running' | 'degraded'; reason?: string }
   | { kind: 'statusHook'; result: 'passed' | 'failed'; message?: string; output?: string };
 
+/** A member of the cluster as the report names it. */
+export interface HealthModelNode {
+  name: string;
+  role: NodeRole;
+  addr: string;
+}
+
+/** A configured probe, `unknown` until its first result. */
+export interface HealthModelProbe {
+  name: string;
+  checker: string;
+  severity: ProbeSeverity;
+}
+
 export interface HealthModelOptions {
   clusterName: string;
-  node: { name: string; role: NodeRole; addr: string };
-  /** The configured probes, each `unknown` until its first result. */
-  probes: { name: string; checker: string; severity: ProbeSeverity }[];
+  /** This agent's node: the first in the report, and the node of probe signals that name none. */
+  node: HealthModelNode;
+  /** The configured probes of this node. */
+  probes: HealthModelProbe[];
+  /** Other members, listed after this node in the report, with their probes. */
+  peers?: (HealthModelNode & { probes: HealthModelProbe[] })[];
   application?: { name: string; version?: string };
+}
+
+interface NodeEntry {
+  member: HealthModelNode;
+  status: NodeHealth;
+  probes: Map<string, ProbeReport>;
 }
 
 const startingReason = 'starting: waiting for the first health checks';
 
-function field(context: JsonValue | undefined, key: string): JsonValue | undefined {
-  return context !== null && typeof context === 'object' && !Array.isArray(context) ? context[key] : undefined;
-}
-
-function text(value: JsonValue | undefined): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** The probe machine's `status` region, from its snapshot value `{ active: { status, cycle } }`. */
-function probeStatusOf(value: JsonValue): ProbeStatus | 'stopped' | undefined {
-  if (value === 'stopped') return 'stopped';
-  const status = field(field(value, 'active'), 'status');
-  return status === 'unknown' || status === 'running' || status === 'failed' ? status : undefined;
+function nodeEntry(member: HealthModelNode, probes: readonly HealthModelProbe[]): NodeEntry {
+  return {
+    member: { name: member.name, role: member.role, addr: member.addr },
+    status: 'unknown',
+    probes: new Map(probes.map((probe) => [probe.name, { name: probe.name, checker: probe.checker, status: 'unknown', severity: probe.severity }])),
+  };
 }
 
 /**
@@ -55,8 +66,7 @@ function probeStatusOf(value: JsonValue): ProbeStatus | 'stopped' | undefined {
  */
 export class HealthModel {
   private readonly options: HealthModelOptions;
-  private readonly probes = new Map<string, ProbeReport>();
-  private nodeStatus: NodeHealth = 'unknown';
+  private readonly nodes = new Map<string, NodeEntry>();
   private clusterStatus: 'running' | 'degraded' = 'degraded';
   private clusterReason: string | undefined = startingReason;
   private clusterStarted = false;
@@ -65,22 +75,32 @@ export class HealthModel {
 
   constructor(options: HealthModelOptions) {
     this.options = options;
-    for (const probe of options.probes) {
-      this.probes.set(probe.name, { name: probe.name, checker: probe.checker, status: 'unknown', severity: probe.severity });
+    this.nodes.set(options.node.name, nodeEntry(options.node, options.probes));
+    for (const peer of options.peers ?? []) {
+      if (!this.nodes.has(peer.name)) this.nodes.set(peer.name, nodeEntry(peer, peer.probes));
     }
   }
 
-  /** Takes one inspection record; returns the transitions it caused (often none). */
+  /** Takes one inspection record; returns the transitions its health signal caused (often none). */
   apply(record: InspectionRecord): HealthTransition[] {
     if (record.kind !== 'snapshot') return [];
     this.cachedReport = undefined;
-    if (record.path.startsWith(healthPaths.probePrefix) && !record.path.slice(healthPaths.probePrefix.length).includes('/')) {
-      return this.applyProbe(record.path.slice(healthPaths.probePrefix.length), record.value, record.context);
+    return record.health === undefined ? [] : this.applySignal(record.health);
+  }
+
+  /** Takes one health signal; returns the transitions it caused (often none). */
+  applySignal(signal: HealthSignal): HealthTransition[] {
+    this.cachedReport = undefined;
+    switch (signal.kind) {
+      case 'probe':
+        return this.applyProbe(signal);
+      case 'node':
+        return this.applyNode(signal);
+      case 'cluster':
+        return this.applyCluster(signal);
+      case 'status-hook':
+        return this.applyStatusHook(signal);
     }
-    if (record.path === healthPaths.node(this.options.node.name)) return this.applyNode(record.value);
-    if (record.path === healthPaths.cluster) return this.applyCluster(record.value, record.context);
-    if (record.path === healthPaths.statusHook) return this.applyStatusHook(record.context);
-    return [];
   }
 
   /**
@@ -94,25 +114,29 @@ export class HealthModel {
   }
 
   private buildReport(now: number): ClusterReport {
-    const { node } = this.options;
     return {
       name: this.options.clusterName,
       status: this.clusterStatus,
       ...(this.clusterStatus === 'degraded' && this.clusterReason !== undefined ? { reason: this.clusterReason } : {}),
       ...(this.options.application === undefined ? {} : { application: this.options.application }),
       ...(this.hookResult === undefined ? {} : { statusHook: this.statusHookReport(this.hookResult) }),
-      nodes: [
-        {
-          name: node.name,
-          addr: node.addr,
-          role: node.role,
+      nodes: [...this.nodes.values()].map(
+        (entry): NodeReport => ({
+          name: entry.member.name,
+          addr: entry.member.addr,
+          role: entry.member.role,
           member: 'alive',
-          status: this.nodeStatus,
-          probes: [...this.probes.values()].map((probe) => ({ ...probe })),
-        },
-      ],
+          status: entry.status,
+          probes: [...entry.probes.values()].map((probe) => ({ ...probe })),
+        }),
+      ),
       time: now,
     };
+  }
+
+  /** The names of the nodes the model knows, this agent's first. */
+  nodeNames(): string[] {
+    return [...this.nodes.keys()];
   }
 
   /** The status hook's last result, if it has run. */
@@ -124,33 +148,33 @@ export class HealthModel {
     return { result, ...(message === undefined ? {} : { message }), ...(output === undefined ? {} : { output }) };
   }
 
-  /** The probe's current report, for tests and the node bridge. */
-  probe(name: string): ProbeReport | undefined {
-    return this.probes.get(name);
+  /** A probe's current report (of this agent's node unless `node` is given), for tests and the node bridge. */
+  probe(name: string, node: string = this.options.node.name): ProbeReport | undefined {
+    return this.nodes.get(node)?.probes.get(name);
   }
 
-  private applyProbe(name: string, value: JsonValue, context: JsonValue | undefined): HealthTransition[] {
-    const status = probeStatusOf(value);
-    const current = this.probes.get(name);
-    if (status === undefined || status === 'stopped' || current === undefined) return [];
-    const error = text(field(context, 'error'));
-    const checkedAt = field(context, 'checkedAt');
-    const durationMs = field(context, 'durationMs');
+  private applyProbe(signal: Extract<HealthSignal, { kind: 'probe' }>): HealthTransition[] {
+    const node = signal.node ?? this.options.node.name;
+    const { status, error, checkedAt, durationMs } = signal.report;
+    const probes = this.nodes.get(node)?.probes;
+    const current = probes?.get(signal.probe);
+    if (status === 'stopped' || probes === undefined || current === undefined) return [];
     const next: ProbeReport = {
-      name,
+      name: signal.probe,
       checker: current.checker,
       status,
       severity: current.severity,
       ...(status === 'failed' && error !== undefined ? { error } : {}),
-      ...(typeof checkedAt === 'number' ? { checkedAt } : {}),
-      ...(typeof durationMs === 'number' ? { durationMs } : {}),
+      ...(checkedAt === undefined ? {} : { checkedAt }),
+      ...(durationMs === undefined ? {} : { durationMs }),
     };
-    this.probes.set(name, next);
+    probes.set(signal.probe, next);
     if (current.status === status) return [];
     return [
       {
         kind: 'probe',
-        probe: name,
+        node,
+        probe: signal.probe,
         checker: current.checker,
         severity: current.severity,
         from: current.status,
@@ -160,54 +184,39 @@ export class HealthModel {
     ];
   }
 
-  private applyNode(value: JsonValue): HealthTransition[] {
-    const status: NodeHealth | undefined = value === 'running' ? 'running' : value === 'degraded' ? 'degraded' : value === 'starting' ? 'unknown' : undefined;
-    if (status === undefined || status === this.nodeStatus) return [];
-    const from = this.nodeStatus;
-    this.nodeStatus = status;
-    return [{ kind: 'node', from, to: status }];
+  private applyNode(signal: Extract<HealthSignal, { kind: 'node' }>): HealthTransition[] {
+    const entry = this.nodes.get(signal.node);
+    const status: NodeHealth | undefined =
+      signal.status === 'running' ? 'running' : signal.status === 'degraded' ? 'degraded' : signal.status === 'starting' ? 'unknown' : undefined;
+    if (entry === undefined || status === undefined || status === entry.status) return [];
+    const from = entry.status;
+    entry.status = status;
+    return [{ kind: 'node', node: signal.node, from, to: status }];
   }
 
-  private applyCluster(value: JsonValue, context: JsonValue | undefined): HealthTransition[] {
-    if (value !== 'running' && value !== 'degraded') return [];
-    if (!this.clusterStarted && value === 'degraded' && anyNodeUnknown(context)) {
+  private applyCluster(signal: Extract<HealthSignal, { kind: 'cluster' }>): HealthTransition[] {
+    const { status } = signal;
+    if (status === 'stopped') return [];
+    if (!this.clusterStarted && status === 'degraded' && signal.awaitingNodes) {
       // Not verified yet (as a new Consul check starts critical): degraded, but not a transition.
       this.clusterReason = startingReason;
       return [];
     }
-    const reason = value === 'degraded' ? clusterReasonOf(context) : undefined;
+    const reason = status === 'degraded' ? signal.reason : undefined;
     const from = this.clusterStatus;
     const firstVerdict = !this.clusterStarted;
     this.clusterStarted = true;
-    this.clusterStatus = value;
+    this.clusterStatus = status;
     this.clusterReason = reason;
     // The first verdict is recorded only when it is bad: an agent starting healthy adds no noise.
-    if (firstVerdict ? value === 'running' : from === value) return [];
-    return [{ kind: 'cluster', from, to: value, ...(reason === undefined ? {} : { reason }) }];
+    if (firstVerdict ? status === 'running' : from === status) return [];
+    return [{ kind: 'cluster', from, to: status, ...(reason === undefined ? {} : { reason }) }];
   }
 
-  private applyStatusHook(context: JsonValue | undefined): HealthTransition[] {
-    const result = field(context, 'lastResult');
-    const runs = field(context, 'runs');
-    if ((result !== 'passed' && result !== 'failed') || typeof runs !== 'number') return [];
-    if (this.hookResult?.runs === runs) return [];
-    const message = text(field(context, 'lastMessage'));
-    const output = text(field(context, 'lastOutput'));
-    const report = this.statusHookReport({ result, ...(message === undefined ? {} : { message }), ...(output === undefined ? {} : { output }) });
-    this.hookResult = { ...report, runs };
+  private applyStatusHook(signal: Extract<HealthSignal, { kind: 'status-hook' }>): HealthTransition[] {
+    if (this.hookResult?.runs === signal.runs) return [];
+    const report = this.statusHookReport(signal);
+    this.hookResult = { ...report, runs: signal.runs };
     return [{ kind: 'statusHook', ...report }];
   }
-}
-
-function anyNodeUnknown(context: JsonValue | undefined): boolean {
-  const nodes = field(context, 'nodes');
-  return nodes !== null && typeof nodes === 'object' && !Array.isArray(nodes) && Object.values(nodes).includes('unknown');
-}
-
-/** The cluster machine's degraded reason, from the context its snapshot carries. */
-function clusterReasonOf(context: JsonValue | undefined): string | undefined {
-  const nodes = field(context, 'nodes');
-  const statusHook = field(context, 'statusHook');
-  if (nodes === null || typeof nodes !== 'object' || Array.isArray(nodes) || typeof statusHook !== 'string') return undefined;
-  return degradedReason(context as unknown as ClusterContext);
 }

@@ -10,10 +10,12 @@ import type { HealthTransition } from './model.ts';
 /**
  * @example toHistoryEvents([{ kind: 'node', from: 'running', to: 'degraded' }], 'node-1', Date.now())
  */
-export function toHistoryEvents(transitions: readonly HealthTransition[], node: string, time: number): HistoryEvent[] {
+export function toHistoryEvents(transitions: readonly HealthTransition[], localNode: string, time: number): HistoryEvent[] {
   const events: HistoryEvent[] = [];
   for (const transition of transitions) {
     const base = { id: randomUUID(), time };
+    /** The node a probe or node transition is about; `localNode` when it names none. */
+    const node = 'node' in transition ? (transition.node ?? localNode) : localNode;
     switch (transition.kind) {
       case 'probe':
         if (transition.to === 'failed') {

@@ -4,6 +4,10 @@
 
 import type { NodeRole } from '../config/types.ts';
 import type { ProbeSeverity } from '../probes/types.ts';
+import type { ProbeMachineReport } from '../machines/probe.ts';
+import type { NodeMachineReport } from '../machines/node.ts';
+import type { ClusterMachineReport } from '../machines/cluster.ts';
+import type { StatusHookMachineReport } from '../machines/status-hook.ts';
 
 export type ProbeStatus = 'unknown' | 'running' | 'failed';
 export type NodeHealth = 'unknown' | 'running' | 'degraded';
@@ -63,3 +67,15 @@ export interface HealthEndpointJson {
     probes: { checker: string; status: ProbeStatus; error?: string; severity?: ProbeSeverity }[];
   }[];
 }
+
+/**
+ * What a health actor says about itself, computed with its machine's selector (probeReport,
+ * nodeReport, clusterReport, statusHookReport) by the host that runs it, and carried by the actor's
+ * snapshot records on the inspection bus. The health model reads only these, keyed by node name.
+ */
+export type HealthSignal =
+  /** `node` is absent for the agent's own probes, which check the node they run on. */
+  | { kind: 'probe'; node?: string; probe: string; report: ProbeMachineReport }
+  | ({ kind: 'node' } & NodeMachineReport)
+  | ({ kind: 'cluster' } & ClusterMachineReport)
+  | ({ kind: 'status-hook' } & StatusHookMachineReport);

@@ -4,6 +4,7 @@
 // results arrive as events.
 
 import { assign, setup } from 'xstate';
+import type { SnapshotFrom } from 'xstate';
 
 export type ClusterNodeStatus = 'unknown' | 'starting' | 'running' | 'degraded' | 'offline' | 'stopped';
 export type StatusHookState = 'none' | 'pending' | 'passing' | 'failing';
@@ -83,3 +84,28 @@ export const clusterMachine = setup({
     stopped: { type: 'final' },
   },
 });
+
+/** What the cluster machine says about its health, read from a snapshot (see clusterReport). */
+export interface ClusterMachineReport {
+  cluster: string;
+  status: ClusterStatusValue;
+  /** Why it is degraded (degradedReason), only while degraded. */
+  reason?: string;
+  /** True while some node has not reported its status yet: a degraded verdict is not verified. */
+  awaitingNodes: boolean;
+}
+
+/**
+ * The cluster's health as its snapshot states it.
+ * @example clusterReport(actor.getSnapshot()) // { cluster: 'prod', status: 'degraded', reason: 'application status check failed', awaitingNodes: false }
+ */
+export function clusterReport(snapshot: SnapshotFrom<typeof clusterMachine>): ClusterMachineReport {
+  const status: ClusterStatusValue = snapshot.matches('running') ? 'running' : snapshot.matches('stopped') ? 'stopped' : 'degraded';
+  const reason = status === 'degraded' ? degradedReason(snapshot.context) : undefined;
+  return {
+    cluster: snapshot.context.name,
+    status,
+    ...(reason === undefined ? {} : { reason }),
+    awaitingNodes: Object.values(snapshot.context.nodes).includes('unknown'),
+  };
+}

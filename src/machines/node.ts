@@ -3,6 +3,7 @@
 // while one has, `stopped` on shutdown. Pure: probe results arrive as events.
 
 import { assign, setup } from 'xstate';
+import type { SnapshotFrom } from 'xstate';
 import type { ProbeSeverity } from '../probes/types.ts';
 
 export type ProbeResultStatus = 'running' | 'failed';
@@ -81,3 +82,26 @@ export const nodeMachine = setup({
     stopped: { type: 'final' },
   },
 });
+
+/** What the node machine says about its health, read from a snapshot (see nodeReport). */
+export interface NodeMachineReport {
+  /** The node's name (the key of every health record about it). */
+  node: string;
+  /** `evaluating` is transient and never seen at rest. */
+  status: NodeStateValue;
+}
+
+/**
+ * The node's health as its snapshot states it.
+ * @example nodeReport(actor.getSnapshot()) // { node: 'node-1', status: 'degraded' }
+ */
+export function nodeReport(snapshot: SnapshotFrom<typeof nodeMachine>): NodeMachineReport {
+  const status: NodeStateValue = snapshot.matches('running')
+    ? 'running'
+    : snapshot.matches('degraded')
+      ? 'degraded'
+      : snapshot.matches('stopped')
+        ? 'stopped'
+        : 'starting';
+  return { node: snapshot.context.name, status };
+}

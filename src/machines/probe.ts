@@ -4,6 +4,7 @@
 // schedule. Pure: the check itself is the provided actor `runCheck`.
 
 import { assign, fromPromise, raise, setup } from 'xstate';
+import type { SnapshotFrom } from 'xstate';
 import type { CheckResult, ProbeSeverity } from '../probes/types.ts';
 
 export interface ProbeInput {
@@ -17,6 +18,8 @@ export interface ProbeInput {
   /** The checker's compiled config, handed to runCheck. */
   config: unknown;
   stateDir: string;
+  /** The node the probe checks, when it is not the agent's own (its health reports name it). */
+  node?: string;
 }
 
 export interface ProbeContext extends ProbeInput {
@@ -175,3 +178,36 @@ export const probeMachine = setup({
     stopped: { type: 'final' },
   },
 });
+
+/** What the probe machine says about its health, read from a snapshot (see probeReport). */
+export interface ProbeMachineReport {
+  /** The `status` region, or `stopped` once the probe has shut down. */
+  status: ProbeStatusValue | 'stopped';
+  /** The last check's error, only while the probe is failed. */
+  error?: string;
+  /** Epoch ms of the last completed check. */
+  checkedAt?: number;
+  /** Duration of the last check in ms. */
+  durationMs?: number;
+}
+
+/**
+ * The probe's health as its snapshot states it.
+ * @example probeReport(actor.getSnapshot()) // { status: 'failed', error: 'connection refused', checkedAt, durationMs }
+ */
+export function probeReport(snapshot: SnapshotFrom<typeof probeMachine>): ProbeMachineReport {
+  const status: ProbeMachineReport['status'] = snapshot.matches({ active: { status: 'running' } })
+    ? 'running'
+    : snapshot.matches({ active: { status: 'failed' } })
+      ? 'failed'
+      : snapshot.matches({ active: { status: 'unknown' } })
+        ? 'unknown'
+        : 'stopped';
+  const { error, checkedAt, durationMs } = snapshot.context;
+  return {
+    status,
+    ...(status === 'failed' && error !== undefined ? { error } : {}),
+    ...(checkedAt === undefined ? {} : { checkedAt }),
+    ...(durationMs === undefined ? {} : { durationMs }),
+  };
+}

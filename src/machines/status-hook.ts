@@ -3,6 +3,7 @@
 // deadline and retries) is the provided actor `runHook`. Pure.
 
 import { assign, fromPromise, setup } from 'xstate';
+import type { SnapshotFrom } from 'xstate';
 import type { HookJob } from '../config/types.ts';
 
 export interface StatusHookInput {
@@ -87,3 +88,27 @@ export const statusHookMachine = setup({
     stopped: { type: 'final' },
   },
 });
+
+/** The status hook's last result, read from a snapshot (see statusHookReport). */
+export interface StatusHookMachineReport {
+  result: 'passed' | 'failed';
+  message?: string;
+  output?: string;
+  /** How many runs have finished; a new number is a new result. */
+  runs: number;
+}
+
+/**
+ * The status hook's last result, or undefined before its first run has finished.
+ * @example statusHookReport(actor.getSnapshot()) // { result: 'failed', message: 'exit code 1', runs: 3 }
+ */
+export function statusHookReport(snapshot: SnapshotFrom<typeof statusHookMachine>): StatusHookMachineReport | undefined {
+  const { lastResult, lastMessage, lastOutput, runs } = snapshot.context;
+  if (lastResult === undefined || runs === 0) return undefined;
+  return {
+    result: lastResult,
+    ...(lastMessage === undefined ? {} : { message: lastMessage }),
+    ...(lastOutput === undefined ? {} : { output: lastOutput }),
+    runs,
+  };
+}

@@ -22,6 +22,14 @@ export interface AgentTreeOptions {
   config?: AgentTreeConfig;
 }
 
+/** The root's child id of a node's machine (what `root.sendTo` takes). */
+export function nodeChildId(node: string): string {
+  return `node:${node}`;
+}
+
+/** The root's child id of the cluster machine. */
+export const clusterChildId = 'cluster';
+
 function probeChild(probe: AgentTreeConfig['probes'][number], stateDir: string): ChildSpecInput {
   const input: ProbeInput = {
     name: probe.name,
@@ -46,11 +54,11 @@ export function agentTreeSpecInput(options: AgentTreeOptions = {}): SupervisorSp
   const statusHook = options.config?.app?.hooks.status;
   const children: ChildSpecInput[] = [
     {
-      id: 'cluster',
+      id: clusterChildId,
       start: { actor: 'cluster', input: { name: options.config?.cluster.name ?? name, nodes: [name], statusHook: statusHook !== undefined } },
     },
     {
-      id: `node:${name}`,
+      id: nodeChildId(name),
       start: { actor: 'node', input: { name, role, expectedProbes: probes.map((probe) => probe.name) } },
     },
   ];

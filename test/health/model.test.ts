@@ -2,7 +2,10 @@ import { strict as assert } from 'node:assert';
 import { HealthModel } from '../../src/health/model.ts';
 import type { HealthTransition } from '../../src/health/model.ts';
 import { toHistoryEvents } from '../../src/health/timeline.ts';
-import type { InspectionRecord, JsonValue } from '../../src/actors/inspection.ts';
+import type { InspectionRecord } from '../../src/actors/inspection.ts';
+import type { HealthSignal } from '../../src/health/types.ts';
+import { degradedReason } from '../../src/machines/cluster.ts';
+import type { ClusterNodeStatus, StatusHookState } from '../../src/machines/cluster.ts';
 
 const model = (): HealthModel =>
   new HealthModel({
@@ -14,16 +17,35 @@ const model = (): HealthModel =>
     ],
   });
 
-const snapshot = (path: string, value: JsonValue, context?: JsonValue): InspectionRecord => ({
+/** A snapshot record as a health actor's host publishes it: with its typed health signal. */
+const snapshot = (path: string, health?: HealthSignal): InspectionRecord => ({
   kind: 'snapshot',
   path,
   time: 0,
   status: 'active',
-  value,
-  ...(context === undefined ? {} : { context }),
+  value: null,
+  ...(health === undefined ? {} : { health }),
 });
-const probe = (name: string, status: string, error?: string): InspectionRecord =>
-  snapshot(`agent/probes/probe:${name}`, { active: { status, cycle: 'waiting' } }, { error: error ?? null, checkedAt: 5, durationMs: 2 });
+const probe = (name: string, status: 'unknown' | 'running' | 'failed', error?: string, node?: string): InspectionRecord =>
+  snapshot(`agent/probes/probe:${name}`, {
+    kind: 'probe',
+    ...(node === undefined ? {} : { node }),
+    probe: name,
+    report: { status, ...(status === 'failed' && error !== undefined ? { error } : {}), checkedAt: 5, durationMs: 2 },
+  });
+const node = (name: string, status: 'starting' | 'running' | 'degraded' | 'stopped'): InspectionRecord =>
+  snapshot(`agent/node:${name}`, { kind: 'node', node: name, status });
+const cluster = (status: 'running' | 'degraded', nodes: Record<string, ClusterNodeStatus>, statusHook: StatusHookState = 'none'): InspectionRecord => {
+  const context = { name: 'prod', nodes, statusHook, statusHookMessage: undefined };
+  const reason = status === 'degraded' ? degradedReason(context) : undefined;
+  return snapshot('agent/cluster', {
+    kind: 'cluster',
+    cluster: 'prod',
+    status,
+    ...(reason === undefined ? {} : { reason }),
+    awaitingNodes: Object.values(nodes).includes('unknown'),
+  });
+};
 
 describe('health/model', () => {
   it('starts with every probe unknown and the cluster degraded (starting)', () => {
@@ -46,8 +68,8 @@ describe('health/model', () => {
     feed(probe('web', 'running'));
     feed(probe('web', 'failed', 'dial tcp 127.0.0.1:8080: connection refused'));
     feed(probe('web', 'failed', 'another error text'));
-    feed(snapshot('agent/node:n1', 'degraded'));
-    feed(snapshot('agent/cluster', 'degraded', { nodes: { n1: 'degraded' }, statusHook: 'none' }));
+    feed(node('n1', 'degraded'));
+    feed(cluster('degraded', { n1: 'degraded' }));
     assert.deepEqual(
       all.map((t) => `${t.kind}:${'to' in t ? t.to : t.result}`),
       ['probe:running', 'probe:failed', 'node:degraded', 'cluster:degraded'],
@@ -68,27 +90,76 @@ describe('health/model', () => {
 
   it('a cluster still waiting for its nodes is degraded (starting) without a transition; a healthy first verdict adds none', () => {
     const m = model();
-    assert.deepEqual(m.apply(snapshot('agent/cluster', 'degraded', { nodes: { n1: 'unknown' }, statusHook: 'none' })), []);
+    assert.deepEqual(m.apply(cluster('degraded', { n1: 'unknown' })), []);
     assert.match(m.report(0).reason ?? '', /^starting/);
-    assert.deepEqual(m.apply(snapshot('agent/cluster', 'running', { nodes: { n1: 'running' }, statusHook: 'none' })), []);
+    assert.deepEqual(m.apply(cluster('running', { n1: 'running' })), []);
     assert.equal(m.report(0).status, 'running');
-    assert.equal(m.apply(snapshot('agent/cluster', 'degraded', { nodes: { n1: 'degraded' }, statusHook: 'none' })).length, 1);
+    assert.equal(m.apply(cluster('degraded', { n1: 'degraded' })).length, 1);
   });
 
-  it('ignores records of other actors and of nested actors below a probe', () => {
+  it('ignores records without a health signal (other actors, nested actors below a probe) and unknown probes', () => {
     const m = model();
-    assert.deepEqual(m.apply(snapshot('agent/probes/probe:web/x:0', { active: { status: 'failed' } })), []);
-    assert.deepEqual(m.apply(snapshot('agent/probes/probe:nope', { active: { status: 'failed' } })), []);
+    assert.deepEqual(m.apply(snapshot('agent/probes/probe:web/x:0')), []);
+    assert.deepEqual(m.apply(probe('nope', 'failed')), []);
     assert.deepEqual(m.apply({ kind: 'event', path: 'agent/cluster', time: 0, event: { type: 'X' } }), []);
   });
 
   it('reports the status hook result once per run', () => {
     const m = model();
-    const hook = (runs: number, lastResult: string): InspectionRecord =>
-      snapshot('agent/hook:status', 'waiting', { runs, lastResult, lastMessage: 'exit code 1' });
+    const hook = (runs: number, result: 'passed' | 'failed'): InspectionRecord =>
+      snapshot('agent/hook:status', { kind: 'status-hook', runs, result, message: 'exit code 1' });
     assert.equal(m.apply(hook(1, 'failed')).length, 1);
     assert.equal(m.apply(hook(1, 'failed')).length, 0);
     assert.equal(m.apply(hook(2, 'passed')).length, 1);
+  });
+});
+
+describe('health/model: several nodes', () => {
+  const twoNodes = (): HealthModel =>
+    new HealthModel({
+      clusterName: 'prod',
+      node: { name: 'n1', role: 'master', addr: '10.0.0.1' },
+      probes: [{ name: 'web', checker: 'tcp', severity: 'critical' }],
+      peers: [{ name: 'n2', role: 'node', addr: '10.0.0.2', probes: [{ name: 'web', checker: 'tcp', severity: 'critical' }] }],
+    });
+
+  it("keys probes and node statuses by node name: each node's events change only its entry", () => {
+    const m = twoNodes();
+    const all: HealthTransition[] = [];
+    const feed = (record: InspectionRecord): void => void all.push(...m.apply(record));
+    feed(probe('web', 'running'));
+    feed(probe('web', 'failed', 'refused', 'n2'));
+    feed(node('n1', 'running'));
+    feed(node('n2', 'degraded'));
+    assert.deepEqual(
+      all.map((t) => `${t.kind}:${'node' in t ? (t.node ?? '') : ''}:${'to' in t ? t.to : ''}`),
+      ['probe:n1:running', 'probe:n2:failed', 'node:n1:running', 'node:n2:degraded'],
+    );
+    const report = m.report(0);
+    assert.deepEqual(
+      report.nodes.map((n) => [n.name, n.addr, n.role, n.status, n.probes.map((p) => `${p.name}=${p.status}${p.error === undefined ? '' : `(${p.error})`}`)]),
+      [
+        ['n1', '10.0.0.1', 'master', 'running', ['web=running']],
+        ['n2', '10.0.0.2', 'node', 'degraded', ['web=failed(refused)']],
+      ],
+    );
+    assert.equal(m.probe('web', 'n2')?.status, 'failed');
+    assert.equal(m.probe('web')?.status, 'running');
+    assert.deepEqual(m.nodeNames(), ['n1', 'n2']);
+  });
+
+  it("ignores a node it does not know; history events name each transition's node", () => {
+    const m = twoNodes();
+    assert.deepEqual(m.apply(node('n9', 'degraded')), []);
+    assert.deepEqual(m.apply(probe('web', 'failed', 'x', 'n9')), []);
+    const events = toHistoryEvents([...m.apply(probe('web', 'failed', 'refused', 'n2')), ...m.apply(node('n2', 'degraded'))], 'n1', 0);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.node]),
+      [
+        ['Probe Failed', 'n2'],
+        ['Node Degraded', 'n2'],
+      ],
+    );
   });
 });
 
