@@ -244,7 +244,9 @@ describe('browser: the Control Panel against a real agent', function () {
     await page.waitForSelector('[data-testid="phase-row"][data-phase-id="/swap"][data-state="failed"]');
     assert.match((await page.textContent('[data-testid="phase-row"][data-phase-id="/swap"]')) ?? '', /exit code 1/u);
     await shot('operations');
-    // The list carries summaries; a plan is fetched when its operation is opened.
+    // The list carries summaries; a plan is fetched when its operation is opened. The summary follows
+    // the list's own updates, which may reach the page after the open plan's.
+    await page.waitForSelector('[data-testid="operation"] >> text=/1\\/2 phases completed, 1 failed/');
     assert.match((await page.textContent('[data-testid="operation"]')) ?? '', /1\/2 phases completed, 1 failed/u);
     await page.click('[data-testid="operation-toggle"]');
     await page.waitForSelector('[data-testid="operation"][data-open="false"]');

@@ -71,7 +71,9 @@ describe('system/agent-unit', () => {
   });
 
   it('hardens what does not break probes and hooks, and keeps /tmp shared when gravity lives there', () => {
-    const unit = settings(base);
+    // A node binary of its own, not the one running the tests: that one may itself live in /tmp.
+    const installed: AgentUnitOptions = { ...base, command: ['/usr/bin/node', '/opt/gravity/dist/src/cli/main.js'] };
+    const unit = settings(installed);
     for (const [key, value] of [
       ['ProtectSystem', 'full'],
       ['ProtectHome', 'read-only'],
@@ -84,8 +86,10 @@ describe('system/agent-unit', () => {
     for (const key of ['PrivateNetwork', 'ProtectProc', 'MemoryDenyWriteExecute', 'PrivateDevices', 'SystemCallFilter', 'IPAddressDeny']) {
       assert.equal(one(unit, `Service.${key}`), undefined, key);
     }
-    const inTmp = settings({ ...base, stateDir: '/tmp/gravity-state', configFile: '/tmp/gravity.yaml' });
+    const inTmp = settings({ ...installed, stateDir: '/tmp/gravity-state', configFile: '/tmp/gravity.yaml' });
     assert.equal(one(inTmp, 'Service.PrivateTmp'), undefined);
+    const nodeInTmp = settings({ ...installed, command: ['/tmp/node-v24/bin/node', '/opt/gravity/dist/src/cli/main.js'] });
+    assert.equal(one(nodeInTmp, 'Service.PrivateTmp'), undefined);
   });
 
   it('has restart backoff (RestartSteps=, RestartMaxDelaySec=) only on a systemd that knows it', () => {

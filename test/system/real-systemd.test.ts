@@ -119,8 +119,11 @@ describe('the agent under a real systemd (systemd as PID 1 of its own namespaces
     const mainPid = Number(unit.MainPID);
     assert.ok(mainPid > 0, 'systemd knows the main pid');
     // The pid file holds the agent's pid in the namespace it runs in; both sides agree.
-    const command = await systemd?.run(['cat', `/proc/${mainPid}/comm`]);
-    assert.equal(command?.stdout.trim(), 'node');
+    // Node itself running `gravity start --foreground` (not its comm: Node 24 names its main thread MainThread).
+    const command = await systemd?.run(['cat', `/proc/${mainPid}/cmdline`]);
+    const argv = command?.stdout.split('\0').filter((arg) => arg !== '') ?? [];
+    assert.equal(argv[0], process.execPath, argv.join(' '));
+    assert.deepEqual(argv.slice(argv.indexOf('start'), argv.indexOf('start') + 2), ['start', '--foreground'], argv.join(' '));
     assert.equal(pid, mainPid, 'the agent systemd watches is the one holding the state dir');
   });
 
@@ -226,6 +229,9 @@ describe('the agent under a real systemd (systemd as PID 1 of its own namespaces
     assert.match(started.stdout, /^journal: journalctl -u gravity-resume -f$/m);
     assert.equal(await systemctl('is-active', 'gravity-resume.service'), 'active');
 
+    // systemd-run returns once the unit has started, before its gravity has taken the operation lock
+    // (the unit being active refuses a second start meanwhile); the lock is held once a phase has run.
+    await waitFor(() => existsSync(done), 15_000, 'the first phase to run');
     const second = await gravity('plan', 'resume', '--no-block');
     assert.equal(second.code, ExitCode.agentState, second.stderr);
     // The running operation holds the operation lock: that refuses the second start before the unit is asked.

@@ -47,6 +47,12 @@ const tlsCodes = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
 ]);
 
+/**
+ * What Node 24 adds to some of those messages (self-signed, unknown issuer): a Node command-line flag,
+ * which an operator of the agent cannot pass. The hint after it says what to do instead.
+ */
+const nodeSystemCaHint = /;\s*if the root CA is installed locally, try running Node\.js with\s+--use-system-ca\s*$/u;
+
 /** The `code` of a Node system error, if it has one. */
 export function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
@@ -69,7 +75,7 @@ export function oneLine(text: string): string {
 export function describeError(error: unknown): string {
   const code = errorCode(error);
   if (code !== undefined && tlsCodes.has(code)) {
-    return `tls: ${oneLine((error as Error).message)} (trust the server's CA with caFile, or set tlsVerify: false)`;
+    return `tls: ${oneLine((error as Error).message).replace(nodeSystemCaHint, '')} (trust the server's CA with caFile, or set tlsVerify: false)`;
   }
   if (code === 'ECONNRESET' && error instanceof Error && error.message === 'socket hang up') {
     return 'the server closed the connection without answering';
