@@ -181,6 +181,7 @@ export function parseRequest(line: string): { request: ControlRequest } | { id: 
     const query: HistoryQuery = params;
     return { request: { id, method: value.method, params: query } };
   }
+  if (value.method === 'system' && Object.keys(params).length > 0) return { id, problem: 'system takes no params' };
   return { request: { id, method: value.method, params: params as Record<string, never> } };
 }
 
