@@ -67,7 +67,7 @@ export function systemFactsExtension(slot: TaskPoolSlot): AgentExtension {
     start({ logger, clock }): Promise<AgentExtensionHandle> {
       slot.observe({
         onStarted: (pool) => logger.info({ minThreads: pool.options.minThreads, maxThreads: pool.options.maxThreads }, 'task pool started'),
-        onStopped: (how) => logger.info({ how }, 'task pool stopped'),
+        onStopped: (how, pool) => logger.info({ how, ...pool.stats }, 'task pool stopped'),
       });
       const cache = new SystemFactsCache({ read: () => slot.run('system-facts', undefined, { deadlineMs: systemFactsDeadlineMs }), clock });
       return Promise.resolve({

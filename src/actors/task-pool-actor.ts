@@ -16,7 +16,8 @@ import type { BuiltinTasks, TaskInput, TaskOutput } from './tasks.ts';
 /** Told when the pool of the current incarnation starts and stops (the agent logs it). */
 export interface TaskPoolSlotEvents {
   onStarted?(pool: TaskPool): void;
-  onStopped?(how: 'closed' | 'destroyed'): void;
+  /** `closed` after a drain, `destroyed` when its threads were terminated at once; `pool` is the stopped pool. */
+  onStopped?(how: 'closed' | 'destroyed', pool: TaskPool): void;
 }
 
 /**
@@ -56,7 +57,7 @@ export class TaskPoolSlot {
   detach(pool: TaskPool, how: 'closed' | 'destroyed'): void {
     if (this.#pool !== pool) return;
     this.#pool = undefined;
-    this.#events.onStopped?.(how);
+    this.#events.onStopped?.(how, pool);
   }
 }
 
