@@ -83,7 +83,7 @@ const defaultIdleTimeoutMs = 30_000;
 const maxDefaultThreads = 4;
 
 /** The built-in task module: its tsx bootstrap when running from source, compiled JS otherwise. */
-export const builtinTasksFilename = new URL(
+const builtinTasksFilename = new URL(
   import.meta.url.endsWith('.ts') ? './tasks.boot.mjs' : './tasks.js',
   import.meta.url,
 ).href;

@@ -62,7 +62,7 @@ export interface HashFileOutput {
 }
 
 /** SHA-256 of a file, streamed so that large files (backups, tarballs) never sit in memory. */
-export async function hashFile(input: HashFileInput): Promise<HashFileOutput> {
+async function hashFile(input: HashFileInput): Promise<HashFileOutput> {
   if (typeof input.path !== 'string' || input.path === '') throw new TypeError('hash-file needs a path');
   const hash = createHash('sha256');
   let bytes = 0;
@@ -114,7 +114,7 @@ function boundedText(value: string): string {
  * CPU, memory, OS and disks from systeminformation (`cpu`, `mem`, `osInfo` and `fsSize`; the last
  * spawns `df`). Filesystems without a size (pseudo filesystems) are left out.
  */
-export async function systemFacts(): Promise<SystemFacts> {
+async function systemFacts(): Promise<SystemFacts> {
   const [processor, memory, system, filesystems] = await Promise.all([cpu(), mem(), osInfo(), fsSize()]);
   const model = [processor.manufacturer, processor.brand].filter((part) => part !== '').join(' ');
   const disks = filesystems
@@ -140,7 +140,7 @@ export async function systemFacts(): Promise<SystemFacts> {
 // --- the module's registry and entry point ------------------------------------------------------
 
 /** The built-in tasks. Add a task here and `TaskPool.run` knows its input and output types. */
-export const builtinTasks = {
+const builtinTasks = {
   'hash-file': hashFile,
   'system-facts': systemFacts,
 } satisfies TaskRegistry;
