@@ -1,6 +1,6 @@
-// The task pool's life as a supervised child: while `serving`, the provided `pool` actor owns the
-// worker threads; SHUTDOWN asks it to drain and stop them (`closing`) and the machine ends once they
-// are gone. A pool-level failure ends the machine with an error, so that its supervisor restarts it.
+// The task pool's life as a supervised child: the provided `pool` actor owns the worker threads for
+// as long as the machine runs; SHUTDOWN asks it to drain and stop them (`closing`) and the machine ends
+// once they are gone. A pool-level failure ends the machine with an error, so that its supervisor restarts it.
 // The pool itself (piscina, threads, deadlines) is the provided actor, so this file stays pure.
 
 import { assign, fromCallback, sendTo, setup } from 'xstate';
@@ -42,21 +42,17 @@ export const taskPoolMachine = setup({
 }).createMachine({
   id: 'taskPool',
   context: ({ input }) => ({ input, error: undefined }),
-  initial: 'active',
+  // The pool actor lives as long as the machine: it is stopped (its cleanup runs) when a final state ends the machine.
+  invoke: { id: 'pool', src: 'pool', input: ({ context }) => context.input },
+  initial: 'serving',
   output: ({ context }) => (context.error === undefined ? {} : { error: context.error }),
+  on: { POOL_FAILED: { target: '.failed', actions: assign({ error: ({ event }) => event.message }) } },
   states: {
-    active: {
-      invoke: { id: 'pool', src: 'pool', input: ({ context }) => context.input },
-      on: { POOL_FAILED: { target: 'failed', actions: assign({ error: ({ event }) => event.message }) } },
-      initial: 'serving',
-      states: {
-        serving: {
-          on: { SHUTDOWN: { target: 'closing', actions: sendTo('pool', { type: 'CLOSE' } satisfies TaskPoolCommand) } },
-        },
-        closing: {
-          on: { POOL_CLOSED: '#taskPool.stopped' },
-        },
-      },
+    serving: {
+      on: { SHUTDOWN: { target: 'closing', actions: sendTo('pool', { type: 'CLOSE' } satisfies TaskPoolCommand) } },
+    },
+    closing: {
+      on: { POOL_CLOSED: 'stopped' },
     },
     stopped: { type: 'final' },
     failed: { type: 'final' },
