@@ -35,11 +35,6 @@ export class TaskPoolSlot {
     this.#events = events;
   }
 
-  /** The pool of the running incarnation, if any. */
-  get current(): TaskPool | undefined {
-    return this.#pool;
-  }
-
   /** Runs a built-in task on the current pool; E_POOL_CLOSED while no pool runs. */
   run<N extends keyof BuiltinTasks>(name: N, input: TaskInput<BuiltinTasks, N>, options: TaskRunOptions): Promise<TaskOutput<BuiltinTasks, N>> {
     const pool = this.#pool;
