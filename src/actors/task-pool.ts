@@ -1,5 +1,5 @@
-// The agent's pool of worker threads for one-off blocking work: probe checks that call
-// systeminformation, tar/gzip, hashing. It wraps piscina with what the supervision tree needs:
+// The agent's pool of worker threads for one-off blocking work: reading the machine's facts with
+// systeminformation, hashing. It wraps piscina with what the supervision tree needs:
 // named, typed tasks; a deadline on every run (an overrunning task's thread is terminated, which
 // also stops a busy loop); failures as catalogue errors (E_TASK_TIMEOUT, E_TASK_FAILED,
 // E_POOL_CLOSED); counters for the metrics; and the pool 'error' handler piscina requires.
@@ -83,7 +83,7 @@ const defaultIdleTimeoutMs = 30_000;
 const maxDefaultThreads = 4;
 
 /** The built-in task module: its tsx bootstrap when running from source, compiled JS otherwise. */
-export const builtinTasksFilename = new URL(
+const builtinTasksFilename = new URL(
   import.meta.url.endsWith('.ts') ? './tasks.boot.mjs' : './tasks.js',
   import.meta.url,
 ).href;
@@ -126,7 +126,7 @@ export function compileTaskPoolOptions(options: TaskPoolOptions = {}): CompiledT
  * @example
  * const pool = new TaskPool({ maxThreads: 2 });
  * const { sha256 } = await pool.run('hash-file', { path: '/var/lib/gravity/backup.tar.gz' }, { deadlineMs: 30_000 });
- * const mem = await pool.run('sysinfo', { metric: 'mem' }, { deadlineMs: 2_000 });
+ * const facts = await pool.run('system-facts', undefined, { deadlineMs: 5_000 });
  * await pool.close();
  */
 export class TaskPool<M extends TaskRegistry = BuiltinTasks> {

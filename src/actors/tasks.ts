@@ -1,13 +1,12 @@
 // The built-in task module that the TaskPool loads into its piscina worker threads: one-off blocking
-// or slow work (hashing a file, sampling the machine with systeminformation) that must not stall the
+// or slow work (hashing a file, reading the machine's facts with systeminformation) that must not stall the
 // agent's event loop. Piscina calls the default export with `{ name, input }`; the dispatcher finds
 // the named task in the registry. Test fixtures build their own module with `createDispatcher`.
 
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { currentLoad, fsSize, mem } from 'systeminformation';
+import { cpu, fsSize, mem, osInfo } from 'systeminformation';
 import { serializeError } from '../errors.ts';
 
 /** One named task: a function of its (structured-clonable) input. */
@@ -63,7 +62,7 @@ export interface HashFileOutput {
 }
 
 /** SHA-256 of a file, streamed so that large files (backups, tarballs) never sit in memory. */
-export async function hashFile(input: HashFileInput): Promise<HashFileOutput> {
+async function hashFile(input: HashFileInput): Promise<HashFileOutput> {
   if (typeof input.path !== 'string' || input.path === '') throw new TypeError('hash-file needs a path');
   const hash = createHash('sha256');
   let bytes = 0;
@@ -75,129 +74,75 @@ export async function hashFile(input: HashFileInput): Promise<HashFileOutput> {
   return { path: input.path, sha256: hash.digest('hex'), bytes };
 }
 
-// --- sysinfo -----------------------------------------------------------------------------------
+// --- system-facts ------------------------------------------------------------------------------
 
-export type SysinfoInput =
-  | { readonly metric: 'mem' }
-  | { readonly metric: 'currentLoad' }
-  | {
-      readonly metric: 'fsSize';
-      /** Only the filesystem holding this path (a mount point or any path below one). */
-      readonly mount?: string;
-    };
+/** Bounds on what one system-facts reading carries (the control socket sends it on every status). */
+export const systemFactsLimits = { disks: 32, textChars: 200 } as const;
 
-/** Memory in bytes. */
-export interface MemSample {
-  readonly metric: 'mem';
-  readonly total: number;
-  readonly free: number;
-  readonly used: number;
-  readonly active: number;
-  readonly available: number;
-  readonly swapTotal: number;
-  readonly swapUsed: number;
-}
-
-/** CPU load in percent since the previous sample (the first call in a thread samples ~0.5 s). */
-export interface LoadSample {
-  readonly metric: 'currentLoad';
-  readonly load: number;
-  readonly user: number;
-  readonly system: number;
-  readonly idle: number;
-  readonly cpus: readonly number[];
-}
-
-export interface FilesystemSample {
+/** One mounted filesystem; sizes in bytes. */
+export interface DiskFacts {
+  readonly mount: string;
   readonly fs: string;
   readonly type: string;
-  readonly mount: string;
-  /** Bytes. */
   readonly size: number;
   readonly used: number;
   readonly available: number;
-  /** Percent used. */
-  readonly use: number;
 }
 
-export interface FsSample {
-  readonly metric: 'fsSize';
-  readonly filesystems: readonly FilesystemSample[];
+/** What `gravity status` and the requirement checks need to know about this machine. */
+export interface SystemFacts {
+  readonly cpu: {
+    /** Logical CPUs. */
+    readonly count: number;
+    readonly model: string;
+  };
+  /** Bytes. */
+  readonly memory: { readonly total: number; readonly available: number };
+  readonly os: { readonly distro: string; readonly release: string; readonly kernel: string };
+  /** Sorted by mount point; at most systemFactsLimits.disks. */
+  readonly disks: readonly DiskFacts[];
+  /** True when there were more filesystems than systemFactsLimits.disks. */
+  readonly disksTruncated: boolean;
 }
 
-export type SysinfoOutput = MemSample | LoadSample | FsSample;
-
-/** One systeminformation reading, chosen by `input.metric`. */
-export async function sysinfo(input: SysinfoInput): Promise<SysinfoOutput> {
-  switch (input.metric) {
-    case 'mem': {
-      const m = await mem();
-      return {
-        metric: 'mem',
-        total: m.total,
-        free: m.free,
-        used: m.used,
-        active: m.active,
-        available: m.available,
-        swapTotal: m.swaptotal,
-        swapUsed: m.swapused,
-      };
-    }
-    case 'currentLoad': {
-      const l = await currentLoad();
-      return {
-        metric: 'currentLoad',
-        load: l.currentLoad,
-        user: l.currentLoadUser,
-        system: l.currentLoadSystem,
-        idle: l.currentLoadIdle,
-        cpus: l.cpus.map((cpu) => cpu.load),
-      };
-    }
-    case 'fsSize': {
-      const all: FilesystemSample[] = (await fsSize()).map((f) => ({
-        fs: f.fs,
-        type: f.type,
-        mount: f.mount,
-        size: f.size,
-        used: f.used,
-        available: f.available,
-        use: f.use,
-      }));
-      if (input.mount === undefined) return { metric: 'fsSize', filesystems: all };
-      const holder = filesystemHolding(all, input.mount);
-      if (holder === undefined) throw new Error(`no filesystem holds ${input.mount}`);
-      return { metric: 'fsSize', filesystems: [holder] };
-    }
-    default: {
-      const unknown: { metric?: unknown } = input;
-      throw new TypeError(`unknown sysinfo metric ${String(unknown.metric)}`);
-    }
-  }
+function boundedText(value: string): string {
+  const trimmed = value.trim();
+  return trimmed.length > systemFactsLimits.textChars ? trimmed.slice(0, systemFactsLimits.textChars) : trimmed;
 }
 
-/** The filesystem with the longest mount point that is `target` or one of its ancestors. */
-export function filesystemHolding(
-  filesystems: readonly FilesystemSample[],
-  target: string,
-): FilesystemSample | undefined {
-  const resolved = path.resolve(target);
-  let best: FilesystemSample | undefined;
-  for (const candidate of filesystems) {
-    const mount = candidate.mount;
-    const holds =
-      resolved === mount || mount === '/' || resolved.startsWith(mount.endsWith('/') ? mount : `${mount}/`);
-    if (holds && (best === undefined || mount.length > best.mount.length)) best = candidate;
-  }
-  return best;
+/**
+ * CPU, memory, OS and disks from systeminformation (`cpu`, `mem`, `osInfo` and `fsSize`; the last
+ * spawns `df`). Filesystems without a size (pseudo filesystems) are left out.
+ */
+async function systemFacts(): Promise<SystemFacts> {
+  const [processor, memory, system, filesystems] = await Promise.all([cpu(), mem(), osInfo(), fsSize()]);
+  const model = [processor.manufacturer, processor.brand].filter((part) => part !== '').join(' ');
+  const disks = filesystems
+    .filter((filesystem) => filesystem.size > 0 && filesystem.mount !== '')
+    .map((filesystem) => ({
+      mount: boundedText(filesystem.mount),
+      fs: boundedText(filesystem.fs),
+      type: boundedText(filesystem.type),
+      size: filesystem.size,
+      used: filesystem.used,
+      available: filesystem.available,
+    }))
+    .sort((a, b) => (a.mount < b.mount ? -1 : a.mount > b.mount ? 1 : 0));
+  return {
+    cpu: { count: processor.cores, model: boundedText(model) },
+    memory: { total: memory.total, available: memory.available },
+    os: { distro: boundedText(system.distro), release: boundedText(system.release), kernel: boundedText(system.kernel) },
+    disks: disks.slice(0, systemFactsLimits.disks),
+    disksTruncated: disks.length > systemFactsLimits.disks,
+  };
 }
 
 // --- the module's registry and entry point ------------------------------------------------------
 
 /** The built-in tasks. Add a task here and `TaskPool.run` knows its input and output types. */
-export const builtinTasks = {
+const builtinTasks = {
   'hash-file': hashFile,
-  sysinfo,
+  'system-facts': systemFacts,
 } satisfies TaskRegistry;
 
 export type BuiltinTasks = typeof builtinTasks;

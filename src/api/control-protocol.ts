@@ -5,6 +5,7 @@
 import type { InspectionQuery, InspectionReadEnd } from '../actors/inspection-history.ts';
 import type { InspectionRecord } from '../actors/inspection.ts';
 import { inspectionKinds } from '../actors/inspection.ts';
+import type { SystemFacts } from '../actors/tasks.ts';
 import type { ClusterReport } from '../health/types.ts';
 import type { HistoryEvent, HistoryQuery } from '../store/types.ts';
 import type { TreeNodeInfo } from '../supervisor/child.ts';
@@ -38,6 +39,12 @@ export interface TreeResult {
   root: TreeNodeInfo;
 }
 
+/** The answer to `system`: the facts and when the agent read them (they may be a few seconds old). */
+export interface SystemFactsResult extends SystemFacts {
+  /** Epoch ms at which the facts were read. */
+  readAt: number;
+}
+
 export interface HistoryResult {
   /** Oldest first. */
   events: HistoryEvent[];
@@ -51,10 +58,12 @@ export interface ControlMethods {
   status: { params: Record<string, never>; result: ClusterReport };
   /** The status history `gravity status history` prints. */
   history: { params: HistoryQuery; result: HistoryResult };
+  /** This node's CPU, memory, OS and disks, read in the agent's task pool (cached briefly). */
+  system: { params: Record<string, never>; result: SystemFactsResult };
 }
 
 export type ControlMethod = keyof ControlMethods;
-export const controlMethods: readonly ControlMethod[] = ['ping', 'tree', 'status', 'history'];
+export const controlMethods: readonly ControlMethod[] = ['ping', 'tree', 'status', 'history', 'system'];
 
 /** The params of an `inspect` request. */
 export type InspectParams = InspectionQuery;
@@ -172,6 +181,7 @@ export function parseRequest(line: string): { request: ControlRequest } | { id: 
     const query: HistoryQuery = params;
     return { request: { id, method: value.method, params: query } };
   }
+  if (value.method === 'system' && Object.keys(params).length > 0) return { id, problem: 'system takes no params' };
   return { request: { id, method: value.method, params: params as Record<string, never> } };
 }
 

@@ -45,7 +45,7 @@ export type CoreControlMethod = 'ping' | 'tree';
 
 /**
  * The agent's handlers: `ping` and `tree` always; `status` and `history` once the health model and the
- * timeline are wired in; streamed methods (`inspect`) when given (a method without a handler is
+ * timeline are wired in; `system` once the task pool is; streamed methods (`inspect`) when given (a method without a handler is
  * refused with E_CONTROL_REQUEST).
  */
 export type ControlHandlers = { [M in CoreControlMethod]: ControlHandler<M> } & {
@@ -139,6 +139,8 @@ function dispatch(handlers: ControlHandlers, request: ControlRequest, signal: Ab
       return result(() => (handlers.status ?? unserved(request.method))(request.params));
     case 'history':
       return result(() => (handlers.history ?? unserved(request.method))(request.params));
+    case 'system':
+      return result(() => (handlers.system ?? unserved(request.method))(request.params));
     case 'inspect':
       return { kind: 'stream', items: (handlers.inspect ?? unserved(request.method))(request.params, signal) };
   }

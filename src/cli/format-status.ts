@@ -1,8 +1,9 @@
 // How `gravity status` prints the cluster's health: Gravity's layout (cluster name and status with
 // the degraded reason, application, the status hook's result and why it failed, versions, then each
-// node under Masters/Nodes with its status and its failed probes), aligned the way Go's tabwriter
-// aligns it. Pure: a ClusterReport in, text out.
+// node under Masters/Nodes with its status and its failed probes, then this node's system facts when
+// the agent gave them), aligned the way Go's tabwriter aligns it. Pure: a ClusterReport in, text out.
 
+import type { SystemFactsResult } from '../api/control-protocol.ts';
 import type { ClusterReport, NodeReport, ProbeReport, StatusHookReport } from '../health/types.ts';
 import { terminalLine } from './terminal-text.ts';
 
@@ -109,11 +110,47 @@ function statusHookLines(hook: StatusHookReport): string[] {
   return lines;
 }
 
+const byteUnits = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
+
+/**
+ * Bytes in binary units with one decimal (whole bytes below 1 KiB).
+ * @example formatBytes(3 * 1024 ** 3) // '3.0 GiB'
+ */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 1024) return `${Number.isFinite(bytes) ? Math.max(0, Math.round(bytes)) : 0} B`;
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < byteUnits.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${byteUnits[unit] ?? 'B'}`;
+}
+
+/** The `System:` section: this node's CPU, memory, OS and disks, as the agent read them. */
+export function systemLines(system: SystemFactsResult): string[] {
+  const os = [system.os.distro, system.os.release].filter((part) => part !== '').join(' ');
+  const lines = [
+    'System:',
+    `    CPU:\t${system.cpu.count} × ${system.cpu.model === '' ? 'unknown model' : terminalLine(system.cpu.model)}`,
+    `    Memory:\t${formatBytes(system.memory.available)} available of ${formatBytes(system.memory.total)}`,
+    `    OS:\t${terminalLine(os === '' ? 'unknown' : os)}${system.os.kernel === '' ? '' : ` (kernel ${terminalLine(system.os.kernel)})`}`,
+  ];
+  if (system.disks.length > 0) {
+    lines.push('    Disks:');
+    for (const disk of system.disks) {
+      lines.push(`        ${terminalLine(disk.mount)}\t${formatBytes(disk.size)}\t${formatBytes(disk.used)} used\t${formatBytes(disk.available)} available`);
+    }
+    if (system.disksTruncated) lines.push('        (more filesystems not shown)');
+  }
+  return lines;
+}
+
 /**
  * The text of `gravity status`, ending with a newline.
  * @example output.out(formatStatusText(report, { client: '0.1.0', server: '0.1.0' }));
  */
-export function formatStatusText(report: ClusterReport, versions: StatusVersions): string {
+export function formatStatusText(report: ClusterReport, versions: StatusVersions, system?: SystemFactsResult): string {
   const reason = degradedReason(report);
   // Every value from the report is one cell of one line: terminalLine shows a newline, tab or escape in it.
   const lines = [`Cluster name:\t${terminalLine(report.name)}`];
@@ -130,15 +167,17 @@ export function formatStatusText(report: ClusterReport, versions: StatusVersions
   const workers = report.nodes.filter((node) => node.role !== 'master');
   if (masters.length > 0) lines.push('    Masters:', ...masters.flatMap(nodeLines));
   if (workers.length > 0) lines.push('    Nodes:', ...workers.flatMap(nodeLines));
+  if (system !== undefined) lines.push(...systemLines(system));
   return tabwrite(lines)
     .map((line) => `${line}\n`)
     .join('');
 }
 
 /**
- * `gravity status` in a format: the text above, or the ClusterReport as JSON.
- * @example output.out(formatStatus(report, versions, options.format));
+ * `gravity status` in a format: the text above, or the ClusterReport as JSON (with `system` when given).
+ * @example output.out(formatStatus(report, versions, options.format, system));
  */
-export function formatStatus(report: ClusterReport, versions: StatusVersions, format: StatusFormat): string {
-  return format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatStatusText(report, versions);
+export function formatStatus(report: ClusterReport, versions: StatusVersions, format: StatusFormat, system?: SystemFactsResult): string {
+  if (format === 'json') return `${JSON.stringify(system === undefined ? report : { ...report, system }, null, 2)}\n`;
+  return formatStatusText(report, versions, system);
 }

@@ -42,22 +42,26 @@ export function makeStartCommand(output: CliOutput = processOutput): Command {
       }
       // The agent's modules (supervision, workers, the endpoint, metrics, logging) load only when the
       // agent starts: every other command starts faster without them.
-      const [{ createLogger }, { runAgentProcess }, { buildAgentTreeSpec }, { healthExtension }, { panelExtension }] = await Promise.all([
-        import('../log.ts'),
-        import('../supervisor/agent.ts'),
-        import('../supervisor/agent-tree.ts'),
-        import('../health/health-extension.ts'),
-        import('../api/panel-extension.ts'),
-      ]);
+      const [{ createLogger }, { runAgentProcess }, { buildAgentTreeSpec }, { healthExtension }, { panelExtension }, { TaskPoolSlot }, { systemFactsExtension }] =
+        await Promise.all([
+          import('../log.ts'),
+          import('../supervisor/agent.ts'),
+          import('../supervisor/agent-tree.ts'),
+          import('../health/health-extension.ts'),
+          import('../api/panel-extension.ts'),
+          import('../actors/task-pool-actor.ts'),
+          import('../actors/system-facts.ts'),
+        ]);
+      const tasks = new TaskPoolSlot();
       const logger = createLogger({ debug: globals.debug, quiet: globals.quiet });
       const { systemExtensions } = await import('../system/system-extensions.ts');
       await runAgentProcess({
         stateDir: config.stateDir,
         ...(config.source === undefined ? {} : { configFile: config.source }),
-        spec: buildAgentTreeSpec({ config }),
+        spec: buildAgentTreeSpec({ config, tasks }),
         logger,
         // The systemd extensions come last: their READY=1 says everything before them is up.
-        extensions: [healthExtension(config), panelExtension(config), ...systemExtensions(process.env, logger)],
+        extensions: [systemFactsExtension(tasks), healthExtension(config), panelExtension(config), ...systemExtensions(process.env, logger)],
       });
     });
 }

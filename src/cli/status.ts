@@ -5,6 +5,8 @@
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { callAgent, connectControl } from '../api/control-client.ts';
+import type { ControlClient } from '../api/control-client.ts';
+import type { SystemFactsResult } from '../api/control-protocol.ts';
 import { parseDuration } from '../duration.ts';
 import { GravityError, isGravityError } from '../errors.ts';
 import { openSqliteStoreReadOnly } from '../store/sqlite.ts';
@@ -59,6 +61,22 @@ export async function readHistory(stateDir: string, query: HistoryQuery): Promis
 }
 
 /**
+ * The agent's system facts for the `System:` section; undefined (the section is left out) when the
+ * agent does not serve them, with a warning on stderr when it serves them but could not read them.
+ * @example const system = await readSystemFacts(client, output);
+ */
+export async function readSystemFacts(client: Pick<ControlClient, 'call'>, output: CliOutput): Promise<SystemFactsResult | undefined> {
+  try {
+    return await client.call('system');
+  } catch (error) {
+    // An agent without a task pool does not serve `system`: its status is shown without the section.
+    if (isGravityError(error, 'E_CONTROL_REQUEST')) return undefined;
+    output.err(`warning: no system facts from the agent: ${error instanceof Error ? error.message : String(error)}\n`);
+    return undefined;
+  }
+}
+
+/**
  * @example program.addCommand(makeStatusCommand()); // gravity status --format json; gravity status history --since 1h
  */
 export function makeStatusCommand(output: CliOutput = processOutput): Command {
@@ -69,14 +87,16 @@ export function makeStatusCommand(output: CliOutput = processOutput): Command {
       const client = await connectControl({ stateDir: globalOptions(command).stateDir });
       let report;
       let server: string;
+      let system: SystemFactsResult | undefined;
       try {
-        const [ping, snapshot] = await Promise.all([client.call('ping'), client.call('status')]);
+        const [ping, snapshot, facts] = await Promise.all([client.call('ping'), client.call('status'), readSystemFacts(client, output)]);
         report = snapshot;
         server = ping.version;
+        system = facts;
       } finally {
         client.close();
       }
-      output.out(formatStatus(report, { client: gravityVersion(), server }, options.format));
+      output.out(formatStatus(report, { client: gravityVersion(), server }, options.format, system));
       if (report.status === 'degraded') {
         const reason = degradedReason(report);
         throw new GravityError('E_CLUSTER_DEGRADED', reason === undefined ? 'the cluster is degraded' : `the cluster is degraded: ${reason}`);

@@ -11,6 +11,7 @@ import { planMachine } from '../machines/plan.ts';
 import { probeMachine } from '../machines/probe.ts';
 import { statusHookMachine } from '../machines/status-hook.ts';
 import { supervisedChildMachine } from '../machines/supervised-child.ts';
+import { taskPoolMachine } from '../machines/task-pool.ts';
 import { workerHostMachine } from '../machines/worker-host.ts';
 
 export interface DrawableMachine {
@@ -39,6 +40,7 @@ export const drawableMachines: readonly DrawableMachine[] = [
     machine: supervisedChildMachine,
   },
   { name: 'worker-host', description: 'one worker thread hosting a child: load deadline, heartbeat, stop, exit', machine: workerHostMachine },
+  { name: 'task-pool', description: "the agent's task pool as a supervised child: serve, drain on shutdown, fail on a pool error", machine: taskPoolMachine },
   { name: 'idle', description: 'a placeholder actor that runs until told to shut down', machine: idleMachine },
 ];
 

@@ -1,11 +1,13 @@
 // The agent's supervision tree: what `gravity start` supervises, built from the configuration. The
-// root is a one_for_one supervisor. Children start in the order the health data flows backwards
-// (cluster, then this node, then the status hook, then the probes), so that every result has a
-// listener by the time it is produced; they stop in reverse. The probes run under their own
+// root is a one_for_one supervisor. The task pool starts first (and stops last); then children start
+// in the order the health data flows backwards (cluster, then this node, then the status hook, then
+// the probes), so that every result has a listener by the time it is produced; they stop in reverse. The probes run under their own
 // supervisor on a worker thread, so that a check stuck in a loop cannot stall the agent.
 
 import { hostname } from 'node:os';
 import type { JsonValue } from '../actors/inspection.ts';
+import { taskPoolLogic } from '../actors/task-pool-actor.ts';
+import type { TaskPoolSlot } from '../actors/task-pool-actor.ts';
 import type { GravityConfig } from '../config/types.ts';
 import type { ProbeInput } from '../machines/probe.ts';
 import type { ChildSpecInput, SupervisorSpec, SupervisorSpecInput } from './spec.ts';
@@ -20,6 +22,11 @@ export type AgentTreeConfig = Pick<GravityConfig, 'cluster' | 'node' | 'stateDir
 export interface AgentTreeOptions {
   /** The configuration; without it, a single master named after the host with no probes. */
   config?: AgentTreeConfig;
+  /**
+   * Where the `tasks` child (the task pool) publishes its pool; without it the tree has no task pool.
+   * The child runs on the main thread (the slot cannot cross threads; its tasks run on piscina's).
+   */
+  tasks?: TaskPoolSlot;
 }
 
 /** The root's child id of a node's machine (what `root.sendTo` takes). */
@@ -29,6 +36,15 @@ export function nodeChildId(node: string): string {
 
 /** The root's child id of the cluster machine. */
 export const clusterChildId = 'cluster';
+
+/** The task pool's sizes in the agent: one warm thread, a second one for a burst. */
+export const agentTaskPoolInput = { minThreads: 1, maxThreads: 2 } as const;
+
+/**
+ * How long the task pool gets to stop: its runs end by their deadlines (at most
+ * systemFactsDeadlineMs), then its threads stop; past this its threads are terminated at once.
+ */
+export const agentTaskPoolShutdownMs = 10_000;
 
 function probeChild(probe: AgentTreeConfig['probes'][number], stateDir: string): ChildSpecInput {
   const input: ProbeInput = {
@@ -52,7 +68,12 @@ export function agentTreeSpecInput(options: AgentTreeOptions = {}): SupervisorSp
   const role = options.config?.node.role ?? 'master';
   const probes = options.config?.probes ?? [];
   const statusHook = options.config?.app?.hooks.status;
-  const children: ChildSpecInput[] = [
+  const children: ChildSpecInput[] = [];
+  // First, so that it stops last: whatever runs tasks has stopped before the pool does.
+  if (options.tasks !== undefined) {
+    children.push({ id: 'tasks', start: { logic: taskPoolLogic(options.tasks), input: { ...agentTaskPoolInput } }, shutdown: agentTaskPoolShutdownMs });
+  }
+  children.push(
     {
       id: clusterChildId,
       start: { actor: 'cluster', input: { name: options.config?.cluster.name ?? name, nodes: [name], statusHook: statusHook !== undefined } },
@@ -61,7 +82,7 @@ export function agentTreeSpecInput(options: AgentTreeOptions = {}): SupervisorSp
       id: nodeChildId(name),
       start: { actor: 'node', input: { name, role, expectedProbes: probes.map((probe) => probe.name) } },
     },
-  ];
+  );
   if (statusHook !== undefined) {
     children.push({
       id: 'hook:status',
@@ -90,7 +111,7 @@ export function agentTreeSpecInput(options: AgentTreeOptions = {}): SupervisorSp
 
 /**
  * The compiled tree the agent starts.
- * @example const spec = buildAgentTreeSpec({ config }); // children: cluster, node:node-1, [hook:status], probes
+ * @example const spec = buildAgentTreeSpec({ config, tasks: slot }); // children: tasks, cluster, node:node-1, [hook:status], probes
  */
 export function buildAgentTreeSpec(options: AgentTreeOptions = {}): SupervisorSpec {
   return compileSupervisorSpec(agentTreeSpecInput(options), agentRootPath);

@@ -1,9 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { compileTaskPoolOptions, TaskPool, type TaskPoolOptions } from '../../src/actors/task-pool.ts';
+import { systemFactsLimits } from '../../src/actors/tasks.ts';
 import type { Clock, TimerHandle } from '../../src/clock.ts';
 import { isGravityError, type ErrorCode, type GravityError } from '../../src/errors.ts';
 import { gateCell, type FixtureTasks } from '../fixtures/tasks-fixture.ts';
@@ -148,30 +150,23 @@ describe('actors/task-pool', () => {
       assert.equal((error.cause as { code?: unknown }).code, 'ENOENT');
     });
 
-    it('sysinfo mem returns numbers', async () => {
-      const sample = await pool.run('sysinfo', { metric: 'mem' }, ample);
-      assert.equal(sample.metric, 'mem');
-      if (sample.metric !== 'mem') return;
-      for (const value of [sample.total, sample.free, sample.used, sample.available, sample.swapTotal]) {
-        assert.equal(typeof value, 'number');
-        assert.ok(Number.isFinite(value) && value >= 0);
-      }
-      assert.ok(sample.total > 0);
-    });
-
-    it('sysinfo fsSize with a path returns the one filesystem holding it', async () => {
-      const sample = await pool.run('sysinfo', { metric: 'fsSize', mount: dir }, ample);
-      assert.equal(sample.metric, 'fsSize');
-      if (sample.metric !== 'fsSize') return;
-      assert.equal(sample.filesystems.length, 1);
-      const [holder] = sample.filesystems;
-      assert.ok(holder !== undefined && (holder.mount === '/' || dir.startsWith(holder.mount)));
-      assert.ok(holder.size > 0);
+    it('system-facts reads CPU, memory, OS and disks from systeminformation', async () => {
+      const facts = await pool.run('system-facts', undefined, ample);
+      assert.equal(facts.cpu.count, cpus().length);
+      assert.ok(facts.cpu.model !== '');
+      const memTotalKiB = Number(/^MemTotal:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1]);
+      assert.equal(facts.memory.total, memTotalKiB * 1024);
+      assert.ok(facts.memory.available > 0 && facts.memory.available <= facts.memory.total);
+      assert.ok(facts.os.kernel !== '' && facts.os.distro !== '');
+      assert.ok(facts.disks.length >= 1 && facts.disks.length <= systemFactsLimits.disks);
+      for (const disk of facts.disks) assert.ok(disk.size > 0 && disk.used >= 0 && disk.available >= 0, JSON.stringify(disk));
+      const mounts = facts.disks.map((disk) => disk.mount);
+      assert.deepEqual(mounts, [...mounts].sort(), 'sorted by mount point');
     });
 
     it('counts completed and failed runs', () => {
       const stats = pool.stats;
-      assert.equal(stats.completed, 3);
+      assert.equal(stats.completed, 2);
       assert.equal(stats.failed, 1);
       assert.equal(stats.inFlight, 0);
       assert.equal(stats.threads, 1);

@@ -18,7 +18,7 @@ describe('api/control-protocol', () => {
       ['[1,2]', null, /JSON object/],
       ['{"method":"ping"}', null, /id must be an integer/],
       ['{"id":1.5,"method":"ping"}', null, /id must be an integer/],
-      ['{"id":2,"method":"reboot"}', 2, /unknown method "reboot" \(known: ping, tree, status, history, inspect\)/],
+      ['{"id":2,"method":"reboot"}', 2, /unknown method "reboot" \(known: ping, tree, status, history, system, inspect\)/],
       ['{"id":4,"method":"ping","params":[1]}', 4, /params must be an object/],
     ];
     for (const [line, id, problem] of table) {
@@ -27,6 +27,14 @@ describe('api/control-protocol', () => {
       assert.equal(parsed.id, id, line);
       assert.match(parsed.problem, problem, line);
     }
+  });
+
+  it('parses a system request, which takes no params', () => {
+    assert.deepEqual(parseRequest('{"id":6,"method":"system"}'), { request: { id: 6, method: 'system', params: {} } });
+    const parsed = parseRequest('{"id":7,"method":"system","params":{"fresh":true}}');
+    assert.ok('problem' in parsed);
+    assert.equal(parsed.id, 7);
+    assert.match(parsed.problem, /system takes no params/);
   });
 
   it('checks the params of history requests', () => {

@@ -18,7 +18,7 @@ import { GravityError, isGravityError } from '../../src/errors.ts';
 import { callAgent, connectControl } from '../../src/api/control-client.ts';
 import type { ControlHandlers } from '../../src/api/control-server.ts';
 import { controlCloseGraceMs, startControlServer } from '../../src/api/control-server.ts';
-import type { TreeResult } from '../../src/api/control-protocol.ts';
+import type { SystemFactsResult, TreeResult } from '../../src/api/control-protocol.ts';
 import { controlSocketRecheckMs } from '../../src/api/control-protocol.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -26,6 +26,15 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const tree: TreeResult = {
   now: 2000,
   root: { id: 'agent', path: 'agent', type: 'supervisor', thread: 'main', state: 'running', restart: 'permanent', restarts: 0, startedAt: 1000, children: [] },
+};
+
+const systemFacts: SystemFactsResult = {
+  cpu: { count: 2, model: 'Intel Xeon' },
+  memory: { total: 8 * 1024 ** 3, available: 6 * 1024 ** 3 },
+  os: { distro: 'Debian GNU/Linux', release: '12', kernel: '6.1.0' },
+  disks: [{ mount: '/', fs: '/dev/vda', type: 'ext4', size: 100 * 1024 ** 3, used: 25 * 1024 ** 3, available: 70 * 1024 ** 3 }],
+  disksTruncated: false,
+  readAt: 1500,
 };
 
 function handlers(overrides: Partial<ControlHandlers> = {}): ControlHandlers {
@@ -117,6 +126,17 @@ describe('api/control server and client', function () {
     });
     assert.deepEqual(asked, [{ node: 'node-1', since: 500 }]);
     await assert.rejects(callAgent({ stateDir }, 'history', { limit: -1 }), (error) => isGravityError(error, 'E_CONTROL_REQUEST'));
+  });
+
+  it('serves system once registered, refuses it with E_CONTROL_REQUEST until then, and carries its errors by code', async () => {
+    await serve();
+    await assert.rejects(callAgent({ stateDir }, 'system'), (error) => isGravityError(error, 'E_CONTROL_REQUEST'));
+    await closeAll();
+    await serve({ system: () => systemFacts });
+    assert.deepEqual(await callAgent({ stateDir }, 'system'), systemFacts);
+    await closeAll();
+    await serve({ system: () => Promise.reject(new GravityError('E_TASK_TIMEOUT', 'task "system-facts" overran its deadline of 5000 ms')) });
+    await assert.rejects(callAgent({ stateDir }, 'system'), (error) => isGravityError(error, 'E_TASK_TIMEOUT'));
   });
 
   it('answers a malformed request with E_CONTROL_REQUEST and keeps the connection', async () => {

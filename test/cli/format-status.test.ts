@@ -2,7 +2,8 @@
 // warning probe, degraded by the status hook, an offline node; and the tabwriter alignment it uses.
 
 import assert from 'node:assert/strict';
-import { degradedReason, formatStatus, formatStatusText, nodeStatusText, tabwrite } from '../../src/cli/format-status.ts';
+import type { SystemFactsResult } from '../../src/api/control-protocol.ts';
+import { degradedReason, formatBytes, formatStatus, formatStatusText, nodeStatusText, tabwrite } from '../../src/cli/format-status.ts';
 import type { ClusterReport, NodeReport, ProbeReport } from '../../src/health/types.ts';
 
 const versions = { client: '0.1.0', server: '0.1.0' };
@@ -188,6 +189,54 @@ describe('cli/format-status', () => {
 
     it('counts a character outside ASCII as one column', () => {
       assert.deepEqual(tabwrite(['[×]\tx', 'ab:\ty']), ['[×]  x', 'ab:  y']);
+    });
+  });
+
+  describe('the System section', () => {
+    const system: SystemFactsResult = {
+      cpu: { count: 2, model: 'AMD EPYC 7B13' },
+      memory: { total: 8 * 1024 ** 3, available: 3.25 * 1024 ** 3 },
+      os: { distro: 'Ubuntu', release: '22.04.4 LTS', kernel: '5.15.0-105-generic' },
+      disks: [
+        { mount: '/', fs: '/dev/sda1', type: 'ext4', size: 50 * 1024 ** 3, used: 20 * 1024 ** 3, available: 27.5 * 1024 ** 3 },
+        { mount: '/var/lib/gravity', fs: '/dev/sdb1', type: 'xfs', size: 2 * 1024 ** 4, used: 512 * 1024 ** 2, available: 2047.5 * 1024 ** 3 },
+      ],
+      disksTruncated: false,
+      readAt: 1000,
+    };
+
+    it('follows the nodes: CPU count and model, memory, OS with its kernel, one aligned line per disk', () => {
+      const text = formatStatusText(cluster({ nodes: [node('node-1', '10.0.0.1')] }), versions, system);
+      assert.deepEqual(text.split('\n').slice(-9), [
+        '            Status:  healthy',
+        'System:',
+        '    CPU:     2 × AMD EPYC 7B13',
+        '    Memory:  3.3 GiB available of 8.0 GiB',
+        '    OS:      Ubuntu 22.04.4 LTS (kernel 5.15.0-105-generic)',
+        '    Disks:',
+        '        /                 50.0 GiB  20.0 GiB used   27.5 GiB available',
+        '        /var/lib/gravity  2.0 TiB   512.0 MiB used  2.0 TiB available',
+        '',
+      ]);
+    });
+
+    it('says when disks were left out, and shows control characters in the facts escaped', () => {
+      const text = formatStatusText(cluster(), versions, { ...system, cpu: { count: 1, model: 'x\u001b[2J' }, disks: [], disksTruncated: true });
+      assert.ok(text.includes('1 × x\\u001b[2J'), text);
+      assert.doesNotMatch(text, /Disks:/);
+      const more = formatStatusText(cluster(), versions, { ...system, disksTruncated: true });
+      assert.ok(more.endsWith('        (more filesystems not shown)\n'), more);
+    });
+
+    it('--format json carries the facts as system; without them, the report alone', () => {
+      const report = cluster();
+      assert.deepEqual(JSON.parse(formatStatus(report, versions, 'json', system)), { ...report, system });
+      assert.deepEqual(JSON.parse(formatStatus(report, versions, 'json')), report);
+      assert.equal(formatStatus(report, versions, 'text', system), formatStatusText(report, versions, system));
+    });
+
+    it('formatBytes: whole bytes below 1 KiB, then one decimal in binary units', () => {
+      assert.deepEqual([0, 1023, 1024, 1536, 5 * 1024 ** 2, 1024 ** 5 * 3].map(formatBytes), ['0 B', '1023 B', '1.0 KiB', '1.5 KiB', '5.0 MiB', '3.0 PiB']);
     });
   });
 

@@ -42,16 +42,17 @@ describe('gravity start (real process)', function () {
     assert.equal(socket.mode & 0o777, 0o600);
   });
 
-  it('debug tree shows the tree built from the config: cluster, node, and the probes on a worker thread', async () => {
+  it('debug tree shows the tree built from the config: the task pool, cluster, node, and the probes on a worker thread', async () => {
     const result = await runCli(['debug', 'tree', '--state-dir', stateDir]);
     assert.equal(result.code, 0, result.stderr);
     const lines = result.stdout.trimEnd().split('\n');
-    assert.equal(lines.length, 5, result.stdout);
+    assert.equal(lines.length, 6, result.stdout);
     assert.match(lines[0] ?? '', /^agent\s+running\s+main\s+restarts=0\s+up \d+s\s+one_for_one$/);
-    assert.match(lines[1] ?? '', /^├── cluster\s+running\s+main\s+restarts=0\s+up \d+s\s+actor=\w+$/);
-    assert.match(lines[2] ?? '', /^├── node:n1\s+running\s+main\s+restarts=0\s+up \d+s\s+actor=\w+$/);
-    assert.match(lines[3] ?? '', /^└── probes\s+running\s+worker\s+restarts=0\s+up \d+s\s+one_for_one$/);
-    assert.match(lines[4] ?? '', /^\s+└── probe:memory\s+running\s+worker\s+restarts=0\s+up \d+s\s+actor=/);
+    assert.match(lines[1] ?? '', /^├── tasks\s+running\s+main\s+restarts=0\s+up \d+s\b/);
+    assert.match(lines[2] ?? '', /^├── cluster\s+running\s+main\s+restarts=0\s+up \d+s\s+actor=\w+$/);
+    assert.match(lines[3] ?? '', /^├── node:n1\s+running\s+main\s+restarts=0\s+up \d+s\s+actor=\w+$/);
+    assert.match(lines[4] ?? '', /^└── probes\s+running\s+worker\s+restarts=0\s+up \d+s\s+one_for_one$/);
+    assert.match(lines[5] ?? '', /^\s+└── probe:memory\s+running\s+worker\s+restarts=0\s+up \d+s\s+actor=/);
 
     const json = await runCli(['debug', 'tree', '--state-dir', stateDir, '--format', 'json']);
     assert.equal(json.code, 0, json.stderr);
@@ -61,6 +62,7 @@ describe('gravity start (real process)', function () {
     assert.deepEqual(
       view.root.children.map((child) => [child.id, child.thread, child.state]),
       [
+        ['tasks', 'main', 'running'],
         ['cluster', 'main', 'running'],
         ['node:n1', 'main', 'running'],
         ['probes', 'worker', 'running'],
@@ -77,13 +79,13 @@ describe('gravity start (real process)', function () {
     assert.equal((await callAgent({ stateDir }, 'ping')).state, 'running');
   });
 
-  it('SIGTERM stops the tree in reverse order (probes before node) and exits 0', async () => {
+  it('SIGTERM stops the tree in reverse order (probes before node, the task pool last) and exits 0', async () => {
     agent.child.kill('SIGTERM');
     const result = await agent.finished;
     assert.equal(result.code, 0, result.stderr);
     const records = logRecords(result.stdout);
     const stops = records.filter((record) => record.action === 'stop' && record.supervisor === 'agent').map((record) => record.child);
-    assert.deepEqual(stops, ['probes', 'node:n1', 'cluster']);
+    assert.deepEqual(stops, ['probes', 'node:n1', 'cluster', 'tasks']);
     const lifecycle = records.map((record) => record.lifecycle).filter((value) => value !== undefined);
     assert.deepEqual(lifecycle, ['starting', 'running', 'stopping', 'stopped']);
     assert.ok(!existsSync(join(stateDir, 'agent.sock')), 'the socket is removed');

@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { HistoryResult } from '../../src/api/control-protocol.ts';
+import type { HistoryResult, SystemFactsResult } from '../../src/api/control-protocol.ts';
 import type { ControlHandlers, ControlServer } from '../../src/api/control-server.ts';
 import { startControlServer } from '../../src/api/control-server.ts';
 import { formatHistoryLine } from '../../src/cli/format-history.ts';
-import { ExitCode } from '../../src/errors.ts';
+import { ExitCode, GravityError } from '../../src/errors.ts';
 import type { ClusterReport } from '../../src/health/types.ts';
 import { openSqliteStore, storePath } from '../../src/store/sqlite.ts';
 import type { HistoryEvent, HistoryQuery } from '../../src/store/types.ts';
@@ -215,6 +215,42 @@ describe('gravity status (real process)', function () {
       assert.match(result.stdout, /^ {12}\[×\] {6}web \(dial tcp 127\.0\.0\.1:8080: connect: connection refused\)$/m);
       assert.equal(lines(result.stderr)[0], 'error: the cluster is degraded: one or more of cluster nodes are not healthy');
       assert.doesNotMatch(result.stderr, stackLine);
+    });
+
+    const system: SystemFactsResult = {
+      cpu: { count: 4, model: 'Intel Xeon' },
+      memory: { total: 16 * 1024 ** 3, available: 12.5 * 1024 ** 3 },
+      os: { distro: 'Debian GNU/Linux', release: '12', kernel: '6.1.0-18-amd64' },
+      disks: [{ mount: '/', fs: '/dev/vda1', type: 'ext4', size: 100 * 1024 ** 3, used: 25 * 1024 ** 3, available: 70 * 1024 ** 3 }],
+      disksTruncated: false,
+      readAt: now,
+    };
+
+    it("with the agent's system facts: the System section after the nodes, and system in --format json", async () => {
+      await serve({ status: () => healthy, system: () => system });
+      const text = await runCli(['status', '--state-dir', stateDir]);
+      assert.equal(text.code, 0, text.stderr);
+      assert.equal(text.stderr, '');
+      assert.deepEqual(lines(text.stdout).slice(-7), [
+        '            Status:  healthy',
+        'System:',
+        '    CPU:     4 × Intel Xeon',
+        '    Memory:  12.5 GiB available of 16.0 GiB',
+        '    OS:      Debian GNU/Linux 12 (kernel 6.1.0-18-amd64)',
+        '    Disks:',
+        '        /  100.0 GiB  25.0 GiB used  70.0 GiB available',
+      ]);
+      const json = await runCli(['status', '--format', 'json', '--state-dir', stateDir]);
+      assert.equal(json.code, 0, json.stderr);
+      assert.deepEqual(JSON.parse(json.stdout), { ...healthy, system });
+    });
+
+    it('system facts the agent could not read: the status without the section, a warning on stderr, exit 0', async () => {
+      await serve({ status: () => healthy, system: () => Promise.reject(new GravityError('E_TASK_TIMEOUT', 'task "system-facts" overran its deadline of 5000 ms')) });
+      const result = await runCli(['status', '--state-dir', stateDir]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.doesNotMatch(result.stdout, /^System:/m);
+      assert.equal(lines(result.stderr)[0], 'warning: no system facts from the agent: task "system-facts" overran its deadline of 5000 ms');
     });
 
     it('--format json prints the ClusterReport (and still exits 5 while degraded)', async () => {

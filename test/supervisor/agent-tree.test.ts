@@ -3,7 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
-import { agentTreeSpecInput, buildAgentTreeSpec } from '../../src/supervisor/agent-tree.ts';
+import { TaskPoolSlot } from '../../src/actors/task-pool-actor.ts';
+import { agentTaskPoolInput, agentTaskPoolShutdownMs, agentTreeSpecInput, buildAgentTreeSpec } from '../../src/supervisor/agent-tree.ts';
 import type { AgentTreeConfig } from '../../src/supervisor/agent-tree.ts';
 import { validateSupervisorSpec } from '../../src/supervisor/spec.ts';
 
@@ -65,6 +66,23 @@ describe('supervisor/agent-tree', () => {
         stateDir: '/var/lib/gravity',
       },
     });
+  });
+
+  it('with a task pool slot: the tasks child comes first (it stops last), on the main thread, with its shutdown time', () => {
+    const spec = buildAgentTreeSpec({ config, tasks: new TaskPoolSlot() });
+    assert.deepEqual(
+      spec.children.map((child) => child.id),
+      ['tasks', 'cluster', 'node:node-1', 'hook:status', 'probes'],
+    );
+    const [tasks] = spec.children;
+    assert.ok(tasks !== undefined && tasks.type === 'worker');
+    assert.deepEqual(
+      { thread: tasks.thread, restart: tasks.restart, shutdown: tasks.shutdown },
+      { thread: 'main', restart: 'permanent', shutdown: agentTaskPoolShutdownMs },
+    );
+    assert.ok('logic' in tasks.start);
+    assert.deepEqual(tasks.start.input, agentTaskPoolInput);
+    assert.ok(!buildAgentTreeSpec({ config }).children.some((child) => child.id === 'tasks'));
   });
 
   it('without an app status hook there is no hook:status child', () => {
