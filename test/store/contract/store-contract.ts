@@ -11,6 +11,7 @@ import { isGravityError } from '../../../src/errors.ts';
 import type { ErrorCode } from '../../../src/errors.ts';
 import type { PhaseChange, PhaseProcess, PhaseSpec } from '../../../src/plan/types.ts';
 import { processStartTime } from '../../../src/processes.ts';
+import { historyEventTypes } from '../../../src/store/types.ts';
 import type {
   HistoryEvent,
   HistoryStore,
@@ -170,6 +171,14 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         assert.equal(await store.history.append(events), 3);
         assert.deepEqual(await store.history.list(), events);
         assert.deepEqual(await store.history.list({}), events);
+      });
+
+      it('stores every event type and finds each by its type', async function () {
+        const events = historyEventTypes.map((type, index) => event(`e${index}`, t0 - index, type, 'node-1', 'web'));
+        assert.equal(await store.history.append(events), historyEventTypes.length);
+        for (const [index, type] of historyEventTypes.entries()) {
+          assert.deepEqual(await store.history.list({ type }), [events[index]]);
+        }
       });
 
       it('keeps one event per id: an id appended again, in a later batch or the same one, is ignored and not counted', async function () {
@@ -629,6 +638,12 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         assert.equal(await store.users.getSession('s-a1', now + 3 * minute), undefined);
         assert.equal(await store.users.getSession('s-a2', now + 3 * minute), undefined);
         assert.deepEqual(await store.users.getSession('s-b1', now + 3 * minute), session('s-b1', 'bob@example.com', now));
+        await store.users.issueToken(resetToken('reset-b', 'bob@example.com', now + minute));
+        assert.deepEqual(await store.users.redeemToken({ tokenHash: 'reset-b', kind: 'signup', passwordHash: 'p', now: now + 2 * minute }), {
+          redeemed: false,
+          reason: 'unknown',
+        });
+        assert.equal((await store.users.get('bob@example.com'))?.passwordHash, 'bob');
         assert.deepEqual(await store.users.redeemToken({ tokenHash: 'reset-a', kind: 'reset', passwordHash: 'again', now: now + 3 * minute }), {
           redeemed: false,
           reason: 'used',
