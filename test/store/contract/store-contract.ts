@@ -417,6 +417,19 @@ export function describeStoreContract(name: string, open: OpenStore): void {
           assert.deepEqual(await store.operations.lockHolder(), first);
         });
 
+        it('of two live processes asking at once, exactly one takes it and the other is told who', async function () {
+          const results = await Promise.all([
+            store.operations.acquireLock(holder('op-1', process.ppid, t0)),
+            store.operations.acquireLock(holder('op-2', process.pid, t0)),
+          ]);
+          const won = results.filter((result) => result.acquired);
+          assert.equal(won.length, 1);
+          const current = await store.operations.lockHolder();
+          assert.ok(current !== undefined);
+          const lost = results.find((result) => !result.acquired);
+          assert.deepEqual(lost, { acquired: false, holder: current });
+        });
+
         it('is released only by its operation and pid; then another takes it', async function () {
           const first = holder('op-1', process.ppid, t0);
           await store.operations.acquireLock(first);
@@ -533,6 +546,18 @@ export function describeStoreContract(name: string, open: OpenStore): void {
         assert.deepEqual(again, { redeemed: false, reason: 'used' });
         assert.equal((await store.users.get('alice@example.com'))?.passwordHash, 'first');
         assert.equal((await store.users.getToken('hash-1'))?.usedAt, now + 1);
+      });
+
+      it('of two redemptions of one token at once, exactly one wins and the other is refused as used', async function () {
+        await store.users.issueToken(signupToken('hash-1', 'alice@example.com', now));
+        const results = await Promise.all([
+          store.users.redeemToken({ tokenHash: 'hash-1', kind: 'signup', passwordHash: 'first', now: now + 1 }),
+          store.users.redeemToken({ tokenHash: 'hash-1', kind: 'signup', passwordHash: 'second', now: now + 1 }),
+        ]);
+        const won = results.filter((result) => result.redeemed);
+        assert.equal(won.length, 1);
+        assert.deepEqual(results.find((result) => !result.redeemed), { redeemed: false, reason: 'used' });
+        assert.deepEqual(await store.users.list(), [won[0]?.user]);
       });
 
       it('a token works strictly before it expires: at its expiry it is refused as expired and can still not be used', async function () {
