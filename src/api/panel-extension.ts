@@ -7,7 +7,7 @@ import type { GravityConfig } from '../config/types.ts';
 import { GravityError } from '../errors.ts';
 import type { AgentExtension, AgentExtensionHandle } from '../supervisor/agent.ts';
 import type { InspectionRecord } from '../actors/inspection.ts';
-import { takeSqliteStore } from '../store/shared-store.ts';
+import { takeStore } from '../store/index.ts';
 import { ensureServerCertificate } from './tls.ts';
 import { panelOperations } from './panel-operations.ts';
 import type { PanelServer, PanelSources } from './panel-server.ts';
@@ -35,7 +35,7 @@ export function panelExtension(config: GravityConfig, options: PanelExtensionOpt
   return {
     name: 'panel',
     start({ stateDir, bus, logger, clock, controlHandlers }): Promise<AgentExtensionHandle> {
-      const { store, release: releaseStore } = takeSqliteStore(stateDir, { retentionMs: config.historyRetentionMs, clock });
+      const { store, release: releaseStore } = takeStore({ stateDir, historyRetentionMs: config.historyRetentionMs }, { clock });
       const operations = panelOperations({ operations: store.operations, version: () => store.dataVersion() });
       const sources: PanelSources = {
         status: () => {

@@ -10,7 +10,7 @@ import { GravityError } from '../errors.ts';
 import { PlanEngine } from '../plan/engine.ts';
 import { createPhaseExecutors } from '../plan/executors.ts';
 import { processStartTime } from '../processes.ts';
-import { openSqliteStore } from '../store/sqlite.ts';
+import { openStore } from '../store/index.ts';
 import { ensureStateDir } from '../supervisor/state-dir.ts';
 import type { OperationRecord, Store } from '../store/types.ts';
 import { formatSurvivorLine } from './format-plan.ts';
@@ -34,7 +34,7 @@ export function openPlanEnv(command: Command): PlanEnv {
     ...(globals.stateDirGiven ? { stateDirFlag: globals.stateDir } : {}),
   });
   ensureStateDir(config.stateDir);
-  const store = openSqliteStore(config.stateDir, { retentionMs: config.historyRetentionMs });
+  const store = openStore(config);
   return { config, store, quiet: globals.quiet, close: () => store.close() };
 }
 

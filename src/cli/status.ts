@@ -9,7 +9,7 @@ import type { ControlClient } from '../api/control-client.ts';
 import type { SystemFactsResult } from '../api/control-protocol.ts';
 import { parseDuration } from '../duration.ts';
 import { GravityError, isGravityError } from '../errors.ts';
-import { openSqliteStoreReadOnly } from '../store/sqlite.ts';
+import { openStoreReadOnly } from '../store/index.ts';
 import type { HistoryEvent, HistoryQuery } from '../store/types.ts';
 import { gravityVersion } from '../version.ts';
 import { formatHistory } from './format-history.ts';
@@ -52,7 +52,7 @@ export async function readHistory(stateDir: string, query: HistoryQuery): Promis
     // Only a missing agent sends us to the file; an agent that runs but fails must be heard.
     if (!isGravityError(error, 'E_AGENT_NOT_RUNNING')) throw error;
   }
-  const store = openSqliteStoreReadOnly(stateDir);
+  const store = openStoreReadOnly({ stateDir });
   try {
     return store.history.list(query);
   } finally {

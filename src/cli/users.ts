@@ -14,7 +14,7 @@ import { systemClock } from '../clock.ts';
 import { loadConfig } from '../config/load.ts';
 import type { GravityConfig } from '../config/types.ts';
 import { GravityError } from '../errors.ts';
-import { openSqliteStore, openSqliteStoreReadOnly } from '../store/sqlite.ts';
+import { openStore, openStoreReadOnly } from '../store/index.ts';
 import type { UserTokenKind } from '../store/types.ts';
 import { ensureStateDir } from '../supervisor/state-dir.ts';
 import { tabwrite } from './format-status.ts';
@@ -105,7 +105,7 @@ function makeLink(command: Command, output: CliOutput, kind: UserTokenKind, emai
   const host = options.host === undefined ? undefined : checkHost(options.host);
   const config = loadUsersConfig(command);
   ensureStateDir(config.stateDir);
-  const store = openSqliteStore(config.stateDir, { retentionMs: config.historyRetentionMs });
+  const store = openStore(config);
   let issued: IssuedToken;
   try {
     const service = createUserService({ users: store.users, clock: systemClock });
@@ -165,7 +165,7 @@ export function makeUsersCommand(output: CliOutput = processOutput): Command {
     .addOption(formatOption())
     .action((options: ListOptions, command: Command) => {
       const config = loadUsersConfig(command);
-      const store = openSqliteStoreReadOnly(config.stateDir);
+      const store = openStoreReadOnly(config);
       try {
         output.out(formatUserList(createUserService({ users: store.users, clock: systemClock }).list(), options.format));
       } finally {

@@ -6,7 +6,7 @@
 import type { GravityConfig } from '../config/types.ts';
 import type { AgentExtension, AgentExtensionHandle } from '../supervisor/agent.ts';
 import type { TimerHandle } from '../clock.ts';
-import { takeSqliteStore } from '../store/shared-store.ts';
+import { takeStore } from '../store/index.ts';
 import { ensureServerCertificate } from '../api/tls.ts';
 import { startHealthServer } from '../api/health-server.ts';
 import type { HealthServer } from '../api/health-server.ts';
@@ -35,7 +35,7 @@ export function healthExtension(config: GravityConfig, options: HealthExtensionO
   return {
     name: 'health',
     start({ stateDir, bus, root, logger, clock }): Promise<AgentExtensionHandle> {
-      const { store, release: releaseStore } = takeSqliteStore(stateDir, { retentionMs: config.historyRetentionMs, clock });
+      const { store, release: releaseStore } = takeStore({ stateDir, historyRetentionMs: config.historyRetentionMs }, { clock });
       const model = new HealthModel({
         clusterName: config.cluster.name,
         node: { name: config.node.name, role: config.node.role, addr: config.node.advertiseAddr },

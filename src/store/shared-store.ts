@@ -1,28 +1,28 @@
 // One connection to a state dir's store per process, shared by the parts of the agent that use it
-// (the health service and the Control Panel): the file is opened, checked and migrated once, and
+// (the health service and the Control Panel): the store is opened, checked and migrated once, and
 // closed when the last part that took it lets it go.
 
 import { resolve } from 'node:path';
-import type { SqliteStore, SqliteStoreOptions } from './sqlite.ts';
-import { openSqliteStore } from './sqlite.ts';
+import { defaultStoreBackend, openStore } from './open-store.ts';
+import type { OpenStoreOptions, StoreConfig, WritableStore } from './open-store.ts';
 
-const open = new Map<string, { store: SqliteStore; holders: number }>();
+const open = new Map<string, { store: WritableStore; holders: number }>();
 
 export interface SharedStore {
-  store: SqliteStore;
+  store: WritableStore;
   /** Lets go of it; the last holder's release closes it. */
   release: () => void;
 }
 
 /**
- * The state dir's store, opened on first use with these options (later takers share that one).
- * @example const { store, release } = takeSqliteStore(stateDir, { retentionMs, clock }); ... release();
+ * The configuration's store, opened on first use with these settings (later takers share that one).
+ * @example const { store, release } = takeStore({ stateDir, historyRetentionMs }, { clock }); ... release();
  */
-export function takeSqliteStore(stateDir: string, options: SqliteStoreOptions = {}): SharedStore {
-  const key = resolve(stateDir);
+export function takeStore(config: StoreConfig, options: OpenStoreOptions = {}): SharedStore {
+  const key = `${(config.store ?? defaultStoreBackend).kind}:${resolve(config.stateDir)}`;
   let entry = open.get(key);
   if (entry === undefined) {
-    entry = { store: openSqliteStore(stateDir, options), holders: 0 };
+    entry = { store: openStore(config, options), holders: 0 };
     open.set(key, entry);
   }
   entry.holders += 1;

@@ -8,8 +8,8 @@
 import { hostname } from 'node:os';
 import type { Database } from 'better-sqlite3';
 import { GravityError } from '../errors.ts';
-import { processAlive, processStartTime } from '../processes.ts';
 import type { OperationState, OperationType, PhaseChange, PhaseProcess, PhaseSpec, PhaseState } from '../plan/types.ts';
+import { lockHolderAlive } from './lock-holder.ts';
 import { userVersion } from './sqlite-migrations.ts';
 import type { LockResult, OperationHeadline, OperationLockHolder, OperationRecord, OperationStore } from './types.ts';
 
@@ -150,19 +150,6 @@ function toHolder(row: LockRow): OperationLockHolder {
   const holder: OperationLockHolder = { operationId: row.operation_id, pid: row.pid, hostname: row.hostname, since: row.since };
   if (row.start_time !== null) holder.startTime = row.start_time;
   return holder;
-}
-
-/**
- * True if the lock's holder (a process on this host) is still running: its pid exists and, when its
- * start time was recorded, the process with that pid now started at that time (else the holder died
- * and its pid was given to another process). A start time that cannot be read now (/proc gone, or
- * the process ended a moment ago) leaves the pid's answer.
- */
-export function lockHolderAlive(holder: Pick<OperationLockHolder, 'pid' | 'startTime'>): boolean {
-  if (!processAlive(holder.pid)) return false;
-  if (holder.startTime === undefined) return true;
-  const startTime = processStartTime(holder.pid);
-  return startTime === undefined || startTime === holder.startTime;
 }
 
 function notFound(operationId: string): GravityError {

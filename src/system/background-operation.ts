@@ -14,7 +14,7 @@ import type { OperationLockHolder } from '../store/types.ts';
 import type { DetachedProcess } from './detached.ts';
 import { logsDir, logTail, spawnDetached } from './detached.ts';
 import { gravityCommand } from './gravity-command.ts';
-import { lockHolderAlive } from '../store/sqlite-operations.ts';
+import { lockHolderAlive } from '../store/index.ts';
 import { systemdRunning } from './systemd-env.ts';
 import { describeCommand, runSystemdTool, systemdTool } from './systemctl.ts';
 import { systemdRunArgs } from './transient-unit.ts';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { takeSqliteStore } from '../../src/store/shared-store.ts';
+import { takeStore } from '../../src/store/index.ts';
 
 describe('shared store', () => {
   let dir: string;
@@ -15,15 +15,15 @@ describe('shared store', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('gives every taker the same connection, open until the last release', () => {
-    const health = takeSqliteStore(dir);
-    const panel = takeSqliteStore(join(dir, '.'));
+    const health = takeStore({ stateDir: dir });
+    const panel = takeStore({ stateDir: join(dir, '.') });
     assert.equal(panel.store, health.store);
     health.release();
     health.release(); // a second release by the same taker changes nothing
     assert.deepEqual(panel.store.history.list(), [], 'still open for the other taker');
     panel.release();
     assert.throws(() => panel.store.history.list(), 'closed after the last release');
-    const again = takeSqliteStore(dir);
+    const again = takeStore({ stateDir: dir });
     assert.notEqual(again.store, health.store, 'a new taker after the close opens it again');
     assert.deepEqual(again.store.history.list(), []);
     again.release();
