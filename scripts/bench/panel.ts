@@ -39,9 +39,9 @@ async function healthUnderLoad(dir: string, healthUrl: string, panelUrl: string,
   const store = openSqliteStore(dir);
   const huge = 'big plan '.repeat((10 * 1024 * 1024) / 9);
   try {
-    store.operations.create({ id: 'bench-big', type: 'custom', description: huge, created: Date.now(), plan: { id: '/', description: huge, requires: [], phases: [] } });
+    await store.operations.create({ id: 'bench-big', type: 'custom', description: huge, created: Date.now(), plan: { id: '/', description: huge, requires: [], phases: [] } });
   } finally {
-    store.close();
+    await store.close();
   }
   const idle = stats(await measureLatency(`${healthUrl}/`, healthSamples));
   const load = spawn(process.execPath, [...execArgv, loadScript, panelUrl, sessionId, String(loadClients), 'bench-big'], { stdio: ['ignore', 'pipe', 'inherit'] });

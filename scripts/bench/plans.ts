@@ -90,21 +90,21 @@ async function runEngine(stateDir: string, plan: PhaseSpec): Promise<EngineRun> 
     // The store as the engine sees it, with its writes and changelog reads timed.
     const operations: OperationStore = {
       ...store.operations,
-      appendChange: (change) => {
+      appendChange: async (change) => {
         const started = performance.now();
-        store.operations.appendChange(change);
+        await store.operations.appendChange(change);
         run.writeMs += performance.now() - started;
         run.writes += 1;
       },
-      changes: (operationId) => {
+      changes: async (operationId) => {
         const started = performance.now();
-        const changes = store.operations.changes(operationId);
+        const changes = await store.operations.changes(operationId);
         run.changeReadMs += performance.now() - started;
         run.changeReads += 1;
         return changes;
       },
     };
-    const operationId = createOperation(operations, { id: crypto.randomUUID(), type: 'custom', description: 'No-op plan', plan, created: Date.now() });
+    const operationId = await createOperation(operations, { id: crypto.randomUUID(), type: 'custom', description: 'No-op plan', plan, created: Date.now() });
     let lastEnd = 0;
     let phaseStart = 0;
     const failures: string[] = [];
@@ -118,7 +118,7 @@ async function runEngine(stateDir: string, plan: PhaseSpec): Promise<EngineRun> 
       }
       if (event.kind === 'failed') failures.push(`${event.phaseId}: ${event.error}`);
     };
-    const engine = new PlanEngine({ store: operations, runner: noOpRunner, operationId, holder: { pid: process.pid, hostname: hostname() }, onProgress });
+    const engine = await PlanEngine.open({ store: operations, runner: noOpRunner, operationId, holder: { pid: process.pid, hostname: hostname() }, onProgress });
     const started = performance.now();
     lastEnd = started;
     const state = await engine.resume();
@@ -128,7 +128,7 @@ async function runEngine(stateDir: string, plan: PhaseSpec): Promise<EngineRun> 
     if (run.perPhase.length !== leafCount) throw new Error(`${run.perPhase.length} phases reported done, expected ${leafCount}`);
     return run;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

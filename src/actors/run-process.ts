@@ -36,10 +36,10 @@ export interface RunProcessOptions {
   /**
    * Called once the process exists but before the command runs, with its pid (its process group id)
    * and its start time (/proc), so that the caller can record it durably first: the command runs only
-   * once this returns (command-gate.ts). If it throws, nothing runs: the process is killed and the
-   * outcome's `error` says why.
+   * once this returns, or once the promise it returns resolves (command-gate.ts). If it throws or
+   * rejects, nothing runs: the process is killed and the outcome's `error` says why.
    */
-  beforeCommand?: (process: { pid: number; startTime: number | undefined }) => void;
+  beforeCommand?: (process: { pid: number; startTime: number | undefined }) => void | Promise<void>;
   /** Called once no living process of the group is left (after the outcome when something lingered). */
   onGroupGone?: (pid: number) => void;
 }
@@ -263,13 +263,19 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessOutcome> 
       const stdin = child.stdin;
       // A gate that died meanwhile (killed from outside) closes its pipe: its exit is what counts.
       stdin?.on('error', () => undefined);
-      try {
-        beforeCommand({ pid: child.pid, startTime: processStartTime(child.pid) });
-        stdin?.end(gateOpenLine);
-      } catch (error) {
+      const pid = child.pid;
+      const refuseToRun = (error: unknown): void => {
         spawnError = `cannot record the command before it runs: ${error instanceof Error ? error.message : String(error)}`;
-        signalGroup(child.pid, 'SIGKILL');
+        signalGroup(pid, 'SIGKILL');
         stdin?.destroy();
+      };
+      try {
+        const recorded = beforeCommand({ pid, startTime: processStartTime(pid) });
+        if (recorded === undefined) stdin?.end(gateOpenLine);
+        // The gate opens only once the record is written; a group ended meanwhile stays closed.
+        else recorded.then(() => (terminating ? stdin?.destroy() : stdin?.end(gateOpenLine)), refuseToRun);
+      } catch (error) {
+        refuseToRun(error);
       }
     }
     child.stdout?.on('data', (chunk: Buffer) => tail.push(chunk));

@@ -139,7 +139,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
         const query = historyQuery(params, options.clock.now());
         if (typeof query === 'string') return errorReply(400, query);
         const limit = query.limit ?? maxHistoryLimit;
-        const found = options.history.list({ ...query, limit: limit + 1 });
+        const found = await options.history.list({ ...query, limit: limit + 1 });
         const events = found.slice(0, limit).map((event) => ({ ...event, timestamp: new Date(event.time).toISOString() }));
         const last = events.at(-1);
         return json(200, found.length > limit && last !== undefined ? { events, more: true, next: last.time } : { events });

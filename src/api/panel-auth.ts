@@ -143,9 +143,9 @@ function clearSessionCookie(reply: FastifyReply): void {
 /** The guards, from the service. */
 function guards(service: UserService): PanelAuth {
   /** The session of the request, or the error it is refused with. */
-  const authenticate = (request: FastifyRequest): SessionInfo | GravityError => {
+  const authenticate = async (request: FastifyRequest): Promise<SessionInfo | GravityError> => {
     const id = request.cookies[sessionCookieName];
-    const session = id === undefined ? undefined : service.session(id);
+    const session = id === undefined ? undefined : await service.session(id);
     if (session === undefined) return new GravityError('E_AUTH_REQUIRED', 'sign in first: there is no session, or it has expired or ended');
     if (stateChanging.has(request.method)) {
       const crossSite = crossSiteError(request);
@@ -169,12 +169,12 @@ function guards(service: UserService): PanelAuth {
 
   return {
     async requireSession(request, reply) {
-      const session = authenticate(request);
+      const session = await authenticate(request);
       if (session instanceof GravityError) return deny(request, reply, session);
       return undefined;
     },
     async requireAdmin(request, reply) {
-      const session = authenticate(request);
+      const session = await authenticate(request);
       if (session instanceof GravityError) return deny(request, reply, session);
       if (!session.admin) {
         const error = new GravityError('E_FORBIDDEN', `only users with the ${adminRole} role may do this; ${session.email} has ${session.roles.join(', ')}`);
@@ -207,9 +207,9 @@ export async function registerPanelAuth(app: FastifyInstance, options: PanelAuth
   };
 
   /** Ends the session a new sign-in replaces, if the browser still had one. */
-  const replaceSession = (request: FastifyRequest, reply: FastifyReply, started: StartedSession): SessionInfo => {
+  const replaceSession = async (request: FastifyRequest, reply: FastifyReply, started: StartedSession): Promise<SessionInfo> => {
     const previous = request.cookies[sessionCookieName];
-    if (previous !== undefined) service.logout(previous);
+    if (previous !== undefined) await service.logout(previous);
     setSessionCookie(reply, started);
     return started.info;
   };
@@ -283,17 +283,17 @@ export async function registerPanelAuth(app: FastifyInstance, options: PanelAuth
       return replaceSession(request, reply, started);
     });
 
-    scope.post(panelRoutes.logout, { preHandler: auth.requireSession }, (request, reply) => {
+    scope.post(panelRoutes.logout, { preHandler: auth.requireSession }, async (request, reply) => {
       const id = request.cookies[sessionCookieName];
-      if (id !== undefined) service.logout(id);
+      if (id !== undefined) await service.logout(id);
       clearSessionCookie(reply);
       logger.info({ email: request.panelSession?.email, ip: request.ip }, 'signed out of the Control Panel');
       return reply.code(204).send();
     });
 
-    scope.get<{ Params: { token: string } }>(panelRoutes.token, (request) => {
+    scope.get<{ Params: { token: string } }>(panelRoutes.token, async (request) => {
       try {
-        return service.checkToken(request.params.token);
+        return await service.checkToken(request.params.token);
       } catch (error) {
         warnToken(request, undefined, error);
         throw error;
@@ -319,20 +319,20 @@ export async function registerPanelAuth(app: FastifyInstance, options: PanelAuth
     }
 
     // Every signed-in user may see who else may sign in, and with which roles; only @teleadmin may invite.
-    scope.get(panelRoutes.invite, { preHandler: auth.requireSession }, (): UsersResponse => ({ users: service.list() }));
+    scope.get(panelRoutes.invite, { preHandler: auth.requireSession }, async (): Promise<UsersResponse> => ({ users: await service.list() }));
 
-    scope.post(panelRoutes.invite, { preHandler: auth.requireAdmin, bodyLimit: authBodyLimit }, (request, reply) => {
+    scope.post(panelRoutes.invite, { preHandler: auth.requireAdmin, bodyLimit: authBodyLimit }, async (request, reply) => {
       const body = parseInviteRequest(request.body);
-      const issued = service.invite(body.email, body.roles, body.ttl);
+      const issued = await service.invite(body.email, body.roles, body.ttl);
       logger.info({ by: request.panelSession?.email, email: issued.email, roles: issued.roles, expiresAt: issued.expiresAt }, 'user invited from the Control Panel');
       const result: InviteResult = { url: userLinkUrl(options.publicUrl(), 'signup', issued.token), expiresAt: issued.expiresAt };
       return reply.code(201).send(result);
     });
 
     // As `gravity users reset`: a link for a user who has forgotten their password (an active user only).
-    scope.post(panelRoutes.resetLink, { preHandler: auth.requireAdmin, bodyLimit: authBodyLimit }, (request, reply) => {
+    scope.post(panelRoutes.resetLink, { preHandler: auth.requireAdmin, bodyLimit: authBodyLimit }, async (request, reply) => {
       const body = parseResetLinkRequest(request.body);
-      const issued = service.issueReset(body.email, body.ttl);
+      const issued = await service.issueReset(body.email, body.ttl);
       logger.info({ by: request.panelSession?.email, email: issued.email, expiresAt: issued.expiresAt }, 'password reset link made from the Control Panel');
       const result: ResetLinkResult = { url: userLinkUrl(options.publicUrl(), 'reset', issued.token), expiresAt: issued.expiresAt };
       return reply.code(201).send(result);
@@ -344,9 +344,9 @@ export async function registerPanelAuth(app: FastifyInstance, options: PanelAuth
       [panelRoutes.signupPage, 'signup'],
       [panelRoutes.resetPage, 'reset'],
     ] as const) {
-      scope.get<{ Params: { token: string } }>(route, (request, reply) => {
+      scope.get<{ Params: { token: string } }>(route, async (request, reply) => {
         try {
-          service.checkToken(request.params.token, kind);
+          await service.checkToken(request.params.token, kind);
         } catch (error) {
           if (!isGravityError(error) || !['E_TOKEN_INVALID', 'E_TOKEN_EXPIRED', 'E_TOKEN_USED'].includes(error.code)) throw error;
           warnToken(request, kind, error);

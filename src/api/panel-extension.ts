@@ -50,7 +50,7 @@ export function panelExtension(config: GravityConfig, options: PanelExtensionOpt
         storeVersion: () => store.dataVersion(),
         subscribe: (listener, filter) => bus.subscribe(listener, filter),
         // The page's limit keeps the newest events (still listed oldest first).
-        history: ({ limit, ...filter }) => ({ events: store.history.list({ ...filter, ...(limit === undefined ? {} : { last: limit }) }) }),
+        history: async ({ limit, ...filter }) => ({ events: await store.history.list({ ...filter, ...(limit === undefined ? {} : { last: limit }) }) }),
         actorRecords: async (path) => {
           const inspect = controlHandlers().inspect;
           if (inspect === undefined) return [];

@@ -12,11 +12,11 @@ import type { OperationDetailResponse, OperationsResponse } from './panel-protoc
 
 export interface PanelOperations {
   /** The newest operations' summaries. */
-  list(): OperationsResponse;
+  list(): Promise<OperationsResponse>;
   /** `list()` as JSON, serialized once per store version. */
-  listJson(): string;
+  listJson(): Promise<string>;
   /** One operation's bounded detail as JSON (at most panelLimits.detailBytes); E_OPERATION_NOT_FOUND for an unknown id. */
-  detailJson(id: string): string;
+  detailJson(id: string): Promise<string>;
 }
 
 export interface PanelOperationsOptions {
@@ -34,7 +34,7 @@ interface Cached<T> {
 }
 
 /**
- * @example const operations = panelOperations({ operations: store.operations, version: () => store.dataVersion() }); reply.send(operations.listJson());
+ * @example const operations = panelOperations({ operations: store.operations, version: () => store.dataVersion() }); reply.send(await operations.listJson());
  */
 export function panelOperations(options: PanelOperationsOptions): PanelOperations {
   const { operations } = options;
@@ -43,14 +43,15 @@ export function panelOperations(options: PanelOperationsOptions): PanelOperation
   // Map order is use order: the first entry is the least recently used.
   const plans = new Map<string, BoundedPlan>();
   const details = new Map<string, Cached<string>>();
-  let listCache: Cached<{ response: OperationsResponse; json: string }> | undefined;
+  // The read of a version is shared while it runs: clients asking at once read the store once.
+  let listCache: Cached<Promise<{ response: OperationsResponse; json: string }>> | undefined;
 
-  const planOf = (id: string): BoundedPlan | undefined => {
+  const planOf = async (id: string): Promise<BoundedPlan | undefined> => {
     let plan = plans.get(id);
     if (plan !== undefined) {
       plans.delete(id);
     } else {
-      const record = operations.get(id);
+      const record = await operations.get(id);
       if (record === undefined) return undefined;
       // The bytes left for the phases once the operation's own fields are counted.
       plan = boundPlan(record.plan, { textChars: limits.detailTextChars, budgetBytes: limits.detailBytes - 16 * 1024 - limits.detailTextChars * 6 });
@@ -64,25 +65,35 @@ export function panelOperations(options: PanelOperationsOptions): PanelOperation
     return plan;
   };
 
-  const currentList = (): { response: OperationsResponse; json: string } => {
-    const version = options.version();
-    if (listCache?.version === version) return listCache.value;
-    const summaries = operations.headlines(limits.operationsListed, limits.summaryTextChars + 1).flatMap((headline) => {
-      const plan = planOf(headline.id);
-      if (plan === undefined) return [];
-      return [operationSummary(headline, phaseCounts(plan.skeleton, operations.changes(headline.id)), limits.summaryTextChars)];
-    });
+  const readList = async (): Promise<{ response: OperationsResponse; json: string }> => {
+    const summaries: OperationsResponse['operations'] = [];
+    for (const headline of await operations.headlines(limits.operationsListed, limits.summaryTextChars + 1)) {
+      const plan = await planOf(headline.id);
+      if (plan === undefined) continue;
+      summaries.push(operationSummary(headline, phaseCounts(plan.skeleton, await operations.changes(headline.id)), limits.summaryTextChars));
+    }
     const response: OperationsResponse = { operations: summaries };
-    listCache = { version, value: { response, json: JSON.stringify(response) } };
-    return listCache.value;
+    return { response, json: JSON.stringify(response) };
   };
 
-  const buildDetail = (id: string): string => {
-    const headline = operations.headline(id, limits.detailTextChars + 1);
-    const plan = headline === undefined ? undefined : planOf(id);
+  const currentList = (): Promise<{ response: OperationsResponse; json: string }> => {
+    const version = options.version();
+    if (listCache?.version === version) return listCache.value;
+    const cache = { version, value: readList() };
+    listCache = cache;
+    // A failed read is not kept: the next request reads again.
+    cache.value.catch(() => {
+      if (listCache === cache) listCache = undefined;
+    });
+    return cache.value;
+  };
+
+  const buildDetail = async (id: string): Promise<string> => {
+    const headline = await operations.headline(id, limits.detailTextChars + 1);
+    const plan = headline === undefined ? undefined : await planOf(id);
     if (headline === undefined || plan === undefined) throw new GravityError('E_OPERATION_NOT_FOUND', `operation ${id} not found`);
     const { descriptionHead, descriptionBytes: _bytes, ...rest } = headline;
-    const detail = operationDetail({ ...rest, description: descriptionHead }, plan, operations.changes(id), limits.detailTextChars);
+    const detail = operationDetail({ ...rest, description: descriptionHead }, plan, await operations.changes(id), limits.detailTextChars);
     const json = JSON.stringify(detail);
     if (Buffer.byteLength(json) <= limits.detailBytes) return json;
     // Errors full of escaped characters can still overflow the estimate: then the plan's root alone.
@@ -95,13 +106,13 @@ export function panelOperations(options: PanelOperationsOptions): PanelOperation
   };
 
   return {
-    list: () => currentList().response,
-    listJson: () => currentList().json,
-    detailJson(id) {
+    list: async () => (await currentList()).response,
+    listJson: async () => (await currentList()).json,
+    async detailJson(id) {
       const version = options.version();
       const cached = details.get(id);
       if (cached?.version === version && plans.has(id)) return cached.value;
-      const json = buildDetail(id);
+      const json = await buildDetail(id);
       if (plans.has(id)) details.set(id, { version, value: json });
       return json;
     },

@@ -33,13 +33,13 @@ import { turnQueue } from './turn-queue.ts';
 
 /** What the panel shows, from wherever the agent keeps it. */
 export interface PanelSources extends PanelStreamSources {
-  history(filter: HistoryFilter): HistoryResponse;
+  history(filter: HistoryFilter): Promise<HistoryResponse>;
   /** The actor's recent inspection records, oldest first. */
   actorRecords(path: string): Promise<InspectionRecord[]>;
   /** `operations()` as JSON (OperationsResponse), serialized once for every client. */
-  operationsJson(): string;
+  operationsJson(): Promise<string>;
   /** One operation with its bounded plan, as JSON (OperationDetailResponse); E_OPERATION_NOT_FOUND when there is none. */
-  operationJson(id: string): string;
+  operationJson(id: string): Promise<string>;
 }
 
 export interface PanelServerOptions {
@@ -251,12 +251,12 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
   app.get(panelRoutes.history, guarded, async (request: FastifyRequest, reply) => {
     const parsed = parseHistoryFilter(request.query);
     if ('problem' in parsed) return sendError(reply, new GravityError('E_REQUEST_INVALID', parsed.problem));
-    const text = await historyQueue.run(() => JSON.stringify(sources.history(parsed.filter)));
+    const text = await historyQueue.run(async () => JSON.stringify(await sources.history(parsed.filter)));
     return reply.type('application/json; charset=utf-8').send(text);
   });
   const json = (reply: FastifyReply, text: string): FastifyReply => reply.type('application/json; charset=utf-8').send(text);
-  app.get(panelRoutes.operations, guarded, (_request, reply) => json(reply, sources.operationsJson()));
-  app.get(panelRoutes.operation, guarded, (request: FastifyRequest<{ Params: { id: string } }>, reply) => json(reply, sources.operationJson(request.params.id)));
+  app.get(panelRoutes.operations, guarded, async (_request, reply) => json(reply, await sources.operationsJson()));
+  app.get(panelRoutes.operation, guarded, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => json(reply, await sources.operationJson(request.params.id)));
   app.get(panelRoutes.tree, guarded, () => sources.tree());
   app.get(panelRoutes.machines, guarded, (): MachinesResponse => ({
     machines: drawableMachines.map(({ name, description }) => ({ name, description })),

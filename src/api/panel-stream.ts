@@ -20,7 +20,7 @@ import type { TreeResult } from './control-protocol.ts';
 export interface PanelStreamSources {
   status(): ClusterReport;
   tree(): Promise<TreeResult>;
-  operations(): OperationsResponse;
+  operations(): Promise<OperationsResponse>;
   /** A number that changes whenever the store may have changed (SQLite's data_version). */
   storeVersion(): number;
   /** Subscribes to the inspection bus; returns the unsubscribe function. */
@@ -133,15 +133,23 @@ export function createPanelStreamHub(options: PanelStreamHubOptions): PanelStrea
     statusFrame = frame('status', report);
     return true;
   };
-  /** Reads the operations when the store changed; true when they differ from the last ones sent. */
-  const refreshOperations = (): boolean => {
-    const version = sources.storeVersion();
-    if (version === lastStoreVersion) return false;
-    lastStoreVersion = version;
-    const next = frame('operations', sources.operations());
-    if (next === operationsFrame) return false;
-    operationsFrame = next;
-    return true;
+  /**
+   * Reads the operations when the store changed; true when they differ from the last ones sent. One
+   * read at a time: a check while one runs waits for it and then sees its version.
+   */
+  let operationsRead: Promise<boolean> = Promise.resolve(false);
+  const refreshOperations = (): Promise<boolean> => {
+    const read = async (): Promise<boolean> => {
+      const version = sources.storeVersion();
+      if (version === lastStoreVersion) return false;
+      lastStoreVersion = version;
+      const next = frame('operations', await sources.operations());
+      if (next === operationsFrame) return false;
+      operationsFrame = next;
+      return true;
+    };
+    operationsRead = operationsRead.then(read, read);
+    return operationsRead;
   };
   const guarded = (work: () => void): void => {
     try {
@@ -167,8 +175,13 @@ export function createPanelStreamHub(options: PanelStreamHubOptions): PanelStrea
     if (clients.size === 0) return;
     guarded(() => {
       if (refreshStatus()) broadcast(statusFrame);
-      if (refreshOperations()) broadcast(operationsFrame);
     });
+    refreshOperations().then(
+      (changed) => {
+        if (changed) broadcast(operationsFrame);
+      },
+      (error: unknown) => options.onError?.(error),
+    );
     storeTimer = clock.setTimeout(checkStore, options.storeCheckMs ?? 250);
   };
   const keepAlive = (): void => {
@@ -233,15 +246,23 @@ export function createPanelStreamHub(options: PanelStreamHubOptions): PanelStrea
         // News for everyone goes to everyone; the newcomer gets the current values either way.
         if (refreshStatus()) broadcast(statusFrame);
         else write(client, statusFrame);
-        if (refreshOperations()) broadcast(operationsFrame);
-        else if (operationsFrame !== '') write(client, operationsFrame);
       });
-      sources.tree().then(
-        (tree) => {
-          if (!closed) write(client, frame('tree', tree));
-        },
-        (error: unknown) => options.onError?.(error),
-      );
+      // The operations, then the tree: a newcomer's first frames come in the same order every time.
+      refreshOperations()
+        .then(
+          (changed) => {
+            if (changed) broadcast(operationsFrame);
+            else if (!closed && operationsFrame !== '') write(client, operationsFrame);
+          },
+          (error: unknown) => options.onError?.(error),
+        )
+        .then(() => sources.tree())
+        .then(
+          (tree) => {
+            if (!closed) write(client, frame('tree', tree));
+          },
+          (error: unknown) => options.onError?.(error),
+        );
       if (storeTimer === undefined) storeTimer = clock.setTimeout(checkStore, options.storeCheckMs ?? 250);
       return client.close;
     },

@@ -28,11 +28,11 @@ export interface SessionsOptions {
 
 export interface Sessions {
   /** Starts a session for a user who has just proved who they are. */
-  start(user: UserRecord): StartedSession;
+  start(user: UserRecord): Promise<StartedSession>;
   /** The session of a cookie's id: undefined when unknown, expired, or its user is gone. */
-  lookup(id: string): SessionInfo | undefined;
+  lookup(id: string): Promise<SessionInfo | undefined>;
   /** Ends the session of a cookie's id; false when there was none. */
-  end(id: string): boolean;
+  end(id: string): Promise<boolean>;
 }
 
 function info(user: UserRecord, csrfToken: string, expiresAt: number): SessionInfo {
@@ -42,31 +42,31 @@ function info(user: UserRecord, csrfToken: string, expiresAt: number): SessionIn
 /**
  * @example
  * const sessions = createSessions({ users: store.users, clock });
- * const { id, info } = sessions.start(user); // id goes into the cookie
- * sessions.lookup(id)?.email; // 'alice@example.com'
+ * const { id, info } = await sessions.start(user); // id goes into the cookie
+ * (await sessions.lookup(id))?.email; // 'alice@example.com'
  */
 export function createSessions(options: SessionsOptions): Sessions {
   const { users, clock } = options;
   return {
-    start(user) {
+    async start(user) {
       const now = clock.now();
-      users.prune({ sessionsExpiredBefore: now, tokensExpiredBefore: now - expiredTokenMemoryMs });
+      await users.prune({ sessionsExpiredBefore: now, tokensExpiredBefore: now - expiredTokenMemoryMs });
       const id = newSecret();
       const csrfToken = newSecret();
       const expiresAt = now + sessionLifetimeMs;
-      users.createSession({ idHash: hashSecret(id), email: user.email, csrfToken, created: now, expiresAt });
+      await users.createSession({ idHash: hashSecret(id), email: user.email, csrfToken, created: now, expiresAt });
       return { id, info: info(user, csrfToken, expiresAt) };
     },
-    lookup(id) {
+    async lookup(id) {
       if (!looksLikeSecret(id)) return undefined;
-      const session = users.getSession(hashSecret(id), clock.now());
+      const session = await users.getSession(hashSecret(id), clock.now());
       if (session === undefined) return undefined;
       // Roles are read at every request: a change of roles applies at once.
-      const user = users.get(session.email);
+      const user = await users.get(session.email);
       return user === undefined ? undefined : info(user, session.csrfToken, session.expiresAt);
     },
-    end(id) {
-      return looksLikeSecret(id) && users.deleteSession(hashSecret(id));
+    async end(id) {
+      return looksLikeSecret(id) && (await users.deleteSession(hashSecret(id)));
     },
   };
 }

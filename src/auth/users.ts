@@ -48,11 +48,11 @@ export interface UserListing {
 
 export interface UserService {
   /** A signup token for a new user (E_USER_INVALID, E_TTL_INVALID, E_USER_EXISTS). A new invite replaces an unused one. */
-  invite(email: string, roles: readonly string[], ttl?: string): IssuedToken;
+  invite(email: string, roles: readonly string[], ttl?: string): Promise<IssuedToken>;
   /** A password reset token for an existing user (E_USER_INVALID, E_TTL_INVALID, E_USER_NOT_FOUND). */
-  issueReset(email: string, ttl?: string): IssuedToken;
+  issueReset(email: string, ttl?: string): Promise<IssuedToken>;
   /** What a token is for; E_TOKEN_INVALID (never issued, or not of `kind`), E_TOKEN_EXPIRED or E_TOKEN_USED. */
-  checkToken(token: string, kind?: UserTokenKind): TokenInfo;
+  checkToken(token: string, kind?: UserTokenKind): Promise<TokenInfo>;
   /** Creates the invited user with this password and signs them in (E_PASSWORD_WEAK leaves the token usable). */
   signup(token: string, password: string): Promise<StartedSession>;
   /** Sets a new password from a reset token, ends the user's other sessions and signs them in. */
@@ -60,11 +60,11 @@ export interface UserService {
   /** Signs in; E_AUTH_FAILED for a wrong email or a wrong password alike. */
   login(email: string, password: string): Promise<StartedSession>;
   /** The session of a cookie's id, when it is valid. */
-  session(id: string): SessionInfo | undefined;
+  session(id: string): Promise<SessionInfo | undefined>;
   /** Ends a session; false when there was none. */
-  logout(id: string): boolean;
+  logout(id: string): Promise<boolean>;
   /** Users and pending invites, by email. */
-  list(): UserListing[];
+  list(): Promise<UserListing[]>;
 }
 
 const refusals: Record<RedeemRefusal, ErrorCode> = {
@@ -100,7 +100,7 @@ function weak(problems: readonly string[]): GravityError {
 /**
  * @example
  * const service = createUserService({ users: store.users, clock: systemClock });
- * const { token } = service.invite('alice@example.com', ['@teleadmin'], '1h');
+ * const { token } = await service.invite('alice@example.com', ['@teleadmin'], '1h');
  * const { id } = await service.signup(token, 'a long and unusual passphrase');
  */
 export function createUserService(options: UserServiceOptions): UserService {
@@ -111,17 +111,17 @@ export function createUserService(options: UserServiceOptions): UserService {
   let decoy: Promise<string> | undefined;
   const decoyHash = (): Promise<string> => (decoy ??= hashPassword(newSecret(), options.scrypt));
 
-  function issue(kind: UserTokenKind, email: string, roles: string[], ttl: string | undefined): IssuedToken {
+  async function issue(kind: UserTokenKind, email: string, roles: string[], ttl: string | undefined): Promise<IssuedToken> {
     const ttlMs = parseTokenTtl(kind, ttl);
     const token = newSecret();
     const created = clock.now();
     const record: UserTokenRecord = { tokenHash: hashSecret(token), email, kind, roles, created, expiresAt: created + ttlMs };
-    users.issueToken(record);
+    await users.issueToken(record);
     return { token, email, kind, roles, ttlMs, expiresAt: record.expiresAt };
   }
 
-  function usableToken(token: string, kind: UserTokenKind | undefined): UserTokenRecord {
-    const record = looksLikeSecret(token) ? users.getToken(hashSecret(token)) : undefined;
+  async function usableToken(token: string, kind: UserTokenKind | undefined): Promise<UserTokenRecord> {
+    const record = looksLikeSecret(token) ? await users.getToken(hashSecret(token)) : undefined;
     if (record === undefined || (kind !== undefined && record.kind !== kind)) throw tokenError('unknown', kind);
     if (record.usedAt !== undefined) throw tokenError('used', record.kind);
     if (record.expiresAt <= clock.now()) throw tokenError('expired', record.kind);
@@ -129,23 +129,23 @@ export function createUserService(options: UserServiceOptions): UserService {
   }
 
   async function redeem(kind: UserTokenKind, token: string, password: string): Promise<StartedSession> {
-    const record = usableToken(token, kind);
+    const record = await usableToken(token, kind);
     const problems = passwordProblems(password, record.email);
     if (problems.length > 0) throw weak(problems);
     const passwordHash = await hashPassword(password, options.scrypt);
-    const result = users.redeemToken({ tokenHash: record.tokenHash, kind, passwordHash, now: clock.now() });
+    const result = await users.redeemToken({ tokenHash: record.tokenHash, kind, passwordHash, now: clock.now() });
     if (!result.redeemed) throw tokenError(result.reason, kind, record.email);
     return sessions.start(result.user);
   }
 
   return {
-    invite: (email, roles, ttl) => issue('signup', parseEmail(email), parseRoles(roles), ttl),
-    issueReset(email, ttl) {
+    invite: async (email, roles, ttl) => issue('signup', parseEmail(email), parseRoles(roles), ttl),
+    async issueReset(email, ttl) {
       const normalized = parseEmail(email);
       try {
-        return issue('reset', normalized, [], ttl);
+        return await issue('reset', normalized, [], ttl);
       } catch (error) {
-        if (isGravityError(error, 'E_USER_NOT_FOUND') && users.pendingInvites(clock.now()).some((invite) => invite.email === normalized)) {
+        if (isGravityError(error, 'E_USER_NOT_FOUND') && (await users.pendingInvites(clock.now())).some((invite) => invite.email === normalized)) {
           throw new GravityError('E_USER_NOT_FOUND', `${normalized} has been invited but has not signed up yet, so has no password to reset`, {
             hint: `make a new signup link instead: gravity users add ${normalized} --roles=...`,
           });
@@ -153,15 +153,15 @@ export function createUserService(options: UserServiceOptions): UserService {
         throw error;
       }
     },
-    checkToken(token, kind) {
-      const record = usableToken(token, kind);
+    async checkToken(token, kind) {
+      const record = await usableToken(token, kind);
       return { email: record.email, kind: record.kind, expiresAt: record.expiresAt };
     },
     signup: (token, password) => redeem('signup', token, password),
     resetPassword: (token, password) => redeem('reset', token, password),
     async login(email, password) {
       const normalized = normalizeEmail(email);
-      const user: UserRecord | undefined = normalized === undefined ? undefined : users.get(normalized);
+      const user: UserRecord | undefined = normalized === undefined ? undefined : await users.get(normalized);
       // No password this long can have been set; refusing it unhashed does not depend on the user.
       const tooLong = [...password].length > maxPasswordLength;
       const matches = !tooLong && (await verifyPassword(password, user?.passwordHash ?? (await decoyHash())));
@@ -170,10 +170,10 @@ export function createUserService(options: UserServiceOptions): UserService {
     },
     session: (id) => sessions.lookup(id),
     logout: (id) => sessions.end(id),
-    list() {
+    async list() {
       const now = clock.now();
-      const listing: UserListing[] = users.list().map((user) => ({ email: user.email, roles: user.roles, created: user.created, status: 'active' }));
-      for (const invite of users.pendingInvites(now)) {
+      const listing: UserListing[] = (await users.list()).map((user) => ({ email: user.email, roles: user.roles, created: user.created, status: 'active' }));
+      for (const invite of await users.pendingInvites(now)) {
         listing.push({ email: invite.email, roles: invite.roles, created: invite.created, status: 'pending', inviteExpiresAt: invite.expiresAt });
       }
       return listing.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));

@@ -22,7 +22,7 @@ export interface PlanEnv {
   config: GravityConfig;
   store: Store;
   quiet: boolean;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** Loads the config as `gravity start` does, and opens the store of its state dir. */
@@ -39,8 +39,8 @@ export function openPlanEnv(command: Command): PlanEnv {
 }
 
 /** The operation named by --operation-id, or the last one. */
-export function selectOperation(env: PlanEnv, operationId: string | undefined): OperationRecord {
-  const record = operationId === undefined ? env.store.operations.last() : env.store.operations.get(operationId);
+export async function selectOperation(env: PlanEnv, operationId: string | undefined): Promise<OperationRecord> {
+  const record = operationId === undefined ? await env.store.operations.last() : await env.store.operations.get(operationId);
   if (record === undefined) {
     throw new GravityError(
       'E_OPERATION_NOT_FOUND',
@@ -69,8 +69,8 @@ function thisProcess(): { pid: number; hostname: string; startTime?: number } {
 }
 
 /** An engine that never runs a phase: for dry runs and `plan complete`, which only read and decide. */
-export function idleEngine(env: PlanEnv, operationId: string): PlanEngine {
-  return new PlanEngine({
+export function idleEngine(env: PlanEnv, operationId: string): Promise<PlanEngine> {
+  return PlanEngine.open({
     store: env.store.operations,
     runner: { execute: () => Promise.resolve(), rollback: () => Promise.resolve() },
     operationId,
@@ -79,8 +79,8 @@ export function idleEngine(env: PlanEnv, operationId: string): PlanEngine {
 }
 
 /** An engine for the operation; SIGINT and SIGTERM stop it (running phases are killed and read failed). */
-export function planEngine(env: PlanEnv, operationId: string, progress: ProgressReporter): { engine: PlanEngine; release: () => void } {
-  const engine = new PlanEngine({
+export async function planEngine(env: PlanEnv, operationId: string, progress: ProgressReporter): Promise<{ engine: PlanEngine; release: () => void }> {
+  const engine = await PlanEngine.open({
     store: env.store.operations,
     runner: createPhaseExecutors({ stateDir: env.config.stateDir, localNode: env.config.node.name, ...(env.config.app === undefined ? {} : { app: env.config.app }) }),
     operationId,

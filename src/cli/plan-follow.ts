@@ -34,7 +34,7 @@ export function followStatus(operation: Operation): FollowStatus {
 
 export interface FollowOptions {
   /** The operation as it stands now (read again at every poll). */
-  read: () => Operation;
+  read: () => Operation | Promise<Operation>;
   output: CliOutput;
   color: boolean;
   /** Aborted by SIGINT/SIGTERM: the follow ends at once, without an error. */
@@ -70,7 +70,7 @@ export async function followOperation(options: FollowOptions): Promise<void> {
   let first = true;
   let waitingOn: string | undefined;
   while (!options.signal.aborted) {
-    const operation = options.read();
+    const operation = await options.read();
     const all = leaves(operation.plan);
     all.forEach((leaf, index) => {
       const before = seen.get(leaf.id);

@@ -28,7 +28,7 @@ interface DisplayOptions {
 
 const color = (): boolean => process.stdout.isTTY === true;
 
-function toOperation(env: PlanEnv, record: OperationRecord): Operation {
+function toOperation(env: PlanEnv, record: OperationRecord): Promise<Operation> {
   return operationView(env.store.operations, record);
 }
 
@@ -71,24 +71,24 @@ async function withEngine(
 ): Promise<void> {
   const env = openPlanEnv(command);
   try {
-    const record = selectOperation(env, operationIdOf(command, operationId));
+    const record = await selectOperation(env, operationIdOf(command, operationId));
     const progress = planProgress(env);
-    const { engine, release } = planEngine(env, record.id, progress);
-    const changesBefore = env.store.operations.changes(record.id).length;
+    const { engine, release } = await planEngine(env, record.id, progress);
+    const changesBefore = (await env.store.operations.changes(record.id)).length;
     let ran = true;
     try {
       await work(engine, env, record);
     } catch (error) {
       // An error that changed nothing (a refusal, the lock, a phase that does not exist) says why on
       // its own: stdout stays empty. One that came after phases ran (a failed phase) shows the plan.
-      ran = !isGravityError(error, 'E_PLAN_REFUSED') && !isGravityError(error, 'E_OPERATION_LOCKED') && env.store.operations.changes(record.id).length !== changesBefore;
+      ran = !isGravityError(error, 'E_PLAN_REFUSED') && !isGravityError(error, 'E_OPERATION_LOCKED') && (await env.store.operations.changes(record.id)).length !== changesBefore;
       throw error;
     } finally {
       release();
-      if (ran && !env.quiet) output.out(formatPlan(toOperation(env, record), 'text', { color: color() }), { styled: color() });
+      if (ran && !env.quiet) output.out(formatPlan(await toOperation(env, record), 'text', { color: color() }), { styled: color() });
     }
   } finally {
-    env.close();
+    await env.close();
   }
 }
 
@@ -96,7 +96,7 @@ async function withEngine(
 async function resumeInBackground(command: Command, operationId: string | undefined, format: 'text' | 'json', output: CliOutput): Promise<void> {
   const env = openPlanEnv(command);
   try {
-    const record = selectOperation(env, operationId);
+    const record = await selectOperation(env, operationId);
     if (record.state !== 'in_progress') {
       throw new GravityError('E_PLAN_REFUSED', `operation ${record.id} is ${record.state}: there is nothing to resume`);
     }
@@ -118,7 +118,7 @@ async function resumeInBackground(command: Command, operationId: string | undefi
     const report = backgroundReport(started, record.id, location);
     output.out(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatBackgroundReport(report));
   } finally {
-    env.close();
+    await env.close();
   }
 }
 
@@ -133,14 +133,14 @@ export function makePlanCommand(output: CliOutput = processOutput): Command {
   const display = async (options: DisplayOptions, command: Command): Promise<void> => {
     const env = openPlanEnv(command);
     try {
-      const record = selectOperation(env, operationIdOf(command, options.operationId));
+      const record = await selectOperation(env, operationIdOf(command, options.operationId));
       if (options.follow === true || command.parent?.opts<DisplayOptions>().follow === true) {
         await follow(env, record, output);
         return;
       }
-      output.out(formatPlan(toOperation(env, record), formatOf(command, options.format), { color: color() }), { styled: color() });
+      output.out(formatPlan(await toOperation(env, record), formatOf(command, options.format), { color: color() }), { styled: color() });
     } finally {
-      env.close();
+      await env.close();
     }
   };
   /** `plan` and `plan display` take the same options. */
@@ -167,29 +167,29 @@ export function makePlanCommand(output: CliOutput = processOutput): Command {
           members: [env.config.node.name],
           ...(env.config.app === undefined ? {} : { app: env.config.app }),
         });
-        const active = env.store.operations.list().find((operation) => operation.state === 'in_progress');
+        const active = (await env.store.operations.list()).find((operation) => operation.state === 'in_progress');
         if (active !== undefined) {
           throw new GravityError('E_PLAN_REFUSED', `operation ${active.id} ("${active.description}") is still in progress`, {
             hint: "a cluster runs one operation at a time: finish it ('gravity plan resume', 'gravity plan complete') or roll it back ('gravity rollback')",
           });
         }
-        const id = createOperation(env.store.operations, { id: randomUUID(), type: 'custom', description, plan: spec, created: Date.now() });
+        const id = await createOperation(env.store.operations, { id: randomUUID(), type: 'custom', description, plan: spec, created: Date.now() });
         output.out(`created operation ${id}\n`);
-        const record = selectOperation(env, id);
+        const record = await selectOperation(env, id);
         if (options.execute !== true) {
-          output.out(formatPlan(toOperation(env, record), 'text', { color: color() }), { styled: color() });
+          output.out(formatPlan(await toOperation(env, record), 'text', { color: color() }), { styled: color() });
           return;
         }
         const progress = planProgress(env);
-        const { engine, release } = planEngine(env, id, progress);
+        const { engine, release } = await planEngine(env, id, progress);
         try {
           await engine.resume();
         } finally {
           release();
-          output.out(formatPlan(toOperation(env, record), 'text', { color: color() }), { styled: color() });
+          output.out(formatPlan(await toOperation(env, record), 'text', { color: color() }), { styled: color() });
         }
       } finally {
-        env.close();
+        await env.close();
       }
     });
 
@@ -216,13 +216,13 @@ export function makePlanCommand(output: CliOutput = processOutput): Command {
       if (options.dryRun === true) {
         const env = openPlanEnv(command);
         try {
-          const record = selectOperation(env, operationIdOf(command, options.operationId));
-          const engine = idleEngine(env, record.id);
+          const record = await selectOperation(env, operationIdOf(command, options.operationId));
+          const engine = await idleEngine(env, record.id);
           const order = await engine.rollback(phase, { force: options.force === true, dryRun: true });
-          const nodes = new Map(leaves(toOperation(env, record).plan).map((leaf) => [leaf.id, leaf.node]));
+          const nodes = new Map(leaves((await toOperation(env, record)).plan).map((leaf) => [leaf.id, leaf.node]));
           for (const id of order) output.out(`${formatRollbackLine(id, nodes.get(id), true)}\n`);
         } finally {
-          env.close();
+          await env.close();
         }
         return;
       }
@@ -260,14 +260,14 @@ export function makePlanCommand(output: CliOutput = processOutput): Command {
     .command('complete')
     .description('mark the operation completed if every phase completed, else failed')
     .addOption(operationOption())
-    .action((options: { operationId?: string }, command: Command) => {
+    .action(async (options: { operationId?: string }, command: Command) => {
       const env = openPlanEnv(command);
       try {
-        const record = selectOperation(env, operationIdOf(command, options.operationId));
-        const engine = idleEngine(env, record.id);
-        output.out(`operation ${record.id} is ${engine.complete() === 'completed' ? 'completed' : 'failed'}\n`);
+        const record = await selectOperation(env, operationIdOf(command, options.operationId));
+        const engine = await idleEngine(env, record.id);
+        output.out(`operation ${record.id} is ${(await engine.complete()) === 'completed' ? 'completed' : 'failed'}\n`);
       } finally {
-        env.close();
+        await env.close();
       }
     });
 

@@ -39,11 +39,11 @@ export function makeRollbackCommand(output: CliOutput = processOutput): Command 
     .action(async (options: { dryRun?: boolean; confirm?: boolean }, command: Command) => {
       const env = openPlanEnv(command);
       try {
-        const record = env.store.operations.list().find((operation) => operation.state === 'in_progress');
+        const record = (await env.store.operations.list()).find((operation) => operation.state === 'in_progress');
         if (record === undefined) {
           throw new GravityError('E_OPERATION_NOT_FOUND', 'there is no active operation to roll back', { hint: "'gravity plan' shows the last operation" });
         }
-        const plan = resolvePlan(record.plan, env.store.operations.changes(record.id));
+        const plan = resolvePlan(record.plan, await env.store.operations.changes(record.id));
         const nodes = new Map(leaves(plan).map((leaf) => [leaf.id, leaf.node]));
         if (options.dryRun !== true && options.confirm !== true) {
           output.out(formatRollbackWarning(record));
@@ -54,7 +54,7 @@ export function makeRollbackCommand(output: CliOutput = processOutput): Command 
           }
         }
         const progress = planProgress(env);
-        const { engine, release } = planEngine(env, record.id, {
+        const { engine, release } = await planEngine(env, record.id, {
           // The "Rolling back ..." lines are this command's output (stdout); the reporter adds timings.
           phaseStarted: (start) => output.out(`${formatRollbackLine(start.phaseId, nodes.get(start.phaseId), false)}\n`),
           phaseCompleted: (phaseId) => progress.phaseCompleted(phaseId),
@@ -65,12 +65,12 @@ export function makeRollbackCommand(output: CliOutput = processOutput): Command 
         try {
           const order = await engine.rollbackAll({ dryRun: options.dryRun === true });
           if (options.dryRun === true) for (const id of order) output.out(`${formatRollbackLine(id, nodes.get(id), true)}\n`);
-          else output.out(formatPlan(engine.operation(), 'text', { color: process.stdout.isTTY === true }), { styled: process.stdout.isTTY === true });
+          else output.out(formatPlan(await engine.operation(), 'text', { color: process.stdout.isTTY === true }), { styled: process.stdout.isTTY === true });
         } finally {
           release();
         }
       } finally {
-        env.close();
+        await env.close();
       }
     });
 }

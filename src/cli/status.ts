@@ -54,9 +54,9 @@ export async function readHistory(stateDir: string, query: HistoryQuery): Promis
   }
   const store = openStoreReadOnly({ stateDir });
   try {
-    return store.history.list(query);
+    return await store.history.list(query);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

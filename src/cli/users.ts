@@ -97,7 +97,7 @@ export function formatUserList(users: readonly UserListing[], format: UsersForma
 }
 
 /** Makes a signup or reset link on the state dir's store and prints it. */
-function makeLink(command: Command, output: CliOutput, kind: UserTokenKind, emailText: string, options: LinkOptions): void {
+async function makeLink(command: Command, output: CliOutput, kind: UserTokenKind, emailText: string, options: LinkOptions): Promise<void> {
   // Everything the user typed is checked before the store is opened: a mistake writes nothing.
   const email = parseEmail(emailText);
   const roles = kind === 'signup' ? parseRoleList(options.roles ?? '') : [];
@@ -109,9 +109,9 @@ function makeLink(command: Command, output: CliOutput, kind: UserTokenKind, emai
   let issued: IssuedToken;
   try {
     const service = createUserService({ users: store.users, clock: systemClock });
-    issued = kind === 'signup' ? service.invite(email, roles, options.ttl) : service.issueReset(email, options.ttl);
+    issued = kind === 'signup' ? await service.invite(email, roles, options.ttl) : await service.issueReset(email, options.ttl);
   } finally {
-    store.close();
+    await store.close();
   }
   const base = panelBaseUrl(host ?? config.node.advertiseAddr, config.panel.port);
   const link: UserLinkJson = {
@@ -163,13 +163,13 @@ export function makeUsersCommand(output: CliOutput = processOutput): Command {
     .command('ls')
     .description('list the users and the invited users who have not signed up yet')
     .addOption(formatOption())
-    .action((options: ListOptions, command: Command) => {
+    .action(async (options: ListOptions, command: Command) => {
       const config = loadUsersConfig(command);
       const store = openStoreReadOnly(config);
       try {
-        output.out(formatUserList(createUserService({ users: store.users, clock: systemClock }).list(), options.format));
+        output.out(formatUserList(await createUserService({ users: store.users, clock: systemClock }).list(), options.format));
       } finally {
-        store.close();
+        await store.close();
       }
     });
 

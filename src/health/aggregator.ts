@@ -70,11 +70,8 @@ export function startHealthAggregation(options: HealthAggregationOptions): () =>
       // here), and the history must read cause first, then effect.
       const events = toHistoryEvents(transitions, nodeName, options.clock.now());
       if (events.length > 0 && options.history !== undefined) {
-        try {
-          options.history.append(events);
-        } catch (error) {
-          options.onHistoryError?.(error);
-        }
+        // Issued here, in transition order: a store applies appends in the order they are made.
+        options.history.append(events).catch((error: unknown) => options.onHistoryError?.(error));
       }
       for (const transition of transitions) {
         options.onTransition?.(transition);

@@ -34,7 +34,7 @@ export interface HealthExtensionOptions {
 export function healthExtension(config: GravityConfig, options: HealthExtensionOptions = {}): AgentExtension {
   return {
     name: 'health',
-    start({ stateDir, bus, root, logger, clock }): Promise<AgentExtensionHandle> {
+    async start({ stateDir, bus, root, logger, clock }): Promise<AgentExtensionHandle> {
       const { store, release: releaseStore } = takeStore({ stateDir, historyRetentionMs: config.historyRetentionMs }, { clock });
       const model = new HealthModel({
         clusterName: config.cluster.name,
@@ -45,11 +45,11 @@ export function healthExtension(config: GravityConfig, options: HealthExtensionO
       const metrics = createHealthMetrics();
       const logStatusHook = statusHookLogger(logger);
       /** Closes what an earlier configuration left open in the history (history-leftovers.ts). */
-      function closeLeftovers(): void {
+      async function closeLeftovers(): Promise<void> {
         try {
-          const closing = leftoverClosingEvents(store.history.latest(), { node: config.node.name, probes: config.probes.map((probe) => probe.name) }, clock.now());
+          const closing = leftoverClosingEvents(await store.history.latest(), { node: config.node.name, probes: config.probes.map((probe) => probe.name) }, clock.now());
           if (closing.length === 0) return;
-          store.history.append(closing);
+          await store.history.append(closing);
           for (const event of closing) metrics.recordTransition(transitionKindOf(event.type));
           logger.info(
             { closed: closing.map((event) => (event.checker === undefined ? `node ${event.node ?? ''}` : `${event.node ?? ''}/${event.checker}`)) },
@@ -59,7 +59,8 @@ export function healthExtension(config: GravityConfig, options: HealthExtensionO
           logger.error({ err: error }, 'could not close the status history left open by an earlier configuration');
         }
       }
-      closeLeftovers();
+      // Before the aggregation starts: the closing events come before any transition of this run.
+      await closeLeftovers();
       const report = () => model.report(clock.now());
       const stopAggregation = startHealthAggregation({
         bus,
@@ -97,20 +98,16 @@ export function healthExtension(config: GravityConfig, options: HealthExtensionO
       );
       let evictTimer: TimerHandle | undefined;
       const evict = (): void => {
-        try {
-          store.history.evict(clock.now() - config.historyRetentionMs);
-        } catch (error) {
-          logger.error({ err: error }, 'could not drop expired status history');
-        }
+        store.history.evict(clock.now() - config.historyRetentionMs).catch((error: unknown) => logger.error({ err: error }, 'could not drop expired status history'));
         evictTimer = clock.setTimeout(evict, evictEveryMs);
       };
       evict();
       let server: HealthServer | undefined;
 
-      return Promise.resolve({
+      return {
         handlers: {
           status: () => report(),
-          history: (query) => ({ events: store.history.list(query) }),
+          history: async (query) => ({ events: await store.history.list(query) }),
         },
         async afterTreeStart() {
           const certificate = await ensureServerCertificate(stateDir, {
@@ -144,7 +141,7 @@ export function healthExtension(config: GravityConfig, options: HealthExtensionO
           stopAggregation();
           releaseStore();
         },
-      });
+      };
     },
   };
 }

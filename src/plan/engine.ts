@@ -66,7 +66,7 @@ function specIndex(root: PhaseSpec): Map<string, PhaseSpec> {
 
 /**
  * @example
- * const engine = new PlanEngine({ store: store.operations, runner, operationId, holder: { pid: process.pid, hostname } });
+ * const engine = await PlanEngine.open({ store: store.operations, runner, operationId, holder: { pid: process.pid, hostname } });
  * await engine.execute('/init', { force: false });
  */
 export class PlanEngine {
@@ -83,21 +83,29 @@ export class PlanEngine {
    */
   private latest = new Map<string, PhaseChange>();
 
-  constructor(options: PlanEngineOptions) {
+  /**
+   * The engine of a stored operation; E_OPERATION_NOT_FOUND when there is none.
+   * @example const engine = await PlanEngine.open({ store: store.operations, runner, operationId, holder });
+   */
+  static async open(options: PlanEngineOptions): Promise<PlanEngine> {
+    const record = await options.store.get(options.operationId);
+    if (record === undefined) throw new GravityError('E_OPERATION_NOT_FOUND', `no operation ${options.operationId}`);
+    return new PlanEngine(options, record);
+  }
+
+  private constructor(options: PlanEngineOptions, record: OperationRecord) {
     this.options = options;
     this.clock = options.clock ?? systemClock;
-    const record = options.store.get(options.operationId);
-    if (record === undefined) throw new GravityError('E_OPERATION_NOT_FOUND', `no operation ${options.operationId}`);
     this.record = record;
     this.specs = specIndex(record.plan);
   }
 
   /** The plan as stored now. */
-  plan(): Phase {
-    return resolvePlan(this.record.plan, this.options.store.changes(this.record.id));
+  async plan(): Promise<Phase> {
+    return resolvePlan(this.record.plan, await this.options.store.changes(this.record.id));
   }
 
-  operation(): Operation {
+  operation(): Promise<Operation> {
     return operationView(this.options.store, this.record);
   }
 
@@ -112,9 +120,9 @@ export class PlanEngine {
    * completed phases again, and skip every requirement inside it).
    */
   async execute(phaseId: string, options: { force: boolean }): Promise<void> {
-    const plan = this.plan();
+    const plan = await this.plan();
     const target = this.find(plan, phaseId);
-    this.assertActive();
+    await this.assertActive();
     const targetLeaves = leaves(target);
     if (options.force && target.phases.length > 0) throw this.refuseForcedGroup(target, targetLeaves);
     const inProgress = targetLeaves.filter((leaf) => leaf.state === 'in_progress');
@@ -138,21 +146,21 @@ export class PlanEngine {
 
   /** Re-runs in-progress and failed phases and everything not yet run, in order; then completes. */
   async resume(): Promise<Operation['state']> {
-    const plan = this.plan();
-    this.assertActive();
+    const plan = await this.plan();
+    await this.assertActive();
     let state: Operation['state'] = 'failed';
     // Completed under the same lock as the run: no other terminal can slip in between.
-    await this.run(this.schedule(plan, (leaf) => leaf.state !== 'completed'), 'execute', true, () => {
-      state = this.completeLocked();
+    await this.run(this.schedule(plan, (leaf) => leaf.state !== 'completed'), 'execute', true, async () => {
+      state = await this.completeLocked();
     });
     return state;
   }
 
   /** Rolls back a leaf, or a group's executed leaves in reverse order. */
   async rollback(phaseId: string, options: { force: boolean; dryRun: boolean }): Promise<string[]> {
-    const plan = this.plan();
+    const plan = await this.plan();
     const target = this.find(plan, phaseId);
-    if (!options.dryRun) this.assertActive();
+    if (!options.dryRun) await this.assertActive();
     if (target.state === 'unstarted') throw refuse(`phase "${phaseId}" hasn't been executed yet`);
     if (target.state === 'rolled_back') throw refuse(`phase "${phaseId}" has already been rolled back`);
     const blocking = dependents(plan, phaseId).filter((phase) => phase.state !== 'unstarted' && phase.state !== 'rolled_back');
@@ -177,15 +185,15 @@ export class PlanEngine {
 
   /** Rolls back every executed leaf in reverse order; the operation ends failed ("rolled back"). */
   async rollbackAll(options: { dryRun: boolean }): Promise<string[]> {
-    const plan = this.plan();
-    if (!options.dryRun) this.assertActive();
+    const plan = await this.plan();
+    if (!options.dryRun) await this.assertActive();
     const order = leaves(plan)
       .filter((leaf) => leaf.state !== 'unstarted' && leaf.state !== 'rolled_back')
       .reverse()
       .map((leaf) => leaf.id);
     if (options.dryRun) return order;
-    await this.run(order.map((id) => ({ units: [[id]], parallel: 1 })), 'rollback', false, () => {
-      this.options.store.setState(this.record.id, 'failed', this.clock.now(), true);
+    await this.run(order.map((id) => ({ units: [[id]], parallel: 1 })), 'rollback', false, async () => {
+      await this.options.store.setState(this.record.id, 'failed', this.clock.now(), true);
     });
     return order;
   }
@@ -195,26 +203,26 @@ export class PlanEngine {
    * that a run in another terminal is not marked ended under its feet; an operation that has ended is
    * refused (completing it again would rewrite its end, and drop its "rolled back").
    */
-  complete(): Operation['state'] {
-    this.assertActive();
-    this.acquireLock();
+  async complete(): Promise<Operation['state']> {
+    await this.assertActive();
+    await this.acquireLock();
     try {
-      return this.completeLocked();
+      return await this.completeLocked();
     } finally {
-      this.options.store.releaseLock(this.record.id, this.options.holder.pid);
+      await this.options.store.releaseLock(this.record.id, this.options.holder.pid);
     }
   }
 
   /** Completes the operation; the caller holds the lock. */
-  private completeLocked(): Operation['state'] {
-    const state = isCompleted(this.plan()) ? 'completed' : 'failed';
-    this.options.store.setState(this.record.id, state, this.clock.now());
+  private async completeLocked(): Promise<Operation['state']> {
+    const state = isCompleted(await this.plan()) ? 'completed' : 'failed';
+    await this.options.store.setState(this.record.id, state, this.clock.now());
     return state;
   }
 
   /** The leaves in the order `run` would execute them, for progress counters. */
-  leafOrder(): string[] {
-    return leaves(this.plan()).map((leaf) => leaf.id);
+  async leafOrder(): Promise<string[]> {
+    return leaves(await this.plan()).map((leaf) => leaf.id);
   }
 
   // ---- internals ------------------------------------------------------------------------------
@@ -240,8 +248,8 @@ export class PlanEngine {
     return phase;
   }
 
-  private assertActive(): void {
-    const state = this.options.store.get(this.record.id)?.state;
+  private async assertActive(): Promise<void> {
+    const state = (await this.options.store.get(this.record.id))?.state;
     if (state !== 'in_progress') {
       throw refuse(`operation ${this.record.id} is ${state === 'completed' ? 'completed' : 'failed'}: its plan cannot change any more`);
     }
@@ -304,8 +312,8 @@ export class PlanEngine {
   }
 
   /** Takes the cluster's operation lock for this engine's holder; throws E_OPERATION_LOCKED naming a live holder. */
-  private acquireLock(): void {
-    const lock = this.options.store.acquireLock({ operationId: this.record.id, ...this.options.holder, since: this.clock.now() });
+  private async acquireLock(): Promise<void> {
+    const lock = await this.options.store.acquireLock({ operationId: this.record.id, ...this.options.holder, since: this.clock.now() });
     if (!lock.acquired) {
       const { holder } = lock;
       throw new GravityError(
@@ -320,12 +328,12 @@ export class PlanEngine {
    * Runs the steps as a plan machine under the operation lock; throws the first failure. `afterSuccess`
    * runs under the same lock once every step succeeded (the operation's end is written there).
    */
-  private async run(steps: PlanStep[], action: PhaseAction, checkRequirements: boolean, afterSuccess?: () => void): Promise<void> {
+  private async run(steps: PlanStep[], action: PhaseAction, checkRequirements: boolean, afterSuccess?: () => Promise<void>): Promise<void> {
     if (steps.length === 0 && afterSuccess === undefined) return;
-    this.acquireLock();
+    await this.acquireLock();
     try {
       this.latest = new Map();
-      for (const change of this.options.store.changes(this.record.id)) this.noteChange(change);
+      for (const change of await this.options.store.changes(this.record.id)) this.noteChange(change);
       // The step being run, settled or not: an aborted plan machine stops waiting for it, but its
       // phases are still ending (their processes being killed) and must record that end before the
       // lock is released and the run returns, or the plan would read in_progress after `stop()`.
@@ -362,9 +370,9 @@ export class PlanEngine {
         if (isGravityError(failure)) throw failure;
         throw new GravityError('E_PHASE_FAILED', output.error ?? `the operation was ${output.result}`);
       }
-      afterSuccess?.();
+      await afterSuccess?.();
     } finally {
-      this.options.store.releaseLock(this.record.id, this.options.holder.pid);
+      await this.options.store.releaseLock(this.record.id, this.options.holder.pid);
     }
   }
 
@@ -409,7 +417,8 @@ export class PlanEngine {
     this.options.onProgress?.({ kind: 'start', phaseId, action, ...(spec.node === undefined ? {} : { node: spec.node }) });
     const logic = phaseMachine.provide({
       actors: {
-        record: fromPromise<void, RecordInput>(({ input }) => {
+        // The phase machine waits for this write before the effect starts and after it ends.
+        record: fromPromise<void, RecordInput>(async ({ input }) => {
           const change: PhaseChange = {
             operationId: this.record.id,
             phaseId: input.phaseId,
@@ -417,9 +426,8 @@ export class PlanEngine {
             time: this.clock.now(),
             ...(input.error === undefined ? {} : { error: input.error }),
           };
-          this.options.store.appendChange(change);
+          await this.options.store.appendChange(change);
           this.noteChange(change);
-          return Promise.resolve();
         }),
         runPhase: fromPromise<void, PhaseMachineInput>(async ({ input, signal }) => {
           const abort = (): void => {
@@ -455,7 +463,7 @@ export class PlanEngine {
   private processTracker(phaseId: string): PhaseProcessTracker {
     const { store, holder } = this.options;
     return {
-      started: ({ pid, startTime }) => {
+      started: ({ pid, startTime }) =>
         store.recordPhaseProcess({
           operationId: this.record.id,
           phaseId,
@@ -463,15 +471,12 @@ export class PlanEngine {
           ...(startTime === undefined ? {} : { startTime }),
           hostname: holder.hostname,
           since: this.clock.now(),
-        });
-      },
+        }),
       gone: (pid) => {
-        try {
-          store.clearPhaseProcess(this.record.id, phaseId, pid);
-        } catch (error) {
+        store.clearPhaseProcess(this.record.id, phaseId, pid).catch((error: unknown) => {
           // The record stays: the next run finds its group gone and clears it then.
           this.options.onProgress?.({ kind: 'warning', message: `phase "${phaseId}": cannot clear the record of process group ${pid}: ${(error as Error).message}` });
-        }
+        });
       },
     };
   }
@@ -483,7 +488,7 @@ export class PlanEngine {
    */
   private async settleSurvivors(spec: PhaseSpec, signal: AbortSignal): Promise<void> {
     const { store, holder } = this.options;
-    for (const record of store.phaseProcesses(this.record.id).filter((candidate) => candidate.phaseId === spec.id)) {
+    for (const record of (await store.phaseProcesses(this.record.id)).filter((candidate) => candidate.phaseId === spec.id)) {
       if (record.hostname !== holder.hostname) {
         // A pid means something only on its own host: left for a run there.
         this.options.onProgress?.({
@@ -513,7 +518,7 @@ export class PlanEngine {
           throw new GravityError('E_PHASE_FAILED', `process group ${record.pgid} from an earlier run is still alive after SIGKILL`);
         }
       }
-      store.clearPhaseProcess(this.record.id, spec.id, record.pgid);
+      await store.clearPhaseProcess(this.record.id, spec.id, record.pgid);
     }
   }
 }
@@ -525,16 +530,16 @@ function survivorWaitMs(spec: PhaseSpec, record: PhaseProcess, now: number): num
   return Math.max(0, record.since + executor.timeoutMs - now);
 }
 
-export function operationView(store: OperationStore, record: OperationRecord): Operation {
-  const { plan, ...current } = store.get(record.id) ?? record;
-  return { ...current, plan: resolvePlan(plan, store.changes(record.id)) };
+export async function operationView(store: OperationStore, record: OperationRecord): Promise<Operation> {
+  const { plan, ...current } = (await store.get(record.id)) ?? record;
+  return { ...current, plan: resolvePlan(plan, await store.changes(record.id)) };
 }
 
 /** Creates a new operation from a plan; returns its id. */
-export function createOperation(
+export async function createOperation(
   store: OperationStore,
   operation: { id: string; type: OperationRecord['type']; description: string; plan: PhaseSpec; created: number },
-): string {
-  store.create(operation);
+): Promise<string> {
+  await store.create(operation);
   return operation.id;
 }

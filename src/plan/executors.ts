@@ -20,10 +20,10 @@ import type { PhaseExecutor, PhaseSpec } from './types.ts';
 
 /**
  * Where a phase's commands are recorded: `started` before the command runs (it runs only once this
- * returns; if it throws, it does not run), `gone` once nothing of its process group is left.
+ * resolves; if it rejects, it does not run), `gone` once nothing of its process group is left.
  */
 export interface PhaseProcessTracker {
-  started(process: { pid: number; startTime: number | undefined }): void;
+  started(process: { pid: number; startTime: number | undefined }): Promise<void>;
   gone(pid: number): void;
 }
 

@@ -36,7 +36,7 @@ export function takeStore(config: StoreConfig, options: OpenStoreOptions = {}): 
       taken.holders -= 1;
       if (taken.holders > 0) return;
       open.delete(key);
-      taken.store.close();
+      void taken.store.close();
     },
   };
 }

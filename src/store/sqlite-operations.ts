@@ -11,7 +11,11 @@ import { GravityError } from '../errors.ts';
 import type { OperationState, OperationType, PhaseChange, PhaseProcess, PhaseSpec, PhaseState } from '../plan/types.ts';
 import { lockHolderAlive } from './lock-holder.ts';
 import { userVersion } from './sqlite-migrations.ts';
+import type { Synchronous } from './async.ts';
 import type { LockResult, OperationHeadline, OperationLockHolder, OperationRecord, OperationStore } from './types.ts';
+
+/** The operations as this backend builds them, before sqlite.ts serves them async. */
+export type SyncOperationStore = Synchronous<OperationStore>;
 
 /** The first schema version (sqlite-migrations.ts) that has the operation tables. */
 export const operationsSchemaVersion = 2;
@@ -157,7 +161,7 @@ function notFound(operationId: string): GravityError {
 }
 
 /** The queries both views run. */
-function readers(db: Database, file: string, guard: Guard): Pick<OperationStore, 'get' | 'last' | 'list' | 'headlines' | 'headline' | 'changes' | 'lockHolder' | 'phaseProcesses'> {
+function readers(db: Database, file: string, guard: Guard): Pick<SyncOperationStore, 'get' | 'last' | 'list' | 'headlines' | 'headline' | 'changes' | 'lockHolder' | 'phaseProcesses'> {
   const get = db.prepare<[string], OperationRow>(`SELECT ${operationColumns} FROM operations WHERE id = ?`);
   const last = db.prepare<[], OperationRow>(`SELECT ${operationColumns} FROM operations ${newestFirst} LIMIT 1`);
   const list = db.prepare<[], OperationRow>(`SELECT ${operationColumns} FROM operations ${newestFirst}`);
@@ -210,7 +214,7 @@ function readers(db: Database, file: string, guard: Guard): Pick<OperationStore,
  * operations.create({ id, type: 'custom', description: 'Run my plan', created: Date.now(), plan });
  * operations.appendChange({ operationId: id, phaseId: '/init', state: 'in_progress', time: Date.now() });
  */
-export function sqliteOperations(db: Database, file: string, guard: Guard): OperationStore {
+export function sqliteOperations(db: Database, file: string, guard: Guard): SyncOperationStore {
   const localHost = hostname();
   const insert = db.prepare<[string, string, string, number, number, number, string]>(
     `INSERT INTO operations (id, type, description, state, created, updated, rolled_back, plan)
@@ -301,7 +305,7 @@ function readOnly(file: string, what: string): never {
 
 function refuseWrites(
   file: string,
-): Pick<OperationStore, 'create' | 'appendChange' | 'setState' | 'acquireLock' | 'releaseLock' | 'recordPhaseProcess' | 'clearPhaseProcess'> {
+): Pick<SyncOperationStore, 'create' | 'appendChange' | 'setState' | 'acquireLock' | 'releaseLock' | 'recordPhaseProcess' | 'clearPhaseProcess'> {
   return {
     recordPhaseProcess: () => readOnly(file, "record a phase's process group"),
     clearPhaseProcess: () => readOnly(file, "clear a phase's process group"),
@@ -317,7 +321,7 @@ function refuseWrites(
  * The operations of a read-only connection at schema version 2 or later: reads work, writes throw E_STORE.
  * @example const operations = sqliteOperationsReadOnly(db, file, guard); const op = operations.last();
  */
-export function sqliteOperationsReadOnly(db: Database, file: string, guard: Guard): OperationStore {
+export function sqliteOperationsReadOnly(db: Database, file: string, guard: Guard): SyncOperationStore {
   return { ...readers(db, file, guard), ...refuseWrites(file) };
 }
 
@@ -326,7 +330,7 @@ export function sqliteOperationsReadOnly(db: Database, file: string, guard: Guar
  * Writes throw E_STORE as on any read-only view.
  * @example const operations = noOperations(file); operations.list(); // []
  */
-export function noOperations(file: string): OperationStore {
+export function noOperations(file: string): SyncOperationStore {
   return {
     get: () => undefined,
     last: () => undefined,

@@ -18,6 +18,10 @@ import type {
   UserTokenKind,
   UserTokenRecord,
 } from './types.ts';
+import type { Synchronous } from './async.ts';
+
+/** The users as this backend builds them, before sqlite.ts serves them async. */
+export type SyncUserStore = Synchronous<UserStore>;
 
 /** The first schema version (sqlite-migrations.ts) that has the user tables. */
 export const usersSchemaVersion = 3;
@@ -93,7 +97,7 @@ function toSession(row: SessionRow): SessionRecord {
 }
 
 /** The queries both views run. */
-function readers(db: Database, file: string, guard: Guard): Pick<UserStore, 'get' | 'list' | 'pendingInvites' | 'getToken' | 'getSession'> {
+function readers(db: Database, file: string, guard: Guard): Pick<SyncUserStore, 'get' | 'list' | 'pendingInvites' | 'getToken' | 'getSession'> {
   const get = db.prepare<[string], UserRow>(`SELECT ${userColumns} FROM users WHERE email = ?`);
   const list = db.prepare<[], UserRow>(`SELECT ${userColumns} FROM users ORDER BY email ASC`);
   // The newest usable invite per email (rowid breaks ties within a millisecond), of emails that are not users yet.
@@ -155,7 +159,7 @@ class Undo extends Error {
  * const users = sqliteUsers(db, file, (doing, work) => work());
  * users.issueToken({ tokenHash, email: 'alice@example.com', kind: 'signup', roles: ['@teleadmin'], created: now, expiresAt: now + 8 * 3_600_000 });
  */
-export function sqliteUsers(db: Database, file: string, guard: Guard): UserStore {
+export function sqliteUsers(db: Database, file: string, guard: Guard): SyncUserStore {
   const read = readers(db, file, guard);
   const userExists = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM users WHERE email = ?');
   const dropUnused = db.prepare<[string, string]>('DELETE FROM user_tokens WHERE email = ? AND kind = ? AND used_at IS NULL');
@@ -238,7 +242,7 @@ function readOnly(file: string, what: string): never {
   });
 }
 
-function refuseWrites(file: string): Pick<UserStore, 'issueToken' | 'redeemToken' | 'createSession' | 'deleteSession' | 'prune'> {
+function refuseWrites(file: string): Pick<SyncUserStore, 'issueToken' | 'redeemToken' | 'createSession' | 'deleteSession' | 'prune'> {
   return {
     issueToken: () => readOnly(file, 'issue a user token'),
     redeemToken: () => readOnly(file, 'redeem a user token'),
@@ -252,7 +256,7 @@ function refuseWrites(file: string): Pick<UserStore, 'issueToken' | 'redeemToken
  * The users of a read-only connection at schema version 3 or later: reads work, writes throw E_STORE.
  * @example const users = sqliteUsersReadOnly(db, file, guard); users.list();
  */
-export function sqliteUsersReadOnly(db: Database, file: string, guard: Guard): UserStore {
+export function sqliteUsersReadOnly(db: Database, file: string, guard: Guard): SyncUserStore {
   return { ...readers(db, file, guard), ...refuseWrites(file) };
 }
 
@@ -261,7 +265,7 @@ export function sqliteUsersReadOnly(db: Database, file: string, guard: Guard): U
  * throw E_STORE as on any read-only view.
  * @example const users = noUsers(file); users.list(); // []
  */
-export function noUsers(file: string): UserStore {
+export function noUsers(file: string): SyncUserStore {
   return {
     get: () => undefined,
     list: () => [],

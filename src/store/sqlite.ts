@@ -17,7 +17,9 @@ import { assertKnownVersion, migrate } from './sqlite-migrations.ts';
 import type { Guard } from './sqlite-operations.ts';
 import { noOperations, operationsSchemaVersion, sqliteOperations, sqliteOperationsReadOnly } from './sqlite-operations.ts';
 import { noUsers, sqliteUsers, sqliteUsersReadOnly, usersSchemaVersion } from './sqlite-users.ts';
-import type { HistoryEvent, HistoryEventType, HistoryQuery, HistoryStore, Store } from './types.ts';
+import { asynchronous } from './async.ts';
+import type { Synchronous } from './async.ts';
+import type { HistoryEvent, HistoryEventType, HistoryQuery, HistoryStore, OperationStore, Store, UserStore } from './types.ts';
 
 /** The store's file name inside the state dir. */
 export const storeFileName = 'gravity.db';
@@ -43,9 +45,9 @@ export interface SqliteStore extends Store {
   /** The database file. */
   readonly file: string;
   readonly retentionMs: number;
-  /** Drops the events older than the retention; returns how many were dropped. */
-  evictExpired(): number;
-  /** A number that changes when another connection (or process) has committed to the file. */
+  /** Drops the events older than the retention; resolves to how many were dropped. */
+  evictExpired(): Promise<number>;
+  /** A number that changes when another connection (or process) has committed to the file (read at once: a cheap pragma). */
   dataVersion(): number;
 }
 
@@ -276,7 +278,7 @@ export function openSqliteStore(stateDir: string, options: SqliteStoreOptions = 
     return added;
   });
 
-  const history: HistoryStore = {
+  const history: Synchronous<HistoryStore> = {
     append: (events) => guarded(file, 'write to', () => (events.length === 0 ? 0 : appendAll(events, clock.now() - retentionMs))),
     list: (query = {}) => guarded(file, 'read', () => statements.list(query)),
     evict: (before) => guarded(file, 'write to', () => statements.evict.run(before).changes),
@@ -286,19 +288,22 @@ export function openSqliteStore(stateDir: string, options: SqliteStoreOptions = 
   const operations = prepareConnection(db, file, () => sqliteOperations(db, file, guard(file)));
   const users = prepareConnection(db, file, () => sqliteUsers(db, file, guard(file)));
 
+  const evictExpired = (): number => history.evict(clock.now() - retentionMs);
+  const servedHistory = asynchronous<HistoryStore>(history);
   const store: SqliteStore = {
     file,
     retentionMs,
-    history,
-    operations,
-    users,
-    evictExpired: () => history.evict(clock.now() - retentionMs),
+    history: servedHistory,
+    operations: asynchronous<OperationStore>(operations),
+    users: asynchronous<UserStore>(users),
+    evictExpired: () => servedHistory.evict(clock.now() - retentionMs),
     dataVersion: () => guarded(file, 'read', () => Number(db.pragma('data_version', { simple: true }))),
     close() {
       if (db.open) db.close();
+      return Promise.resolve();
     },
   };
-  prepareConnection(db, file, () => store.evictExpired());
+  prepareConnection(db, file, evictExpired);
   return store;
 }
 
@@ -307,11 +312,21 @@ function readOnly(what: string): never {
 }
 
 function emptyStore(file: string): Store {
-  return {
+  return asynchronousStore({
     history: { append: () => readOnly('append history'), list: () => [], evict: () => readOnly('evict history'), latest: () => [] },
     operations: noOperations(file),
     users: noUsers(file),
     close: () => undefined,
+  });
+}
+
+/** A store of synchronous parts, served async. */
+function asynchronousStore(parts: { history: Synchronous<HistoryStore>; operations: Synchronous<OperationStore>; users: Synchronous<UserStore>; close: () => void }): Store {
+  return {
+    history: asynchronous<HistoryStore>(parts.history),
+    operations: asynchronous<OperationStore>(parts.operations),
+    users: asynchronous<UserStore>(parts.users),
+    close: () => asynchronous<{ close: () => Promise<void> }>({ close: parts.close }).close(),
   };
 }
 
@@ -337,7 +352,7 @@ export function openSqliteStoreReadOnly(stateDir: string): Store {
     db.close();
     return emptyStore(file);
   }
-  return {
+  return asynchronousStore({
     history: {
       append: () => readOnly('append history'),
       list: (query = {}) => guarded(file, 'read', () => views.list(query)),
@@ -349,5 +364,5 @@ export function openSqliteStoreReadOnly(stateDir: string): Store {
     close() {
       if (db.open) db.close();
     },
-  };
+  });
 }

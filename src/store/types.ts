@@ -57,17 +57,20 @@ export interface HistoryQuery {
 }
 
 export interface HistoryStore {
-  /** Appends events; an id already stored is ignored. Returns how many were new. */
-  append(events: readonly HistoryEvent[]): number;
+  /**
+   * Appends events; an id already stored is ignored. Resolves to how many were new. Appends are
+   * applied in the order they are called, so a writer need not wait for one before making the next.
+   */
+  append(events: readonly HistoryEvent[]): Promise<number>;
   /** Oldest first. */
-  list(query?: HistoryQuery): HistoryEvent[];
+  list(query?: HistoryQuery): Promise<HistoryEvent[]>;
   /** Drops events older than `before` (epoch ms); returns how many were dropped. */
-  evict(before: number): number;
+  evict(before: number): Promise<number>;
   /**
    * The newest event of each node (its node events: no checker) and of each (node, checker) pair;
    * cluster events are left out. Oldest first.
    */
-  latest(): HistoryEvent[];
+  latest(): Promise<HistoryEvent[]>;
 }
 
 /** An operation as stored: its definition and its own state; leaf states live in the changelog. */
@@ -103,39 +106,39 @@ export type LockResult = { acquired: true } | { acquired: false; holder: Operati
 
 export interface OperationStore {
   /** Stores a new operation (state in_progress); fails if the id exists. */
-  create(record: Omit<OperationRecord, 'state' | 'updated'>): void;
-  get(id: string): OperationRecord | undefined;
+  create(record: Omit<OperationRecord, 'state' | 'updated'>): Promise<void>;
+  get(id: string): Promise<OperationRecord | undefined>;
   /** The most recently created operation. */
-  last(): OperationRecord | undefined;
+  last(): Promise<OperationRecord | undefined>;
   /** Newest first. */
-  list(): OperationRecord[];
+  list(): Promise<OperationRecord[]>;
   /** The newest `limit` operations without their plans, newest first: as cheap however large the plans and descriptions are. */
-  headlines(limit: number, descriptionChars: number): OperationHeadline[];
+  headlines(limit: number, descriptionChars: number): Promise<OperationHeadline[]>;
   /** One operation without its plan, as `headlines` gives it. */
-  headline(id: string, descriptionChars: number): OperationHeadline | undefined;
+  headline(id: string, descriptionChars: number): Promise<OperationHeadline | undefined>;
   /** Appends one leaf state change, durably (on disk when this returns). */
-  appendChange(change: PhaseChange): void;
+  appendChange(change: PhaseChange): Promise<void>;
   /** Every change of the operation, oldest first (the plan is rebuilt from them). */
-  changes(operationId: string): PhaseChange[];
-  setState(operationId: string, state: OperationState, time: number, rolledBack?: boolean): void;
+  changes(operationId: string): Promise<PhaseChange[]>;
+  setState(operationId: string, state: OperationState, time: number, rolledBack?: boolean): Promise<void>;
   /**
    * Takes the cluster's single operation lock for `holder`. A lock held by a process that is gone
    * (its pid no longer exists on this host, or now belongs to a process that started at another time
    * than the recorded `startTime`) is taken over; a live holder is returned instead.
    */
-  acquireLock(holder: OperationLockHolder): LockResult;
+  acquireLock(holder: OperationLockHolder): Promise<LockResult>;
   /** Releases the lock if `operationId` and `pid` hold it. */
-  releaseLock(operationId: string, pid: number): void;
-  lockHolder(): OperationLockHolder | undefined;
+  releaseLock(operationId: string, pid: number): Promise<void>;
+  lockHolder(): Promise<OperationLockHolder | undefined>;
   /**
    * Records a phase's process group, durably (on disk when this returns), before its command runs.
    * Recording the same operation, phase and group again replaces the record.
    */
-  recordPhaseProcess(process: PhaseProcess): void;
+  recordPhaseProcess(process: PhaseProcess): Promise<void>;
   /** Forgets a phase's process group (nothing of it is left); a record that is not there is no error. */
-  clearPhaseProcess(operationId: string, phaseId: string, pgid: number): void;
+  clearPhaseProcess(operationId: string, phaseId: string, pgid: number): Promise<void>;
   /** The process groups recorded for the operation's phases, oldest first. */
-  phaseProcesses(operationId: string): PhaseProcess[];
+  phaseProcesses(operationId: string): Promise<PhaseProcess[]>;
 }
 
 /** What a user token is for: a new user's signup, or an existing user's password reset. */
@@ -212,36 +215,36 @@ export interface PruneCutoffs {
 }
 
 export interface UserStore {
-  get(email: string): UserRecord | undefined;
+  get(email: string): Promise<UserRecord | undefined>;
   /** Every user, by email. */
-  list(): UserRecord[];
+  list(): Promise<UserRecord[]>;
   /** Unused signup tokens unexpired at `now` of emails that are not users yet, the newest per email, by email. */
-  pendingInvites(now: number): PendingInvite[];
+  pendingInvites(now: number): Promise<PendingInvite[]>;
   /**
    * Stores a token, replacing every unused token of the same kind for the same email (the newest link
    * is the one that works). Throws E_USER_EXISTS for a signup of an existing user and E_USER_NOT_FOUND
    * for a reset of someone who is not a user; nothing is written then.
    */
-  issueToken(token: UserTokenRecord): void;
-  getToken(tokenHash: string): UserTokenRecord | undefined;
+  issueToken(token: UserTokenRecord): Promise<void>;
+  getToken(tokenHash: string): Promise<UserTokenRecord | undefined>;
   /**
    * Redeems a token atomically: of two concurrent redeems of one token exactly one wins. A signup
    * creates the user with the token's roles; a reset sets the password and ends every session of the
    * user. A refusal changes nothing.
    */
-  redeemToken(request: RedeemRequest): RedeemResult;
-  createSession(session: SessionRecord): void;
+  redeemToken(request: RedeemRequest): Promise<RedeemResult>;
+  createSession(session: SessionRecord): Promise<void>;
   /** The session if it exists and has not expired at `now`. */
-  getSession(idHash: string, now: number): SessionRecord | undefined;
+  getSession(idHash: string, now: number): Promise<SessionRecord | undefined>;
   /** Ends a session; false if there was none. */
-  deleteSession(idHash: string): boolean;
+  deleteSession(idHash: string): Promise<boolean>;
   /** Drops expired sessions and tokens; returns how many of each. */
-  prune(cutoffs: PruneCutoffs): { sessions: number; tokens: number };
+  prune(cutoffs: PruneCutoffs): Promise<{ sessions: number; tokens: number }>;
 }
 
 export interface Store {
   readonly history: HistoryStore;
   readonly operations: OperationStore;
   readonly users: UserStore;
-  close(): void;
+  close(): Promise<void>;
 }

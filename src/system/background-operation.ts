@@ -29,7 +29,7 @@ export interface BackgroundOperationOptions {
   /** gravity's arguments: the command that runs the operation in the foreground, with absolute paths. */
   args: readonly string[];
   /** The operation lock's holder now, from the store. */
-  lockHolder: () => OperationLockHolder | undefined;
+  lockHolder: () => Promise<OperationLockHolder | undefined> | OperationLockHolder | undefined;
   env?: Readonly<Record<string, string | undefined>>;
   /** How long to watch a detached process for taking the lock (default 30 s). */
   startTimeoutMs?: number;
@@ -60,8 +60,8 @@ function alreadyRunning(message: string): GravityError {
 }
 
 /** Refuses when a live process on this host (or any process elsewhere) holds the operation lock. */
-function refuseIfLocked(options: BackgroundOperationOptions): void {
-  const holder = options.lockHolder();
+async function refuseIfLocked(options: BackgroundOperationOptions): Promise<void> {
+  const holder = await options.lockHolder();
   if (holder === undefined) return;
   if (holder.hostname === hostname() && !lockHolderAlive(holder)) return;
   throw alreadyRunning(`operation ${holder.operationId} is already running (pid ${holder.pid} on ${holder.hostname})`);
@@ -73,7 +73,7 @@ async function watchDetached(child: DetachedProcess, options: BackgroundOperatio
   let exitCode: number | null | undefined;
   void child.exited.then((code) => (exitCode = code));
   for (;;) {
-    if (options.lockHolder()?.pid === child.pid) return { via: 'detached', pid: child.pid, logFile: child.logFile, lockTaken: true };
+    if ((await options.lockHolder())?.pid === child.pid) return { via: 'detached', pid: child.pid, logFile: child.logFile, lockTaken: true };
     if (child.ended) {
       await child.exited;
       const code = exitCode ?? null;
@@ -101,7 +101,7 @@ async function watchDetached(child: DetachedProcess, options: BackgroundOperatio
  *   args: ['plan', 'resume', '--operation-id', operationId, '--state-dir', stateDir], lockHolder: () => store.operations.lockHolder() });
  */
 export async function startBackgroundOperation(options: BackgroundOperationOptions): Promise<BackgroundStart> {
-  refuseIfLocked(options);
+  await refuseIfLocked(options);
   const command = [...gravityCommand(), ...options.args];
   if (systemdRunning(options.env)) {
     const unit = `${options.unitName}.service`;

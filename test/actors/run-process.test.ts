@@ -203,9 +203,9 @@ describe('runProcess', () => {
 
     it('a program that does not exist, or a missing working directory, fails as it does without the gate', async () => {
       const recorded: number[] = [];
-      const missing = await runProcess({ argv: ['no-such-gravity-program'], timeoutMs: 10_000, beforeCommand: ({ pid }) => recorded.push(pid) });
+      const missing = await runProcess({ argv: ['no-such-gravity-program'], timeoutMs: 10_000, beforeCommand: ({ pid }) => void recorded.push(pid) });
       assert.equal(missing.error, 'cannot run no-such-gravity-program: no such file or directory (ENOENT)');
-      const noDir = await runProcess({ argv: ['true'], cwd: join(dir, 'missing'), timeoutMs: 10_000, beforeCommand: ({ pid }) => recorded.push(pid) });
+      const noDir = await runProcess({ argv: ['true'], cwd: join(dir, 'missing'), timeoutMs: 10_000, beforeCommand: ({ pid }) => void recorded.push(pid) });
       assert.match(noDir.error ?? '', /working directory .*missing does not exist/);
       assert.deepEqual(recorded, [], 'nothing was started, so nothing was recorded');
     });

@@ -76,21 +76,23 @@ function degradedReport(): ClusterReport {
 class MemoryHistory implements HistoryStore {
   events: HistoryEvent[] = [];
   failure: Error | undefined;
-  append(events: readonly HistoryEvent[]): number {
+  append(events: readonly HistoryEvent[]): Promise<number> {
     this.events.push(...events);
-    return events.length;
+    return Promise.resolve(events.length);
   }
-  list(query: HistoryQuery = {}): HistoryEvent[] {
-    if (this.failure !== undefined) throw this.failure;
-    return this.events
-      .filter((event) => (query.since === undefined || event.time >= query.since) && (query.node === undefined || event.node === query.node))
-      .slice(0, query.limit);
+  list(query: HistoryQuery = {}): Promise<HistoryEvent[]> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    return Promise.resolve(
+      this.events
+        .filter((event) => (query.since === undefined || event.time >= query.since) && (query.node === undefined || event.node === query.node))
+        .slice(0, query.limit),
+    );
   }
-  evict(): number {
-    return 0;
+  evict(): Promise<number> {
+    return Promise.resolve(0);
   }
-  latest(): HistoryEvent[] {
-    return [];
+  latest(): Promise<HistoryEvent[]> {
+    return Promise.resolve([]);
   }
 }
 
@@ -154,7 +156,7 @@ describe('api/health-server', () => {
       clock,
     });
   });
-  afterEach(() => server.close());
+  afterEach(async () => server.close());
 
   it("answers Gravity's JSON with 200 while running", async () => {
     const response = await request(server.port, '/');
@@ -211,7 +213,7 @@ describe('api/health-server', () => {
   });
 
   it('answers the status history on /history, optionally since a time or for a node', async () => {
-    history.append([
+    await history.append([
       { id: 'a', time: now - 2 * 3600_000, type: 'Probe Failed', node, checker: 'docker', detail: dockerError },
       { id: 'b', time: now - 60_000, type: 'Node Degraded', node },
       { id: 'c', time: now - 30_000, type: 'Probe Succeeded', node: 'other', checker: 'docker' },
@@ -256,7 +258,7 @@ describe('api/health-server', () => {
 
   it(`answers at most ${maxHistoryLimit} events at a time, saying where the next ones start, and refuses a larger limit`, async () => {
     const total = maxHistoryLimit * 2 + 5;
-    history.append(Array.from({ length: total }, (_, i) => ({ id: `e${i}`, time: 1_000 + i, type: 'Probe Failed' as const, node, checker: 'web' })));
+    await history.append(Array.from({ length: total }, (_, i) => ({ id: `e${i}`, time: 1_000 + i, type: 'Probe Failed' as const, node, checker: 'web' })));
     const seen = new Set<string>();
     let since: number | undefined;
     let pages = 0;

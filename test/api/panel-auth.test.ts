@@ -82,7 +82,7 @@ describe('panel auth (fastify inject)', function () {
   afterEach(async () => {
     await app.close();
     clock.restore();
-    store.close();
+    await store.close();
     rmSync(stateDir, { recursive: true, force: true });
   });
 
@@ -99,7 +99,7 @@ describe('panel auth (fastify inject)', function () {
   }
 
   async function signUp(email = 'alice@example.com', roles = ['@teleadmin']): Promise<Signed> {
-    const { token } = service.invite(email, roles);
+    const { token } = await service.invite(email, roles);
     const response = await inject({ method: 'POST', url: '/api/signup', payload: { token, password }, headers: { origin: ownOrigin } });
     assert.equal(response.statusCode, 200, response.body);
     return { cookie: sessionCookie(response), session: json<SessionInfo>(response) };
@@ -139,7 +139,7 @@ describe('panel auth (fastify inject)', function () {
 
   describe('signup', () => {
     it('a valid link opens the app; the signup sets the session cookie; the link then reads as used', async () => {
-      const { token, expiresAt } = service.invite('alice@example.com', ['viewer']);
+      const { token, expiresAt } = await service.invite('alice@example.com', ['viewer']);
       const page = await inject({ method: 'GET', url: `/web/newuser/${token}` });
       assert.equal(page.statusCode, 200);
       assert.equal(page.body, appShell);
@@ -187,7 +187,7 @@ describe('panel auth (fastify inject)', function () {
       assert.equal(api.statusCode, 401);
       assert.equal(errorCode(api), 'E_TOKEN_INVALID');
       // A signup link is not a reset link.
-      const { token } = service.invite('alice@example.com', ['viewer']);
+      const { token } = await service.invite('alice@example.com', ['viewer']);
       assert.equal((await inject({ method: 'GET', url: `/web/reset/${token}` })).statusCode, 401);
       const asReset = await inject({ method: 'POST', url: '/api/reset', payload: { token, password }, headers: { origin: ownOrigin } });
       assert.equal(asReset.statusCode, 401);
@@ -195,7 +195,7 @@ describe('panel auth (fastify inject)', function () {
     });
 
     it('an expired link is a 410 page', async () => {
-      const { token } = service.invite('alice@example.com', ['viewer'], '1m');
+      const { token } = await service.invite('alice@example.com', ['viewer'], '1m');
       clock.tick(60_000);
       const page = await inject({ method: 'GET', url: `/web/newuser/${token}` });
       assert.equal(page.statusCode, 410);
@@ -208,7 +208,7 @@ describe('panel auth (fastify inject)', function () {
     });
 
     it('a weak password is a 400 listing the problems, and the link still works', async () => {
-      const { token } = service.invite('alice@example.com', ['viewer']);
+      const { token } = await service.invite('alice@example.com', ['viewer']);
       const weak = await inject({ method: 'POST', url: '/api/signup', payload: { token, password: 'alice123' }, headers: { origin: ownOrigin } });
       assert.equal(weak.statusCode, 400);
       const body = json<PanelErrorBody & { details?: string[] }>(weak);
@@ -355,11 +355,11 @@ describe('panel auth (fastify inject)', function () {
       assert.equal(crossLogin.statusCode, 403);
       assert.equal(crossLogin.headers['set-cookie'], undefined);
       // Signup from another site: refused, and the link still works.
-      const { token } = service.invite('bob@example.com', ['viewer']);
+      const { token } = await service.invite('bob@example.com', ['viewer']);
       const crossSignup = await inject({ method: 'POST', url: '/api/signup', payload: { token, password }, headers: { 'sec-fetch-site': 'cross-site' } });
       assert.equal(crossSignup.statusCode, 403);
-      assert.equal(service.checkToken(token).email, 'bob@example.com');
-      assert.deepEqual(store.users.list().map((user) => user.email), ['alice@example.com']);
+      assert.equal((await service.checkToken(token)).email, 'bob@example.com');
+      assert.deepEqual((await store.users.list()).map((user) => user.email), ['alice@example.com']);
     });
   });
 
@@ -379,7 +379,7 @@ describe('panel auth (fastify inject)', function () {
   describe('reset', () => {
     it('sets a new password from a reset link, ends the old sessions and signs in', async () => {
       const before = await signUp('alice@example.com');
-      const { token } = service.issueReset('alice@example.com');
+      const { token } = await service.issueReset('alice@example.com');
       assert.equal((await inject({ method: 'GET', url: `/web/reset/${token}` })).statusCode, 200);
       assert.equal(json<TokenInfo>(await inject({ method: 'GET', url: `/api/tokens/${token}` })).kind, 'reset');
       const reset = await inject({ method: 'POST', url: '/api/reset', payload: { token, password: 'an entirely new phrase 8' }, headers: { origin: ownOrigin } });
@@ -403,7 +403,7 @@ describe('panel auth (fastify inject)', function () {
       assert.equal(result.expiresAt, t0 + 2 * 3_600_000);
       const match = /^https:\/\/10\.0\.0\.1:3009\/web\/newuser\/([A-Za-z0-9_-]{43})$/u.exec(result.url);
       assert.ok(match?.[1] !== undefined, result.url);
-      assert.deepEqual(service.checkToken(match[1]), { email: 'bob@example.com', kind: 'signup', expiresAt: result.expiresAt });
+      assert.deepEqual(await service.checkToken(match[1]), { email: 'bob@example.com', kind: 'signup', expiresAt: result.expiresAt });
       assert.ok(log.records.some((record) => record.by === 'alice@example.com' && record.email === 'bob@example.com'));
     });
 
@@ -424,7 +424,7 @@ describe('panel auth (fastify inject)', function () {
         assert.equal(response.statusCode, status, JSON.stringify(payload));
         assert.equal(errorCode(response), code, JSON.stringify(payload));
       }
-      assert.deepEqual(store.users.pendingInvites(Date.now()), []);
+      assert.deepEqual(await store.users.pendingInvites(Date.now()), []);
     });
 
     it('refuses a user without @teleadmin with 403, inviting nobody; a page says so in HTML', async () => {
@@ -432,7 +432,7 @@ describe('panel auth (fastify inject)', function () {
       const response = await inject({ method: 'POST', url: '/api/users', cookie, csrf: session.csrfToken, payload: { email: 'bob@example.com', roles: ['@teleadmin'] } });
       assert.equal(response.statusCode, 403);
       assert.equal(errorCode(response), 'E_FORBIDDEN');
-      assert.deepEqual(store.users.pendingInvites(Date.now()), []);
+      assert.deepEqual(await store.users.pendingInvites(Date.now()), []);
       assert.equal((await inject({ method: 'DELETE', url: '/api/things/1', cookie, csrf: session.csrfToken })).statusCode, 403);
       const page = await inject({ method: 'GET', url: '/admin', cookie });
       assert.equal(page.statusCode, 403);
@@ -448,7 +448,7 @@ describe('panel auth (fastify inject)', function () {
       await signUp('alice@example.com', ['@teleadmin']);
       clock.tick(60_000);
       const viewer = await signUp('viewer@example.com', ['viewer', 'ops']);
-      const pending = service.invite('bob@example.com', ['viewer'], '2h');
+      const pending = await service.invite('bob@example.com', ['viewer'], '2h');
       const response = await inject({ method: 'GET', url: '/api/users', cookie: viewer.cookie });
       assert.equal(response.statusCode, 200, response.body);
       assert.deepEqual(json<UsersResponse>(response), {
@@ -475,7 +475,7 @@ describe('panel auth (fastify inject)', function () {
       assert.equal(response.statusCode, 403);
       assert.equal(errorCode(response), 'E_FORBIDDEN');
       assert.match(json<PanelErrorBody>(response).message, /@teleadmin/u);
-      assert.deepEqual(store.users.pendingInvites(Date.now()), []);
+      assert.deepEqual(await store.users.pendingInvites(Date.now()), []);
       assert.deepEqual(json<UsersResponse>(await inject({ method: 'GET', url: '/api/users', cookie: viewer.cookie })), before);
       assert.deepEqual(before.users.map((user) => user.email), ['alice@example.com', 'viewer@example.com']);
     });
@@ -500,7 +500,7 @@ describe('panel auth (fastify inject)', function () {
     it('refuses reset links for nobody, for a pending invite, past 24h, from a non-admin, and without CSRF', async () => {
       const admin = await signUp('alice@example.com', ['@teleadmin']);
       const viewer = await signUp('viewer@example.com', ['viewer']);
-      service.invite('bob@example.com', ['viewer']);
+      await service.invite('bob@example.com', ['viewer']);
       const resetLink = (signed: Signed, payload: unknown, withCsrf = true): Promise<Response> =>
         inject({ method: 'POST', url: '/api/users/reset-link', cookie: signed.cookie, ...(withCsrf ? { csrf: signed.session.csrfToken } : {}), payload: payload as Record<string, unknown> });
       const cases: [Signed, unknown, number, string][] = [
@@ -532,7 +532,7 @@ describe('panel auth (fastify inject)', function () {
       const { cookie } = await signUp('alice@example.com', ['@teleadmin']);
       assert.equal((await inject({ method: 'POST', url: '/api/users', cookie, payload: { email: 'bob@example.com', roles: ['viewer'] } })).statusCode, 403);
       assert.equal((await inject({ method: 'POST', url: '/api/users', payload: { email: 'bob@example.com', roles: ['viewer'] } })).statusCode, 401);
-      assert.deepEqual(store.users.pendingInvites(Date.now()), []);
+      assert.deepEqual(await store.users.pendingInvites(Date.now()), []);
     });
   });
 });

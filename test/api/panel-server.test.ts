@@ -84,7 +84,7 @@ describe('panel server (real HTTPS, real store)', function () {
       operationJson: (id) => operations.detailJson(id),
       storeVersion: () => store.dataVersion(),
       subscribe: (listener, filter) => bus.subscribe(listener, filter),
-      history: (filter) => ({ events: (historyEvents ?? events).filter((event) => filter.checker === undefined || event.checker === filter.checker) }),
+      history: (filter) => Promise.resolve({ events: (historyEvents ?? events).filter((event) => filter.checker === undefined || event.checker === filter.checker) }),
       actorRecords: () => Promise.resolve([]),
     };
     return startPanelServer({
@@ -105,7 +105,7 @@ describe('panel server (real HTTPS, real store)', function () {
     store = openSqliteStore(dir);
     bus = new InspectionBus();
     const service = createUserService({ users: store.users, clock: systemClock });
-    const invite = service.invite('ops@example.com', ['@teleadmin']);
+    const invite = await service.invite('ops@example.com', ['@teleadmin']);
     cookie = (await service.signup(invite.token, 'violet-Anchor-meadow-73')).id;
     const assets = join(dir, 'web');
     mkdirSync(join(assets, 'assets'), { recursive: true });
@@ -117,7 +117,7 @@ describe('panel server (real HTTPS, real store)', function () {
     historyEvents = undefined;
     await server?.close();
     server = undefined;
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -197,8 +197,8 @@ describe('panel server (real HTTPS, real store)', function () {
   it("lists operations as bounded summaries and answers one operation's plan on demand, bounded, however large it is in the store", async () => {
     const huge = 'd'.repeat(5 * 1024 * 1024);
     const phases = Array.from({ length: 3 }, (_, i) => ({ id: `/step-${i}`, description: huge, requires: [], phases: [], executor: { kind: 'hook' as const, hook: 'h' } }));
-    store.operations.create({ id: 'op-huge', type: 'custom', description: huge, created: 1_000, plan: { id: '/', description: huge, requires: [], phases } });
-    store.operations.appendChange({ operationId: 'op-huge', phaseId: '/step-0', state: 'failed', time: 2_000, error: 'e'.repeat(100_000) });
+    await store.operations.create({ id: 'op-huge', type: 'custom', description: huge, created: 1_000, plan: { id: '/', description: huge, requires: [], phases } });
+    await store.operations.appendChange({ operationId: 'op-huge', phaseId: '/step-0', state: 'failed', time: 2_000, error: 'e'.repeat(100_000) });
     server = await start(join(dir, 'web'));
     const list = await get(`${server.url}/api/operations`, cookie);
     assert.equal(list.status, 200);
@@ -230,7 +230,7 @@ describe('panel server (real HTTPS, real store)', function () {
   it('leaves out the phases of a plan past the detail cap, and counts them', async () => {
     const text = 'p'.repeat(panelLimits.detailTextChars);
     const phases = Array.from({ length: 2_000 }, (_, i) => ({ id: `/p${i}`, description: text, requires: [], phases: [], executor: { kind: 'hook' as const, hook: 'h' } }));
-    store.operations.create({ id: 'op-wide', type: 'custom', description: 'wide', created: 1_000, plan: { id: '/', description: 'wide', requires: [], phases } });
+    await store.operations.create({ id: 'op-wide', type: 'custom', description: 'wide', created: 1_000, plan: { id: '/', description: 'wide', requires: [], phases } });
     server = await start(join(dir, 'web'));
     const detail = await get(`${server.url}/api/operations/op-wide`, cookie);
     assert.equal(detail.status, 200);

@@ -81,7 +81,7 @@ describe('panel server on a full disk (a real tmpfs)', function () {
 
   after(async () => {
     await server?.close();
-    store?.close();
+    await store?.close();
     if (mounted) execFileSync('umount', [stateDir]);
     for (const dir of [stateDir, tlsDir]) if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
@@ -89,9 +89,9 @@ describe('panel server on a full disk (a real tmpfs)', function () {
   it('answers sign-in and an invite with 503 E_STORE_UNAVAILABLE, and still serves reads', async () => {
     store = openSqliteStore(stateDir);
     const service = createUserService({ users: store.users, clock: systemClock });
-    const invite = service.invite('ops@example.com', ['@teleadmin']);
+    const invite = await service.invite('ops@example.com', ['@teleadmin']);
     const session = await service.signup(invite.token, password);
-    const csrf = (service.session(session.id) as SessionInfo).csrfToken;
+    const csrf = (await service.session(session.id) as SessionInfo).csrfToken;
     const bus = new InspectionBus();
     server = await startPanelServer({
       host: '127.0.0.1',
@@ -103,12 +103,12 @@ describe('panel server on a full disk (a real tmpfs)', function () {
       sources: {
         status: () => ({ name: 'prod', status: 'running', nodes: [], time: 1 }),
         tree: () => Promise.resolve({ now: 0, root: { id: 'agent', path: 'agent', type: 'supervisor', thread: 'main', state: 'running', restart: 'permanent', restarts: 0 } }),
-        operations: () => ({ operations: [] }),
-        operationsJson: () => '{"operations":[]}',
-        operationJson: () => '{}',
+        operations: () => Promise.resolve({ operations: [] }),
+        operationsJson: () => Promise.resolve('{"operations":[]}'),
+        operationJson: () => Promise.resolve('{}'),
         storeVersion: () => (store as SqliteStore).dataVersion(),
         subscribe: (listener, filter) => bus.subscribe(listener, filter),
-        history: () => ({ events: [] }),
+        history: () => Promise.resolve({ events: [] }),
         actorRecords: () => Promise.resolve([]),
       },
       clock: systemClock,

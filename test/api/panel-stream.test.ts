@@ -102,7 +102,7 @@ describe('panel live stream', () => {
       },
       operations: () => {
         operationReads++;
-        return operations;
+        return Promise.resolve(operations);
       },
       storeVersion: () => version,
       subscribe: (listener: InspectionListener, filter) => bus.subscribe(listener, filter),

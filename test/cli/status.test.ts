@@ -38,12 +38,12 @@ describe('gravity status (real process)', function () {
     { id: 'e6', time: now - 10 * minute, type: 'Node Degraded', node: 'node-2' },
   ];
 
-  function prepareStore(stored: readonly HistoryEvent[]): void {
+  async function prepareStore(stored: readonly HistoryEvent[]): Promise<void> {
     const store = openSqliteStore(stateDir);
     try {
-      store.history.append(stored);
+      await store.history.append(stored);
     } finally {
-      store.close();
+      await store.close();
     }
   }
 
@@ -71,7 +71,7 @@ describe('gravity status (real process)', function () {
 
   describe('status history, agent down (read from the store)', () => {
     it('prints every event, oldest first, one line each', async () => {
-      prepareStore([...events].reverse());
+      await prepareStore([...events].reverse());
       const result = await runCli(['status', 'history', '--state-dir', stateDir]);
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stderr, '');
@@ -80,7 +80,7 @@ describe('gravity status (real process)', function () {
     });
 
     it('--since and --node filter, alone and together; --format json gives the events', async () => {
-      prepareStore(events);
+      await prepareStore(events);
       const since = await runCli(['status', 'history', '--since', '1h', '--state-dir', stateDir]);
       assert.equal(since.code, 0, since.stderr);
       assert.deepEqual(lines(since.stdout), [events[3], events[4], events[5]].map((item) => formatHistoryLine(item as HistoryEvent)));
@@ -95,7 +95,7 @@ describe('gravity status (real process)', function () {
     });
 
     it('an empty history, and a state dir where no agent ever ran, say there is nothing to show', async () => {
-      prepareStore([]);
+      await prepareStore([]);
       const empty = await runCli(['status', 'history', '--state-dir', stateDir]);
       assert.equal(empty.code, 0, empty.stderr);
       assert.equal(empty.stdout, 'No status history available to display.\n');
@@ -104,7 +104,7 @@ describe('gravity status (real process)', function () {
       assert.equal(never.code, 0, never.stderr);
       assert.equal(never.stdout, 'No status history available to display.\n');
 
-      prepareStore(events);
+      await prepareStore(events);
       const filtered = await runCli(['status', 'history', '--node', 'node-9', '--state-dir', stateDir]);
       assert.equal(filtered.stdout, 'No status history available to display.\n');
       const json = await runCli(['status', 'history', '--node', 'node-9', '--format', 'json', '--state-dir', stateDir]);
@@ -136,7 +136,7 @@ describe('gravity status (real process)', function () {
 
   describe('status history, agent up', () => {
     it('asks the agent, passing the filters, rather than reading the store', async () => {
-      prepareStore([events[0] as HistoryEvent]);
+      await prepareStore([events[0] as HistoryEvent]);
       const asked: HistoryQuery[] = [];
       const fromAgent: HistoryEvent[] = [{ id: 'a1', time: now - minute, type: 'Cluster Degraded', detail: 'application status check failed' }];
       await serve({

@@ -64,18 +64,18 @@ describe('integration: the health endpoint while the Control Panel is busy (real
       const huge = 'big plan '.repeat((10 * 1024 * 1024) / 9);
       const phases: PhaseSpec[] = Array.from({ length: 50 }, (_, i) => ({ id: `/step-${i}`, description: `step ${i}`, requires: [], phases: [], executor: { kind: 'hook', hook: 'h' } }));
       for (let i = 0; i < 19; i++) {
-        store.operations.create({ id: `op-${i}`, type: 'custom', description: `small ${i}`, created: 1_000 + i, plan: { id: '/', description: `small ${i}`, requires: [], phases } });
+        await store.operations.create({ id: `op-${i}`, type: 'custom', description: `small ${i}`, created: 1_000 + i, plan: { id: '/', description: `small ${i}`, requires: [], phases } });
       }
-      store.operations.create({ id: bigId, type: 'custom', description: huge, created: 2_000, plan: { id: '/', description: huge, requires: [], phases } });
+      await store.operations.create({ id: bigId, type: 'custom', description: huge, created: 2_000, plan: { id: '/', description: huge, requires: [], phases } });
       const recent = Date.now() - 3_600_000; // within the retention the agent keeps
-      store.history.append(
+      await store.history.append(
         Array.from({ length: historyEvents }, (_, i) => ({ id: `event-${i}`, time: recent + i, type: i % 2 === 0 ? ('Probe Failed' as const) : ('Probe Succeeded' as const), node: 'node-1', checker: 'web', detail: `connection refused ${i}` })),
       );
       const service = createUserService({ users: store.users, clock: systemClock });
-      const invite = service.invite('ops@example.com', ['viewer']);
+      const invite = await service.invite('ops@example.com', ['viewer']);
       sessionId = (await service.signup(invite.token, 'violet-Anchor-meadow-73')).id;
     } finally {
-      store.close();
+      await store.close();
     }
     agent = await startConfiguredAgent(stateDir, [
       'cluster: { name: prod }',

@@ -105,9 +105,9 @@ describe('integration: a phase command that survived its runner (real processes,
     assert.deepEqual(lines(join(dir, 'log')), [`start ${survivor}`, `start ${second}`, `end ${second}`], 'one copy at a time; the survivor never ended normally');
     const after = openSqliteStoreReadOnly(join(dir, 'state'));
     try {
-      assert.deepEqual(after.operations.phaseProcesses(after.operations.last()?.id ?? ''), [], 'the records are cleared once the groups are gone');
+      assert.deepEqual(await after.operations.phaseProcesses((await after.operations.last())?.id ?? ''), [], 'the records are cleared once the groups are gone');
     } finally {
-      after.close();
+      await after.close();
     }
   });
 
@@ -140,12 +140,12 @@ describe('integration: a phase command that survived its runner (real processes,
     const startTime = await waitForValue(() => processStartTime(otherPid), 5000, "the other process's start time");
     const store = openSqliteStore(join(dir, 'state'));
     try {
-      const operationId = store.operations.last()?.id ?? '';
+      const operationId = (await store.operations.last())?.id ?? '';
       // As a crashed run leaves it: the phase in progress, its group recorded, started at another time.
-      store.operations.appendChange({ operationId, phaseId: '/long', state: 'in_progress', time: Date.now() });
-      store.operations.recordPhaseProcess({ operationId, phaseId: '/long', pgid: otherPid, startTime: startTime - 100, hostname: hostname(), since: Date.now() });
+      await store.operations.appendChange({ operationId, phaseId: '/long', state: 'in_progress', time: Date.now() });
+      await store.operations.recordPhaseProcess({ operationId, phaseId: '/long', pgid: otherPid, startTime: startTime - 100, hostname: hostname(), since: Date.now() });
     } finally {
-      store.close();
+      await store.close();
     }
 
     writeFileSync(join(dir, 'release'), '');
@@ -156,9 +156,9 @@ describe('integration: a phase command that survived its runner (real processes,
     assert.equal(other.exitCode, null);
     const view = openSqliteStoreReadOnly(join(dir, 'state'));
     try {
-      assert.deepEqual(view.operations.phaseProcesses(view.operations.last()?.id ?? ''), [], 'the stale record is cleared');
+      assert.deepEqual(await view.operations.phaseProcesses((await view.operations.last())?.id ?? ''), [], 'the stale record is cleared');
     } finally {
-      view.close();
+      await view.close();
     }
   });
 });

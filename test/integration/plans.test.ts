@@ -188,12 +188,12 @@ describe('integration: operation plans through the CLI (real processes, real sto
     if (process.platform === 'linux') {
       const view = openSqliteStoreReadOnly(join(dir, 'state'));
       try {
-        const holder = view.operations.lockHolder();
+        const holder = await view.operations.lockHolder();
         assert.ok(holder !== undefined && holder.pid === first.child.pid, JSON.stringify(holder));
         assert.ok(holder.startTime !== undefined, "the holder's start time is recorded with its pid");
         assert.equal(holder.startTime, processStartTime(holder.pid));
       } finally {
-        view.close();
+        await view.close();
       }
     }
 

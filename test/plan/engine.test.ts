@@ -211,19 +211,19 @@ describe('plan/engine', () => {
     clearTimeout: () => undefined,
   };
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gravity-engine-'));
     store = openSqliteStore(dir);
     others = [];
     time = 1_700_000_000_000;
     runner = new FakeRunner();
     events = [];
-    operationId = createOperation(store.operations, { id: randomUUID(), type: 'custom', description: 'Test plan', plan: planSpec, created: time });
+    operationId = await createOperation(store.operations, { id: randomUUID(), type: 'custom', description: 'Test plan', plan: planSpec, created: time });
   });
 
-  afterEach(() => {
-    store.close();
-    for (const other of others) other.close();
+  afterEach(async () => {
+    await store.close();
+    for (const other of others) await other.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -234,8 +234,8 @@ describe('plan/engine', () => {
     return other;
   }
 
-  function engine(options: { on?: SqliteStore; pid?: number; phaseRunner?: PhaseRunner; onProgress?: (event: ProgressEvent) => void } = {}): PlanEngine {
-    return new PlanEngine({
+  async function engine(options: { on?: SqliteStore; pid?: number; phaseRunner?: PhaseRunner; onProgress?: (event: ProgressEvent) => void } = {}): Promise<PlanEngine> {
+    return await PlanEngine.open({
       store: (options.on ?? store).operations,
       runner: options.phaseRunner ?? runner,
       operationId,
@@ -246,14 +246,14 @@ describe('plan/engine', () => {
   }
 
   /** Stores leaf states as if earlier runs had left them. */
-  function seed(states: Record<string, PhaseState>): void {
+  async function seed(states: Record<string, PhaseState>): Promise<void> {
     for (const [phaseId, state] of Object.entries(states)) {
-      store.operations.appendChange({ operationId, phaseId, state, time: clock.now(), ...(state === 'failed' ? { error: 'seeded failure' } : {}) });
+      await store.operations.appendChange({ operationId, phaseId, state, time: clock.now(), ...(state === 'failed' ? { error: 'seeded failure' } : {}) });
     }
   }
 
-  function states(): Record<string, PhaseState> {
-    return statesOf(engine().plan());
+  async function states(): Promise<Record<string, PhaseState>> {
+    return statesOf(await (await engine()).plan());
   }
 
   const completedUpTo = (...ids: string[]): Record<string, PhaseState> => Object.fromEntries(ids.map((id) => [id, 'completed' as const]));
@@ -300,12 +300,12 @@ describe('plan/engine', () => {
       },
     ];
 
-    it('every phase starts unstarted', () => {
-      for (const [id, state] of Object.entries(states())) assert.equal(state, 'unstarted', id);
+    it('every phase starts unstarted', async () => {
+      for (const [id, state] of Object.entries(await states())) assert.equal(state, 'unstarted', id);
     });
 
     it('each action leaves the states Gravity derives', async () => {
-      const planEngine = engine();
+      const planEngine = await engine();
       for (const step of steps) {
         if (step.fail === undefined) {
           runner.failures.clear();
@@ -314,7 +314,7 @@ describe('plan/engine', () => {
           runner.failures.set(`execute ${step.fail}`, 'exit code 1');
           await rejection(step.act(planEngine), 'E_PHASE_FAILED');
         }
-        assert.deepEqual(pick(states(), step.states), step.states, step.name);
+        assert.deepEqual(pick(await states(), step.states), step.states, step.name);
       }
     });
   });
@@ -460,21 +460,21 @@ describe('plan/engine', () => {
 
     for (const testCase of cases) {
       it(testCase.name, async () => {
-        seed(testCase.seed ?? {});
+        await seed(testCase.seed ?? {});
         for (const key of testCase.failing ?? []) runner.failures.set(key, 'exit code 1');
-        const before = states();
-        const run = engine().execute(testCase.phase, { force: testCase.force ?? false });
+        const before = await states();
+        const run = (await engine()).execute(testCase.phase, { force: testCase.force ?? false });
         if (testCase.error === undefined) {
           await run;
         } else {
           const error = await rejection(run, testCase.error);
           if (testCase.message !== undefined) assert.equal(error.message, testCase.message);
           if (testCase.details !== undefined) assert.deepEqual(error.details, testCase.details);
-          if (testCase.error !== 'E_PHASE_FAILED') assert.deepEqual(states(), before, 'a refusal changes nothing');
+          if (testCase.error !== 'E_PHASE_FAILED') assert.deepEqual(await states(), before, 'a refusal changes nothing');
         }
         assert.deepEqual(runner.calls, testCase.calls);
-        if (testCase.states !== undefined) assert.deepEqual(pick(states(), testCase.states), testCase.states);
-        assert.equal(store.operations.lockHolder(), undefined, 'the lock is released');
+        if (testCase.states !== undefined) assert.deepEqual(pick(await states(), testCase.states), testCase.states);
+        assert.equal(await store.operations.lockHolder(), undefined, 'the lock is released');
       });
     }
 
@@ -485,24 +485,24 @@ describe('plan/engine', () => {
     ];
     for (const { seed: stored, leaf: named } of forcedGroups) {
       it(`--force on a group says to force its leaves one by one, naming ${named}`, async () => {
-        seed(stored);
-        const error = await rejection(engine().execute('/masters', { force: true }), 'E_PLAN_REFUSED');
+        await seed(stored);
+        const error = await rejection((await engine()).execute('/masters', { force: true }), 'E_PLAN_REFUSED');
         assert.ok(error.hint?.startsWith('force its leaf phases one by one') === true, error.hint);
         assert.ok(error.hint.includes(`'gravity plan execute --phase ${named} --force'`), error.hint);
-        assert.equal(store.operations.lockHolder(), undefined, 'the lock was never taken');
+        assert.equal(await store.operations.lockHolder(), undefined, 'the lock was never taken');
       });
     }
 
     it('a no-op says why', async () => {
-      seed({ '/init': 'completed' });
-      await engine().execute('/init', { force: false });
+      await seed({ '/init': 'completed' });
+      await (await engine()).execute('/init', { force: false });
       assert.deepEqual(events, [{ kind: 'skipped', phaseId: '/init', reason: 'already completed' }]);
     });
 
     it('the failed leaf keeps the executor\'s error', async () => {
       runner.failures.set('execute /init', 'exit code 7: no space left on device');
-      await rejection(engine().execute('/init', { force: false }), 'E_PHASE_FAILED');
-      const init = engine().plan().phases[0];
+      await rejection((await engine()).execute('/init', { force: false }), 'E_PHASE_FAILED');
+      const init = (await (await engine()).plan()).phases[0];
       assert.equal(init?.state, 'failed');
       assert.equal(init.error, 'exit code 7: no space left on device');
     });
@@ -510,32 +510,32 @@ describe('plan/engine', () => {
     it('a leaf inside the group being run whose requirement is not met is refused when its turn comes', async () => {
       // /b itself requires nothing, but its first leaf requires /a: the check comes when that leaf's turn does.
       const spec = group('/', [leaf('/a'), group('/b', [leaf('/b/one', ['/a']), leaf('/b/two')])]);
-      operationId = createOperation(store.operations, { id: randomUUID(), type: 'custom', description: 'Requirements inside a group', plan: spec, created: time });
-      const error = await rejection(engine().execute('/b', { force: false }), 'E_PLAN_REFUSED');
+      operationId = await createOperation(store.operations, { id: randomUUID(), type: 'custom', description: 'Requirements inside a group', plan: spec, created: time });
+      const error = await rejection((await engine()).execute('/b', { force: false }), 'E_PLAN_REFUSED');
       assert.equal(error.message, 'required phase "/a" is not completed');
       assert.deepEqual(runner.calls, []);
-      assert.deepEqual(pick(states(), { '/b/one': 'unstarted', '/b/two': 'unstarted' }), { '/b/one': 'unstarted', '/b/two': 'unstarted' });
-      await rejection(engine().execute('/b', { force: true }), 'E_PLAN_REFUSED');
-      await engine().execute('/b/one', { force: true });
-      await engine().execute('/b', { force: false });
+      assert.deepEqual(pick(await states(), { '/b/one': 'unstarted', '/b/two': 'unstarted' }), { '/b/one': 'unstarted', '/b/two': 'unstarted' });
+      await rejection((await engine()).execute('/b', { force: true }), 'E_PLAN_REFUSED');
+      await (await engine()).execute('/b/one', { force: true });
+      await (await engine()).execute('/b', { force: false });
       assert.deepEqual(runner.calls, ['execute /b/one', 'execute /b/two']);
     });
 
     it('in_progress is stored before the effect starts and the end after it ends', async () => {
       runner.block('execute /init');
-      const run = engine().execute('/init', { force: false });
+      const run = (await engine()).execute('/init', { force: false });
       await runner.started('execute /init');
-      const other = engine({ on: openOther() });
-      assert.equal(other.plan().phases[0]?.state, 'in_progress');
+      const other = await engine({ on: openOther() });
+      assert.equal((await other.plan()).phases[0]?.state, 'in_progress');
       runner.release('execute /init');
       await run;
-      assert.equal(other.plan().phases[0]?.state, 'completed');
+      assert.equal((await other.plan()).phases[0]?.state, 'completed');
     });
 
     it('progress: start and done for each leaf, failed with the error', async () => {
-      seed({ '/init': 'completed' });
+      await seed({ '/init': 'completed' });
       runner.failures.set(`execute ${M1U}`, 'exit code 2');
-      await rejection(engine().execute('/masters/node-1', { force: false }), 'E_PHASE_FAILED');
+      await rejection((await engine()).execute('/masters/node-1', { force: false }), 'E_PHASE_FAILED');
       assert.deepEqual(
         events.map((event) => ('phaseId' in event ? `${event.kind} ${event.phaseId}` : event.kind)),
         [`start ${M1D}`, `done ${M1D}`, `start ${M1U}`, `failed ${M1U}`],
@@ -546,25 +546,25 @@ describe('plan/engine', () => {
     });
 
     it('an operation that has ended cannot change', async () => {
-      seed(everything);
-      assert.equal(engine().complete(), 'completed');
-      await rejection(engine().execute('/init', { force: true }), 'E_PLAN_REFUSED');
-      await rejection(engine().rollback('/init', { force: true, dryRun: false }), 'E_PLAN_REFUSED');
-      await rejection(engine().resume(), 'E_PLAN_REFUSED');
-      await rejection(engine().rollbackAll({ dryRun: false }), 'E_PLAN_REFUSED');
+      await seed(everything);
+      assert.equal(await (await engine()).complete(), 'completed');
+      await rejection((await engine()).execute('/init', { force: true }), 'E_PLAN_REFUSED');
+      await rejection((await engine()).rollback('/init', { force: true, dryRun: false }), 'E_PLAN_REFUSED');
+      await rejection((await engine()).resume(), 'E_PLAN_REFUSED');
+      await rejection((await engine()).rollbackAll({ dryRun: false }), 'E_PLAN_REFUSED');
       assert.deepEqual(runner.calls, []);
     });
   });
 
   describe('parallel groups', () => {
     it('`parallel: 2` runs two children at once, and no more', async () => {
-      seed(mastersDone);
+      await seed(mastersDone);
       for (const id of [W3, W4, W5]) runner.block(`execute ${id}`);
-      const run = engine().execute('/workers', { force: false });
+      const run = (await engine()).execute('/workers', { force: false });
       await Promise.all([runner.started(`execute ${W3}`), runner.started(`execute ${W4}`)]);
       assert.deepEqual([...runner.running].sort(), [`execute ${W3}`, `execute ${W4}`]);
       assert.equal(runner.count(`execute ${W5}`), 0, 'the third waits for a free slot');
-      assert.deepEqual(pick(states(), { [W3]: 'in_progress', [W4]: 'in_progress', [W5]: 'unstarted' }), {
+      assert.deepEqual(pick(await states(), { [W3]: 'in_progress', [W4]: 'in_progress', [W5]: 'unstarted' }), {
         [W3]: 'in_progress',
         [W4]: 'in_progress',
         [W5]: 'unstarted',
@@ -575,13 +575,13 @@ describe('plan/engine', () => {
       runner.release(`execute ${W5}`);
       await run;
       assert.equal(runner.maxRunning, 2);
-      assert.equal(states()['/workers'], 'completed');
+      assert.equal((await states())['/workers'], 'completed');
     });
 
     it('a slot freed by a child that ended takes the next child while the other still runs', async () => {
-      seed(mastersDone);
+      await seed(mastersDone);
       for (const id of [W3, W4, W5]) runner.block(`execute ${id}`);
-      const run = engine().execute('/workers', { force: false });
+      const run = (await engine()).execute('/workers', { force: false });
       await Promise.all([runner.started(`execute ${W3}`), runner.started(`execute ${W4}`)]);
       runner.release(`execute ${W4}`);
       await runner.started(`execute ${W5}`);
@@ -593,14 +593,14 @@ describe('plan/engine', () => {
     });
 
     it('a failure in one slot lets the other finish, then stops the group', async () => {
-      seed(mastersDone);
+      await seed(mastersDone);
       runner.block(`execute ${W4}`);
       runner.failures.set(`execute ${W3}`, 'exit code 1');
-      const run = engine().execute('/workers', { force: false });
+      const run = (await engine()).execute('/workers', { force: false });
       await runner.started(`execute ${W4}`);
       runner.release(`execute ${W4}`);
       await rejection(run, 'E_PHASE_FAILED');
-      assert.deepEqual(pick(states(), { [W3]: 'failed', [W4]: 'completed', [W5]: 'unstarted', '/workers': 'failed' }), {
+      assert.deepEqual(pick(await states(), { [W3]: 'failed', [W4]: 'completed', [W5]: 'unstarted', '/workers': 'failed' }), {
         [W3]: 'failed',
         [W4]: 'completed',
         [W5]: 'unstarted',
@@ -631,8 +631,8 @@ describe('plan/engine', () => {
       ]);
       const running = (): string[] => [...runner.running].map((call) => call.replace('execute ', '')).sort();
 
-      beforeEach(() => {
-        operationId = createOperation(store.operations, { id: randomUUID(), type: 'custom', description: 'Nested parallel groups', plan: nested, created: time });
+      beforeEach(async () => {
+        operationId = await createOperation(store.operations, { id: randomUUID(), type: 'custom', description: 'Nested parallel groups', plan: nested, created: time });
         for (const id of [...A, B1, ...P]) runner.block(`execute ${id}`);
       });
 
@@ -652,16 +652,16 @@ describe('plan/engine', () => {
       }
 
       it('execute of the parallel group', async () => {
-        const run = engine().execute('/racks', { force: false });
+        const run = (await engine()).execute('/racks', { force: false });
         await drive();
         await run;
         assert.equal(runner.maxRunning, 4);
-        assert.equal(states()['/racks'], 'completed');
+        assert.equal((await states())['/racks'], 'completed');
         assert.equal(runner.count('execute /after'), 0);
       });
 
       it('resume of the whole plan', async () => {
-        const run = engine().resume();
+        const run = (await engine()).resume();
         await drive();
         assert.equal(await run, 'completed');
         assert.equal(runner.maxRunning, 4);
@@ -670,7 +670,7 @@ describe('plan/engine', () => {
 
       it('a failure in a nested pool starts nothing more there, and fails the run once the rest has ended', async () => {
         runner.failures.set(`execute ${A1}`, 'exit code 1');
-        const run = engine().execute('/racks', { force: false });
+        const run = (await engine()).execute('/racks', { force: false });
         await Promise.all([A1, A2, B1].map((id) => runner.started(`execute ${id}`)));
         runner.release(`execute ${A1}`);
         runner.release(`execute ${A2}`);
@@ -679,7 +679,7 @@ describe('plan/engine', () => {
         for (const id of P) runner.release(`execute ${id}`);
         await rejection(run, 'E_PHASE_FAILED');
         assert.equal(runner.count(`execute ${A3}`), 0);
-        assert.deepEqual(pick(states(), { [A1]: 'failed', [A2]: 'completed', [A3]: 'unstarted', '/racks/b': 'completed', '/racks': 'failed' }), {
+        assert.deepEqual(pick(await states(), { [A1]: 'failed', [A2]: 'completed', [A3]: 'unstarted', '/racks/b': 'completed', '/racks': 'failed' }), {
           [A1]: 'failed',
           [A2]: 'completed',
           [A3]: 'unstarted',
@@ -690,9 +690,9 @@ describe('plan/engine', () => {
     });
 
     it('completed children leave their slot to the others', async () => {
-      seed({ ...mastersDone, [W3]: 'completed' });
+      await seed({ ...mastersDone, [W3]: 'completed' });
       for (const id of [W4, W5]) runner.block(`execute ${id}`);
-      const run = engine().execute('/workers', { force: false });
+      const run = (await engine()).execute('/workers', { force: false });
       await Promise.all([runner.started(`execute ${W4}`), runner.started(`execute ${W5}`)]);
       assert.equal(runner.running.size, 2);
       runner.release(`execute ${W4}`);
@@ -704,23 +704,23 @@ describe('plan/engine', () => {
 
   describe('resume and complete', () => {
     it('re-runs in-progress and failed phases and everything unstarted, skips completed ones, then completes', async () => {
-      seed({ '/init': 'completed', [M1D]: 'completed', [M1U]: 'in_progress', [M2D]: 'failed' });
-      assert.equal(await engine().resume(), 'completed');
+      await seed({ '/init': 'completed', [M1D]: 'completed', [M1U]: 'in_progress', [M2D]: 'failed' });
+      assert.equal(await (await engine()).resume(), 'completed');
       const expected = [M1U, M2D, M2U, W3, W4, W5, '/finish'];
       assert.deepEqual([...runner.calls].sort(), expected.map((id) => `execute ${id}`).sort());
       for (const id of allLeaves) assert.equal(runner.count(`execute ${id}`), expected.includes(id) ? 1 : 0, id);
-      assert.equal(engine().operation().state, 'completed');
-      assert.equal(states()['/'], 'completed');
+      assert.equal((await (await engine()).operation()).state, 'completed');
+      assert.equal((await states())['/'], 'completed');
     });
 
     it('a failure stops the resume; the next resume picks up from there and no completed phase runs twice', async () => {
-      seed({ '/init': 'completed', [M1D]: 'in_progress' });
+      await seed({ '/init': 'completed', [M1D]: 'in_progress' });
       runner.failures.set(`execute ${W4}`, 'exit code 1');
-      await rejection(engine().resume(), 'E_PHASE_FAILED');
+      await rejection((await engine()).resume(), 'E_PHASE_FAILED');
       assert.equal(runner.count('execute /finish'), 0);
-      assert.equal(engine().operation().state, 'in_progress', 'a failed resume can be resumed again');
+      assert.equal((await (await engine()).operation()).state, 'in_progress', 'a failed resume can be resumed again');
       runner.failures.clear();
-      assert.equal(await engine().resume(), 'completed');
+      assert.equal(await (await engine()).resume(), 'completed');
       for (const id of allLeaves) {
         const expected = id === '/init' ? 0 : id === W4 ? 2 : 1;
         assert.equal(runner.count(`execute ${id}`), expected, id);
@@ -728,8 +728,8 @@ describe('plan/engine', () => {
     });
 
     it('a resume of a plan that is all completed only completes the operation', async () => {
-      seed(everything);
-      assert.equal(await engine().resume(), 'completed');
+      await seed(everything);
+      assert.equal(await (await engine()).resume(), 'completed');
       assert.deepEqual(runner.calls, []);
     });
 
@@ -742,10 +742,10 @@ describe('plan/engine', () => {
       { name: 'nothing run: failed', seed: {}, result: 'failed' },
     ];
     for (const { name, seed: stored, result } of completions) {
-      it(`complete: ${name}`, () => {
-        seed(stored);
-        assert.equal(engine().complete(), result);
-        const operation = engine({ on: openOther() }).operation();
+      it(`complete: ${name}`, async () => {
+        await seed(stored);
+        assert.equal(await (await engine()).complete(), result);
+        const operation = await (await engine({ on: openOther() })).operation();
         assert.equal(operation.state, result);
         assert.equal(operation.rolledBack, undefined);
       });
@@ -884,11 +884,11 @@ describe('plan/engine', () => {
 
     for (const testCase of cases) {
       it(testCase.name, async () => {
-        seed(testCase.seed);
+        await seed(testCase.seed);
         for (const key of testCase.failing ?? []) runner.failures.set(key, 'exit code 1');
-        const before = states();
+        const before = await states();
         const dryRun = testCase.dryRun ?? false;
-        const run = engine().rollback(testCase.phase, { force: testCase.force ?? false, dryRun });
+        const run = (await engine()).rollback(testCase.phase, { force: testCase.force ?? false, dryRun });
         if (testCase.error === undefined) {
           const order = await run;
           assert.deepEqual(order, testCase.order);
@@ -902,19 +902,19 @@ describe('plan/engine', () => {
           if (testCase.details !== undefined) assert.deepEqual(error.details, testCase.details);
           if (testCase.error !== 'E_PHASE_FAILED') {
             assert.deepEqual(runner.calls, []);
-            assert.deepEqual(states(), before, 'a refusal changes nothing');
+            assert.deepEqual(await states(), before, 'a refusal changes nothing');
           }
         }
-        if (testCase.states !== undefined) assert.deepEqual(pick(states(), testCase.states), testCase.states);
+        if (testCase.states !== undefined) assert.deepEqual(pick(await states(), testCase.states), testCase.states);
         const warnings = events.filter((event) => event.kind === 'warning');
         assert.equal(warnings.length, testCase.warning === true ? 1 : 0);
-        assert.equal(store.operations.lockHolder(), undefined, 'the lock is released');
+        assert.equal(await store.operations.lockHolder(), undefined, 'the lock is released');
       });
     }
 
     it('the --force warning names the started dependents', async () => {
-      seed({ ...completedUpTo('/init', M1D), [W3]: 'in_progress' });
-      await engine().rollback('/init', { force: true, dryRun: false });
+      await seed({ ...completedUpTo('/init', M1D), [W3]: 'in_progress' });
+      await (await engine()).rollback('/init', { force: true, dryRun: false });
       const warning = events.find((event) => event.kind === 'warning');
       assert.ok(warning?.kind === 'warning');
       assert.ok(warning.message.includes('/masters') && warning.message.includes('/workers'));
@@ -925,11 +925,11 @@ describe('plan/engine', () => {
     const executed = { ...completedUpTo('/init', M1D, M1U), [M2D]: 'failed' as const, [W3]: 'in_progress' as const };
 
     it('rolls back every executed leaf in reverse order; the operation ends failed, rolled back', async () => {
-      seed(executed);
-      const order = await engine().rollbackAll({ dryRun: false });
+      await seed(executed);
+      const order = await (await engine()).rollbackAll({ dryRun: false });
       assert.deepEqual(order, [W3, M2D, M1U, M1D, '/init']);
       assert.deepEqual(runner.calls, order.map((id) => `rollback ${id}`));
-      const operation = engine({ on: openOther() }).operation();
+      const operation = await (await engine({ on: openOther() })).operation();
       assert.equal(operation.state, 'failed');
       assert.equal(operation.rolledBack, true);
       for (const phase of leaves(operation.plan)) assert.ok(phase.state === 'rolled_back' || phase.state === 'unstarted', phase.id);
@@ -937,78 +937,78 @@ describe('plan/engine', () => {
     });
 
     it('skips leaves already rolled back', async () => {
-      seed({ ...executed, [M1U]: 'rolled_back' });
-      assert.deepEqual(await engine().rollbackAll({ dryRun: false }), [W3, M2D, M1D, '/init']);
+      await seed({ ...executed, [M1U]: 'rolled_back' });
+      assert.deepEqual(await (await engine()).rollbackAll({ dryRun: false }), [W3, M2D, M1D, '/init']);
       assert.equal(runner.count(`rollback ${M1U}`), 0);
     });
 
     it('a dry run lists the order and changes nothing', async () => {
-      seed(executed);
-      const before = states();
-      assert.deepEqual(await engine().rollbackAll({ dryRun: true }), [W3, M2D, M1U, M1D, '/init']);
+      await seed(executed);
+      const before = await states();
+      assert.deepEqual(await (await engine()).rollbackAll({ dryRun: true }), [W3, M2D, M1U, M1D, '/init']);
       assert.deepEqual(runner.calls, []);
-      assert.deepEqual(states(), before);
-      assert.equal(engine().operation().state, 'in_progress');
+      assert.deepEqual(await states(), before);
+      assert.equal((await (await engine()).operation()).state, 'in_progress');
     });
 
     it('stops at the first failure; the operation stays in progress', async () => {
-      seed(executed);
+      await seed(executed);
       runner.failures.set(`rollback ${M1U}`, 'exit code 1');
-      await rejection(engine().rollbackAll({ dryRun: false }), 'E_PHASE_FAILED');
+      await rejection((await engine()).rollbackAll({ dryRun: false }), 'E_PHASE_FAILED');
       assert.deepEqual(runner.calls, [W3, M2D, M1U].map((id) => `rollback ${id}`));
-      assert.deepEqual(pick(states(), { [M1U]: 'failed', [M1D]: 'completed', '/init': 'completed' }), {
+      assert.deepEqual(pick(await states(), { [M1U]: 'failed', [M1D]: 'completed', '/init': 'completed' }), {
         [M1U]: 'failed',
         [M1D]: 'completed',
         '/init': 'completed',
       });
-      assert.equal(engine().operation().state, 'in_progress');
+      assert.equal((await (await engine()).operation()).state, 'in_progress');
     });
   });
 
   describe('the operation lock', () => {
     it('a second engine (another live process) is refused while the first runs, then gets it', async () => {
       runner.block('execute /init');
-      const first = engine().execute('/init', { force: false });
+      const first = (await engine()).execute('/init', { force: false });
       await runner.started('execute /init');
-      assert.equal(store.operations.lockHolder()?.pid, process.pid);
+      assert.equal((await store.operations.lockHolder())?.pid, process.pid);
 
       const otherRunner = new FakeRunner();
-      const second = engine({ on: openOther(), pid: process.ppid, phaseRunner: otherRunner });
+      const second = await engine({ on: openOther(), pid: process.ppid, phaseRunner: otherRunner });
       const error = await rejection(second.execute('/init', { force: true }), 'E_OPERATION_LOCKED');
       assert.ok(error.message.includes(operationId), "the refusal names the holder's operation");
       await rejection(second.resume(), 'E_OPERATION_LOCKED');
       await rejection(second.rollbackAll({ dryRun: false }), 'E_OPERATION_LOCKED');
       assert.deepEqual(otherRunner.calls, []);
-      assert.equal(states()['/init'], 'in_progress', "the refused engine wrote nothing");
+      assert.equal((await states())['/init'], 'in_progress', "the refused engine wrote nothing");
 
       runner.release('execute /init');
       await first;
-      assert.equal(store.operations.lockHolder(), undefined);
+      assert.equal(await store.operations.lockHolder(), undefined);
       await second.execute('/masters/node-1', { force: false });
       assert.deepEqual(otherRunner.calls, [M1D, M1U].map((id) => `execute ${id}`));
-      assert.equal(store.operations.lockHolder(), undefined);
+      assert.equal(await store.operations.lockHolder(), undefined);
     });
 
     it('a lock held by a live process refuses before anything is recorded', async () => {
-      assert.deepEqual(store.operations.acquireLock({ operationId: 'another-operation', pid: process.ppid, hostname: hostname(), since: time }), { acquired: true });
-      const error = await rejection(engine().execute('/init', { force: false }), 'E_OPERATION_LOCKED');
+      assert.deepEqual(await store.operations.acquireLock({ operationId: 'another-operation', pid: process.ppid, hostname: hostname(), since: time }), { acquired: true });
+      const error = await rejection((await engine()).execute('/init', { force: false }), 'E_OPERATION_LOCKED');
       assert.ok(error.message.includes('another-operation'));
       assert.deepEqual(runner.calls, []);
-      assert.deepEqual(store.operations.changes(operationId), []);
-      assert.equal(store.operations.lockHolder()?.pid, process.ppid, 'the holder keeps its lock');
+      assert.deepEqual(await store.operations.changes(operationId), []);
+      assert.equal((await store.operations.lockHolder())?.pid, process.ppid, 'the holder keeps its lock');
     });
 
     it('a lock left by a dead process is taken over', async () => {
       const dead = deadPid();
-      assert.deepEqual(store.operations.acquireLock({ operationId, pid: dead, hostname: hostname(), since: time }), { acquired: true });
+      assert.deepEqual(await store.operations.acquireLock({ operationId, pid: dead, hostname: hostname(), since: time }), { acquired: true });
       runner.block('execute /init');
-      const run = engine().execute('/init', { force: false });
+      const run = (await engine()).execute('/init', { force: false });
       await runner.started('execute /init');
-      assert.equal(store.operations.lockHolder()?.pid, process.pid);
+      assert.equal((await store.operations.lockHolder())?.pid, process.pid);
       runner.release('execute /init');
       await run;
-      assert.equal(store.operations.lockHolder(), undefined);
-      assert.equal(states()['/init'], 'completed');
+      assert.equal(await store.operations.lockHolder(), undefined);
+      assert.equal((await states())['/init'], 'completed');
     });
 
     it('a lock whose pid now belongs to a process started at another time (the holder died, its pid was reused) is taken over', async function () {
@@ -1016,10 +1016,10 @@ describe('plan/engine', () => {
       const started = processStartTime(process.ppid);
       assert.ok(started !== undefined, 'the parent process has a start time in /proc');
       const lock = { operationId: 'another-operation', pid: process.ppid, hostname: hostname(), since: time, startTime: started + 1 };
-      assert.deepEqual(store.operations.acquireLock(lock), { acquired: true });
-      await engine().execute('/init', { force: false });
+      assert.deepEqual(await store.operations.acquireLock(lock), { acquired: true });
+      await (await engine()).execute('/init', { force: false });
       assert.deepEqual(runner.calls, ['execute /init']);
-      assert.equal(store.operations.lockHolder(), undefined);
+      assert.equal(await store.operations.lockHolder(), undefined);
     });
 
     it("a lock with its holder's own pid and start time is refused", async function () {
@@ -1027,38 +1027,38 @@ describe('plan/engine', () => {
       const started = processStartTime(process.ppid);
       assert.ok(started !== undefined);
       const lock = { operationId: 'another-operation', pid: process.ppid, hostname: hostname(), since: time, startTime: started };
-      assert.deepEqual(store.operations.acquireLock(lock), { acquired: true });
-      const error = await rejection(engine().execute('/init', { force: false }), 'E_OPERATION_LOCKED');
+      assert.deepEqual(await store.operations.acquireLock(lock), { acquired: true });
+      const error = await rejection((await engine()).execute('/init', { force: false }), 'E_OPERATION_LOCKED');
       assert.ok(error.message.includes(`pid ${process.ppid}`));
       assert.deepEqual(runner.calls, []);
-      assert.deepEqual(store.operations.lockHolder(), lock, 'the holder keeps its lock');
+      assert.deepEqual(await store.operations.lockHolder(), lock, 'the holder keeps its lock');
     });
 
     it('is released after a failure', async () => {
       runner.failures.set('execute /init', 'exit code 1');
-      await rejection(engine().execute('/init', { force: false }), 'E_PHASE_FAILED');
-      assert.equal(store.operations.lockHolder(), undefined);
+      await rejection((await engine()).execute('/init', { force: false }), 'E_PHASE_FAILED');
+      assert.equal(await store.operations.lockHolder(), undefined);
     });
 
     it('complete is refused while another process runs the operation, which is not marked ended under it', async () => {
       runner.block('execute /init');
-      const first = engine().execute('/init', { force: false });
+      const first = (await engine()).execute('/init', { force: false });
       await runner.started('execute /init');
-      const second = engine({ on: openOther(), pid: process.ppid, phaseRunner: new FakeRunner() });
-      assert.throws(() => second.complete(), (error) => isGravityError(error, 'E_OPERATION_LOCKED'));
-      assert.equal(engine().operation().state, 'in_progress');
-      assert.equal(store.operations.lockHolder()?.pid, process.pid, 'the runner keeps its lock');
+      const second = await engine({ on: openOther(), pid: process.ppid, phaseRunner: new FakeRunner() });
+      await assert.rejects(async () => await second.complete(), (error) => isGravityError(error, 'E_OPERATION_LOCKED'));
+      assert.equal((await (await engine()).operation()).state, 'in_progress');
+      assert.equal((await store.operations.lockHolder())?.pid, process.pid, 'the runner keeps its lock');
       runner.release('execute /init');
       await first;
-      assert.equal(second.complete(), 'failed');
-      assert.equal(store.operations.lockHolder(), undefined, 'complete releases the lock');
+      assert.equal(await second.complete(), 'failed');
+      assert.equal(await store.operations.lockHolder(), undefined, 'complete releases the lock');
     });
 
     it('complete is refused once the operation has ended: a rolled-back operation stays rolled back', async () => {
-      seed({ '/init': 'completed' });
-      await engine().rollbackAll({ dryRun: false });
-      assert.throws(() => engine().complete(), (error) => isGravityError(error, 'E_PLAN_REFUSED'));
-      const operation = engine().operation();
+      await seed({ '/init': 'completed' });
+      await (await engine()).rollbackAll({ dryRun: false });
+      await assert.rejects(async () => await (await engine()).complete(), (error) => isGravityError(error, 'E_PLAN_REFUSED'));
+      const operation = await (await engine()).operation();
       assert.equal(operation.state, 'failed');
       assert.equal(operation.rolledBack, true);
     });
@@ -1066,9 +1066,9 @@ describe('plan/engine', () => {
 
   describe('stop', () => {
     it('aborts the running phase, which reads failed; nothing after it runs', async () => {
-      seed({ '/init': 'completed' });
+      await seed({ '/init': 'completed' });
       runner.block(`execute ${M1D}`);
-      const planEngine = engine();
+      const planEngine = await engine();
       const run = planEngine.execute('/masters', { force: false });
       await runner.started(`execute ${M1D}`);
       const signal = runner.signals.get(`execute ${M1D}`);
@@ -1077,14 +1077,14 @@ describe('plan/engine', () => {
       assert.equal(signal.aborted, true, 'the runner sees its signal abort');
       await rejection(run, 'E_PHASE_FAILED');
       // Read as soon as the run has returned: by then the phase's end is on record.
-      assert.equal(states()[M1D], 'failed');
-      assert.equal(store.operations.lockHolder(), undefined, 'the lock is released once the phase has ended');
+      assert.equal((await states())[M1D], 'failed');
+      assert.equal(await store.operations.lockHolder(), undefined, 'the lock is released once the phase has ended');
       assert.deepEqual(runner.calls, [`execute ${M1D}`]);
-      assert.equal(states()['/masters'], 'failed');
+      assert.equal((await states())['/masters'], 'failed');
     });
 
     it('a phase whose effect starts after stop() gets an aborted signal', async () => {
-      const planEngine: PlanEngine = engine({
+      const planEngine: PlanEngine = await engine({
         onProgress: (event) => {
           if (event.kind === 'start') planEngine.stop();
         },
@@ -1092,36 +1092,36 @@ describe('plan/engine', () => {
       runner.block('execute /init');
       await rejection(planEngine.execute('/init', { force: false }), 'E_PHASE_FAILED');
       assert.equal(runner.abortedAtStart.get('execute /init'), true);
-      assert.equal(states()['/init'], 'failed');
-      assert.equal(store.operations.lockHolder(), undefined);
+      assert.equal((await states())['/init'], 'failed');
+      assert.equal(await store.operations.lockHolder(), undefined);
     });
   });
 
   describe('the plan shown is the store', () => {
     it('a second engine on another connection sees the same operation', async () => {
-      const planEngine = engine();
+      const planEngine = await engine();
       await planEngine.execute('/init', { force: false });
       runner.failures.set(`execute ${M1U}`, 'exit code 1');
       await rejection(planEngine.execute('/masters/node-1', { force: false }), 'E_PHASE_FAILED');
-      const other = engine({ on: openOther() });
-      assert.deepEqual(other.operation(), planEngine.operation());
-      assert.deepEqual(other.plan(), resolvePlan(planSpec, store.operations.changes(operationId)));
-      assert.deepEqual(pick(statesOf(other.plan()), { [M1U]: 'failed', '/masters': 'failed' }), { [M1U]: 'failed', '/masters': 'failed' });
-      assert.deepEqual(other.leafOrder(), allLeaves);
+      const other = await engine({ on: openOther() });
+      assert.deepEqual(await other.operation(), await planEngine.operation());
+      assert.deepEqual(await other.plan(), resolvePlan(planSpec, await store.operations.changes(operationId)));
+      assert.deepEqual(pick(statesOf(await other.plan()), { [M1U]: 'failed', '/masters': 'failed' }), { [M1U]: 'failed', '/masters': 'failed' });
+      assert.deepEqual(await other.leafOrder(), allLeaves);
     });
 
     it('changes made through one engine show in another made before them', async () => {
-      const reader = engine({ on: openOther() });
-      assert.equal(reader.plan().state, 'unstarted');
-      await engine().execute('/init', { force: false });
-      assert.equal(reader.plan().phases[0]?.state, 'completed');
-      engine().complete();
-      assert.equal(reader.operation().state, 'failed');
+      const reader = await engine({ on: openOther() });
+      assert.equal((await reader.plan()).state, 'unstarted');
+      await (await engine()).execute('/init', { force: false });
+      assert.equal((await reader.plan()).phases[0]?.state, 'completed');
+      await (await engine()).complete();
+      assert.equal((await reader.operation()).state, 'failed');
     });
 
-    it('an unknown operation is refused', () => {
+    it('an unknown operation is refused', async () => {
       operationId = randomUUID();
-      assert.throws(() => engine(), (error: unknown) => isGravityError(error, 'E_OPERATION_NOT_FOUND'));
+      await assert.rejects(async () => await engine(), (error: unknown) => isGravityError(error, 'E_OPERATION_NOT_FOUND'));
     });
   });
 });

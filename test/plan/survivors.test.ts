@@ -44,7 +44,7 @@ describe('plan/survivors: phase commands that outlived their runner', function (
       }
       await waitFor(() => liveGroupMembers(pgid).length === 0, 5000, `process group ${pgid} to be gone after the test`);
     }
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -64,9 +64,9 @@ describe('plan/survivors: phase commands that outlived their runner', function (
     return { id: '/', description: 'plan', requires: [], phases: [{ id: '/long', description: 'long', requires: [], executor, phases: [] }] };
   }
 
-  function engineFor(plan: PhaseSpec, events: ProgressEvent[], app?: AppManifest): { engine: PlanEngine; operationId: string } {
-    const operationId = createOperation(store.operations, { id: randomUUID(), type: 'custom', description: 'survivors', plan, created: Date.now() });
-    const engine = new PlanEngine({
+  async function engineFor(plan: PhaseSpec, events: ProgressEvent[], app?: AppManifest): Promise<{ engine: PlanEngine; operationId: string }> {
+    const operationId = await createOperation(store.operations, { id: randomUUID(), type: 'custom', description: 'survivors', plan, created: Date.now() });
+    const engine = await PlanEngine.open({
       store: store.operations,
       runner: createPhaseExecutors({ stateDir: dir, localNode: 'n1', killGraceMs: 100, ...(app === undefined ? {} : { app }) }),
       operationId,
@@ -90,10 +90,10 @@ describe('plan/survivors: phase commands that outlived their runner', function (
   it("records a running phase's process group with its start time, and clears it once the group is gone", async () => {
     const pidFile = join(dir, 'pid');
     const events: ProgressEvent[] = [];
-    const { engine, operationId } = engineFor(runLeaf(['sh', '-c', `echo $$ > ${pidFile}; while [ ! -f ${dir}/release ]; do sleep 0.05; done`]), events);
+    const { engine, operationId } = await engineFor(runLeaf(['sh', '-c', `echo $$ > ${pidFile}; while [ ! -f ${dir}/release ]; do sleep 0.05; done`]), events);
     const running = engine.execute('/long', { force: false });
     const pgid = await waitForValue(() => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) || undefined : undefined), 10_000, 'the command to run');
-    const [recorded] = store.operations.phaseProcesses(operationId);
+    const [recorded] = await store.operations.phaseProcesses(operationId);
     assert.deepEqual(recorded && { phaseId: recorded.phaseId, pgid: recorded.pgid, startTime: recorded.startTime, hostname: recorded.hostname }, {
       phaseId: '/long',
       pgid,
@@ -102,7 +102,7 @@ describe('plan/survivors: phase commands that outlived their runner', function (
     });
     writeFileSync(join(dir, 'release'), '');
     await running;
-    assert.deepEqual(store.operations.phaseProcesses(operationId), []);
+    assert.deepEqual(await store.operations.phaseProcesses(operationId), []);
     assert.deepEqual(events.filter((event) => event.kind === 'survivor'), []);
   });
 
@@ -121,28 +121,28 @@ describe('plan/survivors: phase commands that outlived their runner', function (
       },
     };
     const plan: PhaseSpec = { id: '/', description: 'plan', requires: [], phases: [{ id: '/long', description: 'hook', requires: [], executor: { kind: 'hook', hook: 'backup' }, phases: [] }] };
-    const { engine, operationId } = engineFor(plan, [], app);
+    const { engine, operationId } = await engineFor(plan, [], app);
     const running = engine.execute('/long', { force: false });
     const pgid = await waitForValue(() => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) || undefined : undefined), 10_000, 'the hook to run');
     assert.deepEqual(
-      store.operations.phaseProcesses(operationId).map((record) => ({ pgid: record.pgid, startTime: record.startTime })),
+      (await store.operations.phaseProcesses(operationId)).map((record) => ({ pgid: record.pgid, startTime: record.startTime })),
       [{ pgid, startTime: processStartTime(pgid) }],
     );
     writeFileSync(join(dir, 'release'), '');
     await running;
-    assert.deepEqual(store.operations.phaseProcesses(operationId), []);
+    assert.deepEqual(await store.operations.phaseProcesses(operationId), []);
   });
 
   it('kills a recorded survivor (SIGKILL after the grace) before the phase runs again, says so, and clears its record', async () => {
     const { pgid, startTime } = await startSurvivor();
     const overlap = join(dir, 'overlap');
     const events: ProgressEvent[] = [];
-    const { engine, operationId } = engineFor(
+    const { engine, operationId } = await engineFor(
       runLeaf(['sh', '-c', `s=$(cut -d' ' -f3 /proc/${pgid}/stat 2>/dev/null); if [ -n "$s" ] && [ "$s" != Z ]; then touch ${overlap}; fi`]),
       events,
     );
-    store.operations.appendChange({ operationId, phaseId: '/long', state: 'in_progress', time: Date.now() });
-    store.operations.recordPhaseProcess({ operationId, phaseId: '/long', pgid, startTime, hostname: hostname(), since: Date.now() });
+    await store.operations.appendChange({ operationId, phaseId: '/long', state: 'in_progress', time: Date.now() });
+    await store.operations.recordPhaseProcess({ operationId, phaseId: '/long', pgid, startTime, hostname: hostname(), since: Date.now() });
     await engine.execute('/long', { force: true });
     assert.equal(existsSync(overlap), false, 'the survivor was gone when the command ran');
     assert.equal(liveGroupMembers(pgid).length, 0);
@@ -150,8 +150,8 @@ describe('plan/survivors: phase commands that outlived their runner', function (
       events.filter((event) => event.kind === 'survivor' || event.kind === 'start').map((event) => (event.kind === 'survivor' ? `${event.what} ${event.pgid}` : event.kind)),
       ['start', `killed ${pgid}`],
     );
-    assert.deepEqual(store.operations.phaseProcesses(operationId), []);
-    assert.equal(engine.plan().phases[0]?.state, 'completed');
+    assert.deepEqual(await store.operations.phaseProcesses(operationId), []);
+    assert.equal((await engine.plan()).phases[0]?.state, 'completed');
   });
 
   it('onSurvivor: wait waits for the survivor until it ends by itself, then runs the phase', async () => {
@@ -162,8 +162,8 @@ describe('plan/survivors: phase commands that outlived their runner', function (
     const startTime = await waitForValue(() => processStartTime(pgid), 5000, 'its start time');
     const marker = join(dir, 'ran');
     const events: ProgressEvent[] = [];
-    const { engine, operationId } = engineFor(runLeaf(['touch', marker], { onSurvivor: 'wait', timeoutMs: 60_000 }), events);
-    store.operations.recordPhaseProcess({ operationId, phaseId: '/long', pgid, startTime, hostname: hostname(), since: Date.now() });
+    const { engine, operationId } = await engineFor(runLeaf(['touch', marker], { onSurvivor: 'wait', timeoutMs: 60_000 }), events);
+    await store.operations.recordPhaseProcess({ operationId, phaseId: '/long', pgid, startTime, hostname: hostname(), since: Date.now() });
     const running = engine.execute('/long', { force: false });
     await waitFor(() => events.some((event) => event.kind === 'survivor' && event.what === 'waiting'), 5000, 'the wait to begin');
     assert.equal(existsSync(marker), false, 'the phase waits');

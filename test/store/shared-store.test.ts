@@ -14,18 +14,18 @@ describe('shared store', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('gives every taker the same connection, open until the last release', () => {
+  it('gives every taker the same connection, open until the last release', async () => {
     const health = takeStore({ stateDir: dir });
     const panel = takeStore({ stateDir: join(dir, '.') });
     assert.equal(panel.store, health.store);
     health.release();
     health.release(); // a second release by the same taker changes nothing
-    assert.deepEqual(panel.store.history.list(), [], 'still open for the other taker');
+    assert.deepEqual(await panel.store.history.list(), [], 'still open for the other taker');
     panel.release();
-    assert.throws(() => panel.store.history.list(), 'closed after the last release');
+    await assert.rejects(async () => await panel.store.history.list(), 'closed after the last release');
     const again = takeStore({ stateDir: dir });
     assert.notEqual(again.store, health.store, 'a new taker after the close opens it again');
-    assert.deepEqual(again.store.history.list(), []);
+    assert.deepEqual(await again.store.history.list(), []);
     again.release();
   });
 });

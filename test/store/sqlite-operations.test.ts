@@ -83,8 +83,11 @@ function holder(operationId: string, pid: number, since = t0, on = host): Operat
   return { operationId, pid, hostname: on, since };
 }
 
-function assertCode(work: () => unknown, code: ErrorCode): void {
-  assert.throws(work, (error: unknown) => {
+async function assertCode(work: () => unknown, code: ErrorCode): Promise<void> {
+  // A store method rejects; opening a store throws at once: both are checked.
+  await assert.rejects(async () => {
+    await work();
+  }, (error: unknown) => {
     assert.ok(isGravityError(error, code), `expected ${code}, got ${String(error)}`);
     return true;
   });
@@ -142,68 +145,68 @@ describe('store/sqlite operations', function () {
   });
 
   describe('records', () => {
-    it('creates an operation in progress with its plan, and gets it back as it was given', () => {
+    it('creates an operation in progress with its plan, and gets it back as it was given', async () => {
       const { operations } = open();
-      operations.create(newOperation('op-1', t0));
-      assert.deepEqual(operations.get('op-1'), stored('op-1', t0));
-      assert.equal(operations.get('op-2'), undefined, 'an unknown id is undefined, not an error');
+      await operations.create(newOperation('op-1', t0));
+      assert.deepEqual(await operations.get('op-1'), stored('op-1', t0));
+      assert.equal(await operations.get('op-2'), undefined, 'an unknown id is undefined, not an error');
     });
 
-    it('keeps rolledBack when the operation is created with it', () => {
+    it('keeps rolledBack when the operation is created with it', async () => {
       const { operations } = open();
-      operations.create({ ...newOperation('op-1', t0), rolledBack: true });
-      assert.deepEqual(operations.get('op-1'), { ...stored('op-1', t0), rolledBack: true });
+      await operations.create({ ...newOperation('op-1', t0), rolledBack: true });
+      assert.deepEqual(await operations.get('op-1'), { ...stored('op-1', t0), rolledBack: true });
     });
 
-    it('refuses an id it already has (E_OPERATION_EXISTS) and keeps the first', () => {
+    it('refuses an id it already has (E_OPERATION_EXISTS) and keeps the first', async () => {
       const { operations } = open();
-      operations.create(newOperation('op-1', t0));
-      assertCode(() => operations.create({ ...newOperation('op-1', t0 + 1000), description: 'another' }), 'E_OPERATION_EXISTS');
-      assert.deepEqual(operations.list(), [stored('op-1', t0)]);
+      await operations.create(newOperation('op-1', t0));
+      await assertCode(() => operations.create({ ...newOperation('op-1', t0 + 1000), description: 'another' }), 'E_OPERATION_EXISTS');
+      assert.deepEqual(await operations.list(), [stored('op-1', t0)]);
     });
 
-    it('last is the most recently created and list is newest first, by creation time then by insertion', () => {
+    it('last is the most recently created and list is newest first, by creation time then by insertion', async () => {
       const { operations } = open();
-      assert.equal(operations.last(), undefined);
-      assert.deepEqual(operations.list(), []);
-      operations.create(newOperation('a', t0 + 1000));
-      operations.create(newOperation('b', t0 + 3000));
-      operations.create(newOperation('c', t0 + 2000));
-      assert.equal(operations.last()?.id, 'b');
+      assert.equal(await operations.last(), undefined);
+      assert.deepEqual(await operations.list(), []);
+      await operations.create(newOperation('a', t0 + 1000));
+      await operations.create(newOperation('b', t0 + 3000));
+      await operations.create(newOperation('c', t0 + 2000));
+      assert.equal((await operations.last())?.id, 'b');
       assert.deepEqual(
-        operations.list().map((record) => record.id),
+        (await operations.list()).map((record) => record.id),
         ['b', 'c', 'a'],
       );
-      operations.create(newOperation('d', t0 + 3000)); // same millisecond as b, created after it
-      assert.equal(operations.last()?.id, 'd');
+      await operations.create(newOperation('d', t0 + 3000)); // same millisecond as b, created after it
+      assert.equal((await operations.last())?.id, 'd');
       assert.deepEqual(
-        operations.list().map((record) => record.id),
+        (await operations.list()).map((record) => record.id),
         ['d', 'b', 'c', 'a'],
       );
     });
 
-    it('setState sets the state, updated and rolledBack; left out, rolledBack is cleared', () => {
+    it('setState sets the state, updated and rolledBack; left out, rolledBack is cleared', async () => {
       const { operations } = open();
-      operations.create(newOperation('op-1', t0));
-      operations.setState('op-1', 'failed', t0 + 5000, true);
-      assert.deepEqual(operations.get('op-1'), { ...stored('op-1', t0), state: 'failed', updated: t0 + 5000, rolledBack: true });
-      operations.setState('op-1', 'in_progress', t0 + 6000);
-      assert.deepEqual(operations.get('op-1'), { ...stored('op-1', t0), state: 'in_progress', updated: t0 + 6000 });
-      operations.setState('op-1', 'completed', t0 + 7000, false);
-      assert.deepEqual(operations.get('op-1'), { ...stored('op-1', t0), state: 'completed', updated: t0 + 7000 });
+      await operations.create(newOperation('op-1', t0));
+      await operations.setState('op-1', 'failed', t0 + 5000, true);
+      assert.deepEqual(await operations.get('op-1'), { ...stored('op-1', t0), state: 'failed', updated: t0 + 5000, rolledBack: true });
+      await operations.setState('op-1', 'in_progress', t0 + 6000);
+      assert.deepEqual(await operations.get('op-1'), { ...stored('op-1', t0), state: 'in_progress', updated: t0 + 6000 });
+      await operations.setState('op-1', 'completed', t0 + 7000, false);
+      assert.deepEqual(await operations.get('op-1'), { ...stored('op-1', t0), state: 'completed', updated: t0 + 7000 });
     });
 
-    it('setState on an unknown operation: E_OPERATION_NOT_FOUND', () => {
+    it('setState on an unknown operation: E_OPERATION_NOT_FOUND', async () => {
       const { operations } = open();
-      assertCode(() => operations.setState('nope', 'completed', t0), 'E_OPERATION_NOT_FOUND');
+      await assertCode(() => operations.setState('nope', 'completed', t0), 'E_OPERATION_NOT_FOUND');
     });
   });
 
   describe('the changelog', () => {
-    it('returns every change of an operation in the order appended, whatever their times, with errors kept', () => {
+    it('returns every change of an operation in the order appended, whatever their times, with errors kept', async () => {
       const { operations } = open();
-      operations.create(newOperation('op-1', t0));
-      operations.create(newOperation('op-2', t0 + 1));
+      await operations.create(newOperation('op-1', t0));
+      await operations.create(newOperation('op-2', t0 + 1));
       const appended = [
         change('op-1', '/init', 'in_progress', t0 + 3000),
         change('op-1', '/init', 'completed', t0 + 2000), // a clock that went back: order is still the append order
@@ -211,63 +214,63 @@ describe('store/sqlite operations', function () {
         change('op-1', '/masters/node-1', 'failed', t0 + 5000, 'node node-1 did not become healthy within 5m'),
         change('op-1', '/masters/node-1', 'rolled_back', t0 + 6000),
       ];
-      operations.appendChange(appended[0] as PhaseChange);
-      operations.appendChange(change('op-2', '/init', 'in_progress', t0 + 3500));
-      for (const item of appended.slice(1)) operations.appendChange(item);
-      assert.deepEqual(operations.changes('op-1'), appended);
-      assert.deepEqual(operations.changes('op-2'), [change('op-2', '/init', 'in_progress', t0 + 3500)]);
-      assert.deepEqual(operations.changes('op-3'), [], 'an unknown operation has no changes');
+      await operations.appendChange(appended[0] as PhaseChange);
+      await operations.appendChange(change('op-2', '/init', 'in_progress', t0 + 3500));
+      for (const item of appended.slice(1)) await operations.appendChange(item);
+      assert.deepEqual(await operations.changes('op-1'), appended);
+      assert.deepEqual(await operations.changes('op-2'), [change('op-2', '/init', 'in_progress', t0 + 3500)]);
+      assert.deepEqual(await operations.changes('op-3'), [], 'an unknown operation has no changes');
     });
 
-    it('refuses a change of an unknown operation (E_OPERATION_NOT_FOUND) and stores nothing', () => {
+    it('refuses a change of an unknown operation (E_OPERATION_NOT_FOUND) and stores nothing', async () => {
       const { operations } = open();
-      assertCode(() => operations.appendChange(change('nope', '/init', 'in_progress', t0)), 'E_OPERATION_NOT_FOUND');
-      assert.deepEqual(operations.changes('nope'), []);
+      await assertCode(() => operations.appendChange(change('nope', '/init', 'in_progress', t0)), 'E_OPERATION_NOT_FOUND');
+      assert.deepEqual(await operations.changes('nope'), []);
     });
   });
 
   describe('reopening and the read-only view', () => {
-    it('keeps operations, changes and the lock across closing and reopening; the read-only view reads them', () => {
+    it('keeps operations, changes and the lock across closing and reopening; the read-only view reads them', async () => {
       const store = open();
-      store.operations.create(newOperation('op-1', t0));
-      store.operations.create(newOperation('op-2', t0 + 1000));
-      store.operations.appendChange(change('op-2', '/init', 'in_progress', t0 + 2000));
-      store.operations.appendChange(change('op-2', '/init', 'failed', t0 + 3000, 'exit code 1: boom'));
-      store.operations.setState('op-2', 'failed', t0 + 3000);
-      assert.deepEqual(store.operations.acquireLock(holder('op-2', process.pid)), { acquired: true });
-      const records = store.operations.list();
-      const changes = store.operations.changes('op-2');
-      store.close();
+      await store.operations.create(newOperation('op-1', t0));
+      await store.operations.create(newOperation('op-2', t0 + 1000));
+      await store.operations.appendChange(change('op-2', '/init', 'in_progress', t0 + 2000));
+      await store.operations.appendChange(change('op-2', '/init', 'failed', t0 + 3000, 'exit code 1: boom'));
+      await store.operations.setState('op-2', 'failed', t0 + 3000);
+      assert.deepEqual(await store.operations.acquireLock(holder('op-2', process.pid)), { acquired: true });
+      const records = await store.operations.list();
+      const changes = await store.operations.changes('op-2');
+      await store.close();
 
       for (const view of [open(), openReadOnly()]) {
-        assert.deepEqual(view.operations.list(), records);
-        assert.deepEqual(view.operations.get('op-2'), records[0]);
-        assert.deepEqual(view.operations.last(), records[0]);
-        assert.deepEqual(view.operations.changes('op-2'), changes);
-        assert.deepEqual(view.operations.lockHolder(), holder('op-2', process.pid));
+        assert.deepEqual(await view.operations.list(), records);
+        assert.deepEqual(await view.operations.get('op-2'), records[0]);
+        assert.deepEqual(await view.operations.last(), records[0]);
+        assert.deepEqual(await view.operations.changes('op-2'), changes);
+        assert.deepEqual(await view.operations.lockHolder(), holder('op-2', process.pid));
       }
     });
 
-    it('the read-only view refuses every write with E_STORE', () => {
-      open().operations.create(newOperation('op-1', t0));
+    it('the read-only view refuses every write with E_STORE', async () => {
+      await open().operations.create(newOperation('op-1', t0));
       const { operations } = openReadOnly();
-      assertCode(() => operations.create(newOperation('op-2', t0)), 'E_STORE');
-      assertCode(() => operations.appendChange(change('op-1', '/init', 'in_progress', t0)), 'E_STORE');
-      assertCode(() => operations.setState('op-1', 'completed', t0), 'E_STORE');
-      assertCode(() => operations.acquireLock(holder('op-1', process.pid)), 'E_STORE');
-      assertCode(() => operations.releaseLock('op-1', process.pid), 'E_STORE');
-      assert.deepEqual(operations.list(), [stored('op-1', t0)], 'nothing was written');
+      await assertCode(() => operations.create(newOperation('op-2', t0)), 'E_STORE');
+      await assertCode(() => operations.appendChange(change('op-1', '/init', 'in_progress', t0)), 'E_STORE');
+      await assertCode(() => operations.setState('op-1', 'completed', t0), 'E_STORE');
+      await assertCode(() => operations.acquireLock(holder('op-1', process.pid)), 'E_STORE');
+      await assertCode(() => operations.releaseLock('op-1', process.pid), 'E_STORE');
+      assert.deepEqual(await operations.list(), [stored('op-1', t0)], 'nothing was written');
     });
 
-    it('a state dir without a store reads as no operations, and refuses writes with E_STORE', () => {
+    it('a state dir without a store reads as no operations, and refuses writes with E_STORE', async () => {
       for (const view of [openReadOnly(), openReadOnly(join(stateDir, 'never-created'))]) {
-        assert.equal(view.operations.get('op-1'), undefined);
-        assert.equal(view.operations.last(), undefined);
-        assert.deepEqual(view.operations.list(), []);
-        assert.deepEqual(view.operations.changes('op-1'), []);
-        assert.equal(view.operations.lockHolder(), undefined);
-        assertCode(() => view.operations.create(newOperation('op-1', t0)), 'E_STORE');
-        assertCode(() => view.operations.acquireLock(holder('op-1', process.pid)), 'E_STORE');
+        assert.equal(await view.operations.get('op-1'), undefined);
+        assert.equal(await view.operations.last(), undefined);
+        assert.deepEqual(await view.operations.list(), []);
+        assert.deepEqual(await view.operations.changes('op-1'), []);
+        assert.equal(await view.operations.lockHolder(), undefined);
+        await assertCode(() => view.operations.create(newOperation('op-1', t0)), 'E_STORE');
+        await assertCode(() => view.operations.acquireLock(holder('op-1', process.pid)), 'E_STORE');
       }
     });
   });
@@ -292,29 +295,29 @@ describe('store/sqlite operations', function () {
       }
     }
 
-    it('the read-only view of a version 1 file reads its history and no operations', () => {
+    it('the read-only view of a version 1 file reads its history and no operations', async () => {
       createVersion1File();
       const view = openReadOnly();
       assert.deepEqual(
-        view.history.list().map((event) => event.id),
+        (await view.history.list()).map((event) => event.id),
         ['e1'],
       );
-      assert.deepEqual(view.operations.list(), []);
-      assert.equal(view.operations.lockHolder(), undefined);
+      assert.deepEqual(await view.operations.list(), []);
+      assert.equal(await view.operations.lockHolder(), undefined);
     });
 
-    it('opening it for writing adds the operation tables and keeps the history', () => {
+    it('opening it for writing adds the operation tables and keeps the history', async () => {
       createVersion1File();
       const store = open();
       assert.deepEqual(
-        store.history.list().map((event) => event.id),
+        (await store.history.list()).map((event) => event.id),
         ['e1'],
       );
-      assert.deepEqual(store.operations.list(), []);
-      store.operations.create(newOperation('op-1', t0));
-      store.operations.appendChange(change('op-1', '/init', 'in_progress', t0));
-      assert.deepEqual(store.operations.changes('op-1'), [change('op-1', '/init', 'in_progress', t0)]);
-      store.close();
+      assert.deepEqual(await store.operations.list(), []);
+      await store.operations.create(newOperation('op-1', t0));
+      await store.operations.appendChange(change('op-1', '/init', 'in_progress', t0));
+      assert.deepEqual(await store.operations.changes('op-1'), [change('op-1', '/init', 'in_progress', t0)]);
+      await store.close();
 
       const db = new Database(storePath(stateDir), { readonly: true });
       try {
@@ -325,7 +328,7 @@ describe('store/sqlite operations', function () {
       } finally {
         db.close();
       }
-      assert.deepEqual(openReadOnly().operations.changes('op-1'), [change('op-1', '/init', 'in_progress', t0)]);
+      assert.deepEqual(await openReadOnly().operations.changes('op-1'), [change('op-1', '/init', 'in_progress', t0)]);
     });
   });
 
@@ -347,17 +350,17 @@ describe('store/sqlite operations', function () {
       }
     }
 
-    it('the read-only view reads its lock holder, without a start time', () => {
+    it('the read-only view reads its lock holder, without a start time', async () => {
       createLockedFileBeforeStartTime(process.ppid);
-      assert.deepEqual(openReadOnly().operations.lockHolder(), holder('op-1', process.ppid));
+      assert.deepEqual(await openReadOnly().operations.lockHolder(), holder('op-1', process.ppid));
     });
 
-    it('opening it for writing adds the column; the old lock has no start time, so its live pid keeps it', () => {
+    it('opening it for writing adds the column; the old lock has no start time, so its live pid keeps it', async () => {
       createLockedFileBeforeStartTime(process.ppid);
       const store = open();
-      assert.deepEqual(store.operations.lockHolder(), holder('op-1', process.ppid));
-      assert.deepEqual(store.operations.acquireLock(holder('op-2', process.pid)), { acquired: false, holder: holder('op-1', process.ppid) });
-      store.close();
+      assert.deepEqual(await store.operations.lockHolder(), holder('op-1', process.ppid));
+      assert.deepEqual(await store.operations.acquireLock(holder('op-2', process.pid)), { acquired: false, holder: holder('op-1', process.ppid) });
+      await store.close();
       const db = new Database(storePath(stateDir), { readonly: true });
       try {
         assert.equal(userVersion(db), schemaVersion);
@@ -379,24 +382,24 @@ describe('store/sqlite operations', function () {
       since,
     });
 
-    it('records, lists oldest first, replaces the same group, clears; the read-only view reads them; a missing operation is refused', () => {
+    it('records, lists oldest first, replaces the same group, clears; the read-only view reads them; a missing operation is refused', async () => {
       const store = open();
-      store.operations.create(newOperation('op-1', t0));
-      store.operations.recordPhaseProcess(recorded('/masters/node-1', 4321, t0 + 2, 99));
-      store.operations.recordPhaseProcess(recorded('/init', 1234, t0 + 1));
-      store.operations.recordPhaseProcess(recorded('/init', 1234, t0 + 1, 42));
-      assert.deepEqual(store.operations.phaseProcesses('op-1'), [recorded('/init', 1234, t0 + 1, 42), recorded('/masters/node-1', 4321, t0 + 2, 99)]);
-      assert.deepEqual(openReadOnly().operations.phaseProcesses('op-1'), store.operations.phaseProcesses('op-1'));
-      assert.deepEqual(store.operations.phaseProcesses('op-2'), []);
-      store.operations.clearPhaseProcess('op-1', '/init', 1234);
-      store.operations.clearPhaseProcess('op-1', '/init', 1234);
-      assert.deepEqual(store.operations.phaseProcesses('op-1'), [recorded('/masters/node-1', 4321, t0 + 2, 99)]);
-      assertCode(() => store.operations.recordPhaseProcess({ ...recorded('/init', 55, t0), operationId: 'nope' }), 'E_OPERATION_NOT_FOUND');
-      assert.throws(() => store.operations.recordPhaseProcess(recorded('/init', 1, t0)), RangeError);
-      assertCode(() => openReadOnly().operations.recordPhaseProcess(recorded('/init', 55, t0)), 'E_STORE');
+      await store.operations.create(newOperation('op-1', t0));
+      await store.operations.recordPhaseProcess(recorded('/masters/node-1', 4321, t0 + 2, 99));
+      await store.operations.recordPhaseProcess(recorded('/init', 1234, t0 + 1));
+      await store.operations.recordPhaseProcess(recorded('/init', 1234, t0 + 1, 42));
+      assert.deepEqual(await store.operations.phaseProcesses('op-1'), [recorded('/init', 1234, t0 + 1, 42), recorded('/masters/node-1', 4321, t0 + 2, 99)]);
+      assert.deepEqual(await openReadOnly().operations.phaseProcesses('op-1'), await store.operations.phaseProcesses('op-1'));
+      assert.deepEqual(await store.operations.phaseProcesses('op-2'), []);
+      await store.operations.clearPhaseProcess('op-1', '/init', 1234);
+      await store.operations.clearPhaseProcess('op-1', '/init', 1234);
+      assert.deepEqual(await store.operations.phaseProcesses('op-1'), [recorded('/masters/node-1', 4321, t0 + 2, 99)]);
+      await assertCode(() => store.operations.recordPhaseProcess({ ...recorded('/init', 55, t0), operationId: 'nope' }), 'E_OPERATION_NOT_FOUND');
+      await assert.rejects(async () => await store.operations.recordPhaseProcess(recorded('/init', 1, t0)), RangeError);
+      await assertCode(() => openReadOnly().operations.recordPhaseProcess(recorded('/init', 55, t0)), 'E_STORE');
     });
 
-    it('a file from before the table: the read-only view has none recorded; opening it for writing adds the table', () => {
+    it('a file from before the table: the read-only view has none recorded; opening it for writing adds the table', async () => {
       const db = new Database(storePath(stateDir));
       try {
         db.pragma('journal_mode = WAL');
@@ -404,11 +407,11 @@ describe('store/sqlite operations', function () {
       } finally {
         db.close();
       }
-      assert.deepEqual(openReadOnly().operations.phaseProcesses('op-1'), []);
+      assert.deepEqual(await openReadOnly().operations.phaseProcesses('op-1'), []);
       const store = open();
-      store.operations.create(newOperation('op-1', t0));
-      store.operations.recordPhaseProcess(recorded('/init', 1234, t0, 7));
-      assert.deepEqual(store.operations.phaseProcesses('op-1'), [recorded('/init', 1234, t0, 7)]);
+      await store.operations.create(newOperation('op-1', t0));
+      await store.operations.recordPhaseProcess(recorded('/init', 1234, t0, 7));
+      assert.deepEqual(await store.operations.phaseProcesses('op-1'), [recorded('/init', 1234, t0, 7)]);
     });
   });
 
@@ -449,98 +452,98 @@ describe('store/sqlite operations', function () {
   });
 
   describe('the operation lock', () => {
-    it('is free at first; the first holder gets it, a second is refused with the holder', () => {
+    it('is free at first; the first holder gets it, a second is refused with the holder', async () => {
       const { operations } = open();
-      assert.equal(operations.lockHolder(), undefined);
-      assert.deepEqual(operations.acquireLock(holder('op-1', process.pid, t0)), { acquired: true });
-      assert.deepEqual(operations.lockHolder(), holder('op-1', process.pid, t0));
-      assert.deepEqual(operations.acquireLock(holder('op-2', process.pid + 1, t0 + 1000)), { acquired: false, holder: holder('op-1', process.pid, t0) });
-      assert.deepEqual(operations.lockHolder(), holder('op-1', process.pid, t0));
+      assert.equal(await operations.lockHolder(), undefined);
+      assert.deepEqual(await operations.acquireLock(holder('op-1', process.pid, t0)), { acquired: true });
+      assert.deepEqual(await operations.lockHolder(), holder('op-1', process.pid, t0));
+      assert.deepEqual(await operations.acquireLock(holder('op-2', process.pid + 1, t0 + 1000)), { acquired: false, holder: holder('op-1', process.pid, t0) });
+      assert.deepEqual(await operations.lockHolder(), holder('op-1', process.pid, t0));
     });
 
-    it('the process that holds it may take it again (for another operation too)', () => {
+    it('the process that holds it may take it again (for another operation too)', async () => {
       const { operations } = open();
-      operations.acquireLock(holder('op-1', process.pid, t0));
-      assert.deepEqual(operations.acquireLock(holder('op-2', process.pid, t0 + 1000)), { acquired: true });
-      assert.deepEqual(operations.lockHolder(), holder('op-2', process.pid, t0 + 1000));
+      await operations.acquireLock(holder('op-1', process.pid, t0));
+      assert.deepEqual(await operations.acquireLock(holder('op-2', process.pid, t0 + 1000)), { acquired: true });
+      assert.deepEqual(await operations.lockHolder(), holder('op-2', process.pid, t0 + 1000));
     });
 
-    it('is released only by its holder (operation and pid), then free for the next', () => {
+    it('is released only by its holder (operation and pid), then free for the next', async () => {
       const { operations } = open();
-      operations.acquireLock(holder('op-1', process.pid));
-      operations.releaseLock('op-2', process.pid);
-      operations.releaseLock('op-1', process.pid + 1);
-      assert.deepEqual(operations.lockHolder(), holder('op-1', process.pid));
-      operations.releaseLock('op-1', process.pid);
-      assert.equal(operations.lockHolder(), undefined);
-      operations.releaseLock('op-1', process.pid); // releasing a free lock is harmless
-      assert.deepEqual(operations.acquireLock(holder('op-2', process.pid + 1)), { acquired: true });
+      await operations.acquireLock(holder('op-1', process.pid));
+      await operations.releaseLock('op-2', process.pid);
+      await operations.releaseLock('op-1', process.pid + 1);
+      assert.deepEqual(await operations.lockHolder(), holder('op-1', process.pid));
+      await operations.releaseLock('op-1', process.pid);
+      assert.equal(await operations.lockHolder(), undefined);
+      await operations.releaseLock('op-1', process.pid); // releasing a free lock is harmless
+      assert.deepEqual(await operations.acquireLock(holder('op-2', process.pid + 1)), { acquired: true });
     });
 
     it('a lock whose holder died is taken over', async () => {
       const dead = await deadPid();
       assert.equal(processAlive(dead), false);
       const { operations } = open();
-      assert.deepEqual(operations.acquireLock(holder('op-1', dead, t0)), { acquired: true });
-      assert.deepEqual(operations.acquireLock(holder('op-2', process.pid, t0 + 1000)), { acquired: true });
-      assert.deepEqual(operations.lockHolder(), holder('op-2', process.pid, t0 + 1000));
+      assert.deepEqual(await operations.acquireLock(holder('op-1', dead, t0)), { acquired: true });
+      assert.deepEqual(await operations.acquireLock(holder('op-2', process.pid, t0 + 1000)), { acquired: true });
+      assert.deepEqual(await operations.lockHolder(), holder('op-2', process.pid, t0 + 1000));
     });
 
-    it('keeps its holder\'s start time; a live pid with another start time (the holder died, its pid was reused) is taken over', function () {
+    it('keeps its holder\'s start time; a live pid with another start time (the holder died, its pid was reused) is taken over', async function () {
       if (process.platform !== 'linux') this.skip();
       const parent = processStartTime(process.ppid);
       assert.ok(parent !== undefined);
       const { operations } = open();
       const reused = { ...holder('op-1', process.ppid, t0), startTime: parent + 1 };
-      assert.deepEqual(operations.acquireLock(reused), { acquired: true });
-      assert.deepEqual(operations.lockHolder(), reused);
+      assert.deepEqual(await operations.acquireLock(reused), { acquired: true });
+      assert.deepEqual(await operations.lockHolder(), reused);
       const next = { ...holder('op-2', process.pid, t0 + 1000), startTime: processStartTime(process.pid) ?? 0 };
-      assert.deepEqual(operations.acquireLock(next), { acquired: true });
-      assert.deepEqual(operations.lockHolder(), next);
+      assert.deepEqual(await operations.acquireLock(next), { acquired: true });
+      assert.deepEqual(await operations.lockHolder(), next);
     });
 
-    it('a live pid with the recorded start time keeps the lock', function () {
+    it('a live pid with the recorded start time keeps the lock', async function () {
       if (process.platform !== 'linux') this.skip();
       const parent = processStartTime(process.ppid);
       assert.ok(parent !== undefined);
       const { operations } = open();
       const live = { ...holder('op-1', process.ppid, t0), startTime: parent };
-      operations.acquireLock(live);
-      assert.deepEqual(operations.acquireLock(holder('op-2', process.pid)), { acquired: false, holder: live });
-      assert.deepEqual(operations.lockHolder(), live);
+      await operations.acquireLock(live);
+      assert.deepEqual(await operations.acquireLock(holder('op-2', process.pid)), { acquired: false, holder: live });
+      assert.deepEqual(await operations.lockHolder(), live);
     });
 
-    it('refuses a start time that is not a non-negative integer', () => {
+    it('refuses a start time that is not a non-negative integer', async () => {
       const { operations } = open();
-      for (const startTime of [-1, 1.5, Number.NaN]) assert.throws(() => operations.acquireLock({ ...holder('op-1', process.pid), startTime }), RangeError);
-      assert.equal(operations.lockHolder(), undefined);
+      for (const startTime of [-1, 1.5, Number.NaN]) await assert.rejects(async () => await operations.acquireLock({ ...holder('op-1', process.pid), startTime }), RangeError);
+      assert.equal(await operations.lockHolder(), undefined);
     });
 
     it('a holder on another host is never taken over: its pid cannot be checked from here', async () => {
       const dead = await deadPid();
       const { operations } = open();
-      operations.acquireLock(holder('op-1', dead, t0, `not-${host}`));
-      assert.deepEqual(operations.acquireLock(holder('op-2', process.pid)), { acquired: false, holder: holder('op-1', dead, t0, `not-${host}`) });
+      await operations.acquireLock(holder('op-1', dead, t0, `not-${host}`));
+      assert.deepEqual(await operations.acquireLock(holder('op-2', process.pid)), { acquired: false, holder: holder('op-1', dead, t0, `not-${host}`) });
     });
 
-    it("a holder whose pid exists but is another user's (EPERM) is alive", () => {
+    it("a holder whose pid exists but is another user's (EPERM) is alive", async () => {
       const { operations } = open();
-      operations.acquireLock(holder('op-1', 1));
+      await operations.acquireLock(holder('op-1', 1));
       const kill = sinon.stub(process, 'kill').throws(Object.assign(new Error('kill EPERM'), { code: 'EPERM' }));
-      assert.deepEqual(operations.acquireLock(holder('op-2', process.pid)), { acquired: false, holder: holder('op-1', 1) });
+      assert.deepEqual(await operations.acquireLock(holder('op-2', process.pid)), { acquired: false, holder: holder('op-1', 1) });
       assert.ok(kill.calledWith(1, 0));
     });
 
-    it('refuses a holder pid that is not a positive integer', () => {
+    it('refuses a holder pid that is not a positive integer', async () => {
       const { operations } = open();
-      for (const pid of [0, -1, 1.5]) assert.throws(() => operations.acquireLock(holder('op-1', pid)), RangeError);
-      assert.equal(operations.lockHolder(), undefined);
+      for (const pid of [0, -1, 1.5]) await assert.rejects(async () => await operations.acquireLock(holder('op-1', pid)), RangeError);
+      assert.equal(await operations.lockHolder(), undefined);
     });
 
     it('two processes racing for it: exactly one gets it, the other is told who', async () => {
       for (let round = 0; round < 3; round++) {
         const dir = mkdtempSync(join(stateDir, `round-${round}-`));
-        open(dir).close();
+        await open(dir).close();
         const racers = [0, 1].map(() => startFixture<RacerMessage>(racerScript, [dir, `op-${round}`]));
         started.push(...racers.map((racer) => racer.child));
         await waitFor(() => racers.every((racer) => racer.messages.length > 0), 20_000, 'both racers to open the store');
@@ -560,7 +563,7 @@ describe('store/sqlite operations', function () {
         assert.ok(winner !== undefined && loser !== undefined && !loser.result.acquired);
         assert.equal(loser.result.holder.pid, winner.pid);
         assert.equal(loser.result.holder.operationId, `op-${round}`);
-        assert.equal(open(dir).operations.lockHolder()?.pid, winner.pid);
+        assert.equal((await open(dir).operations.lockHolder())?.pid, winner.pid);
 
         for (const racer of racers) racer.child.send('exit');
         for (const racer of racers) assert.deepEqual(await racer.exited, { code: 0, signal: null });
@@ -568,7 +571,7 @@ describe('store/sqlite operations', function () {
     });
 
     it('a change appended by a process killed with SIGKILL right after is there, and its lock is taken over', async () => {
-      open().operations.create(newOperation('op-1', t0));
+      await open().operations.create(newOperation('op-1', t0));
       const writer = startFixture<string>(appendScript, [stateDir, 'op-1', '5']);
       started.push(writer.child);
       await waitFor(() => writer.messages.length > 0, 20_000, 'the writer to append');
@@ -578,11 +581,11 @@ describe('store/sqlite operations', function () {
 
       const reopened = open();
       assert.deepEqual(
-        reopened.operations.changes('op-1').map((item) => [item.phaseId, item.state]),
+        (await reopened.operations.changes('op-1')).map((item) => [item.phaseId, item.state]),
         [0, 1, 2, 3, 4].map((index) => [`/phase-${index}`, 'in_progress']),
       );
-      assert.equal(reopened.operations.lockHolder()?.pid, writer.child.pid);
-      assert.deepEqual(reopened.operations.acquireLock(holder('op-1', process.pid)), { acquired: true });
+      assert.equal((await reopened.operations.lockHolder())?.pid, writer.child.pid);
+      assert.deepEqual(await reopened.operations.acquireLock(holder('op-1', process.pid)), { acquired: true });
     });
   });
 });

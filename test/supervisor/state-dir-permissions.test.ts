@@ -34,8 +34,8 @@ describe('supervisor/state-dir: permissions against another user (real user)', f
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'gravity-perms-'));
   });
-  afterEach(() => {
-    store?.close();
+  afterEach(async () => {
+    await store?.close();
     store = undefined;
     rmSync(dir, { recursive: true, force: true });
   });
@@ -51,7 +51,7 @@ describe('supervisor/state-dir: permissions against another user (real user)', f
     chmodSync(stateDir, 0o755);
     ensureStateDir(stateDir);
     store = openSqliteStore(stateDir);
-    store.history.append([{ id: 'e1', time: Date.now(), type: 'Probe Failed', node: 'node-1', checker: 'web' }]);
+    await store.history.append([{ id: 'e1', time: Date.now(), type: 'Probe Failed', node: 'node-1', checker: 'web' }]);
     const certificate = await ensureServerCertificate(stateDir, { hostnames: ['node-1'], ips: [] });
     const secrets = [storePath(stateDir), `${storePath(stateDir)}-wal`, `${storePath(stateDir)}-shm`, certificate.keyPath];
 
