@@ -12,9 +12,9 @@ describeStoreContract('SQLite', ({ now }) => {
   const store = openSqliteStore(stateDir, { clock: { now: () => now } });
   return {
     store,
-    close: () => {
+    close: async () => {
       try {
-        store.close();
+        await store.close();
       } finally {
         rmSync(stateDir, { recursive: true, force: true });
       }
