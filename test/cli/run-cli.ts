@@ -103,6 +103,13 @@ export function loggedUrl(agent: Spawned, message: string, timeoutMs = 10_000): 
   );
 }
 
+/** Kills an agent a test started (SIGKILL) if it still runs, and waits for its exit; nothing for undefined. */
+export async function killAgent(agent: Spawned | undefined): Promise<void> {
+  if (agent === undefined) return;
+  if (agent.child.exitCode === null && agent.child.signalCode === null) agent.child.kill('SIGKILL');
+  await agent.finished;
+}
+
 /** Starts `gravity start` on the state dir with a config file made of these lines; resolves once it runs. */
 export async function startConfiguredAgent(stateDir: string, configLines: readonly string[]): Promise<Spawned> {
   const config = join(stateDir, 'gravity.yaml');

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Spawned } from '../cli/run-cli.ts';
-import { cliMain, runCli, spawnTs, waitForAgent } from '../cli/run-cli.ts';
+import { cliMain, killAgent, runCli, spawnTs, waitForAgent } from '../cli/run-cli.ts';
 import { closeTcp, listenTcp } from '../helpers/tcp-target.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -30,10 +30,7 @@ describe('integration: history left open by an earlier configuration (real agent
     stateDir = mkdtempSync(join(tmpdir(), 'gravity-leftovers-'));
   });
   afterEach(async () => {
-    if (agent !== undefined && agent.child.exitCode === null && agent.child.signalCode === null) {
-      agent.child.kill('SIGKILL');
-      await agent.finished;
-    }
+    await killAgent(agent);
     agent = undefined;
     rmSync(stateDir, { recursive: true, force: true });
   });

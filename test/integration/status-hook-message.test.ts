@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClusterReport } from '../../src/health/types.ts';
 import type { Spawned } from '../cli/run-cli.ts';
-import { logRecords, runCli, startConfiguredAgent } from '../cli/run-cli.ts';
+import { killAgent, logRecords, runCli, startConfiguredAgent } from '../cli/run-cli.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 describe('integration: the status hook failure message in gravity status and the log (real agent)', function () {
@@ -20,10 +20,7 @@ describe('integration: the status hook failure message in gravity status and the
     stateDir = mkdtempSync(join(tmpdir(), 'gravity-hookmsg-'));
   });
   afterEach(async () => {
-    if (agent !== undefined && agent.child.exitCode === null && agent.child.signalCode === null) {
-      agent.child.kill('SIGKILL');
-      await agent.finished;
-    }
+    await killAgent(agent);
     agent = undefined;
     rmSync(stateDir, { recursive: true, force: true });
   });

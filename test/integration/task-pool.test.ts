@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { systemFactsCacheMs } from '../../src/actors/system-facts.ts';
 import type { SystemFactsResult } from '../../src/api/control-protocol.ts';
 import type { Spawned } from '../cli/run-cli.ts';
-import { logRecords, runCli, startConfiguredAgent } from '../cli/run-cli.ts';
+import { killAgent, logRecords, runCli, startConfiguredAgent } from '../cli/run-cli.ts';
 import { waitForValue } from '../helpers/wait.ts';
 
 /** MemTotal from /proc/meminfo, in bytes. */
@@ -35,8 +35,7 @@ describe('integration: the task pool in a real agent', function () {
     agent = await startConfiguredAgent(stateDir, ['node: { name: n1 }', 'health: { listen: "127.0.0.1:0" }', 'panel: { enabled: false }', 'probes: []']);
   });
   after(async () => {
-    if (agent !== undefined && agent.child.exitCode === null && agent.child.signalCode === null) agent.child.kill('SIGKILL');
-    if (agent !== undefined) await agent.finished;
+    await killAgent(agent);
     rmSync(stateDir, { recursive: true, force: true });
   });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ClusterReport } from '../../src/health/types.ts';
 import type { HistoryEvent } from '../../src/store/types.ts';
 import type { Spawned } from '../cli/run-cli.ts';
-import { runCli, startConfiguredAgent } from '../cli/run-cli.ts';
+import { killAgent, runCli, startConfiguredAgent } from '../cli/run-cli.ts';
 import { waitForValue } from '../helpers/wait.ts';
 
 /** Every control character a terminal could act on (newline and tab are layout). */
@@ -30,10 +30,7 @@ describe('integration: control characters in what the CLI prints (real processes
     dir = mkdtempSync(join(tmpdir(), 'gravity-ctl-'));
   });
   afterEach(async () => {
-    if (agent !== undefined && agent.child.exitCode === null && agent.child.signalCode === null) {
-      agent.child.kill('SIGKILL');
-      await agent.finished;
-    }
+    await killAgent(agent);
     agent = undefined;
     rmSync(dir, { recursive: true, force: true });
   });
