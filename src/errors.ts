@@ -289,6 +289,14 @@ export const errorCatalogue = {
     kind: 'user',
     message: 'this command is not provided by this version of gravity yet',
   },
+  E_SUPERVISOR_NOT_RUNNING: { exitCode: ExitCode.internal, kind: 'internal', message: 'a child was added to a supervisor that is not running' },
+  E_CHILD_EXISTS: { exitCode: ExitCode.internal, kind: 'internal', message: 'a child was added under an id its supervisor already has' },
+  E_AGENT_LOST: {
+    exitCode: ExitCode.agentState,
+    kind: 'user',
+    message: 'the agent stopped while it ran the operation',
+    hint: "start the agent again ('gravity start'), then 'gravity plan' shows where it stopped and 'gravity plan resume' finishes it",
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

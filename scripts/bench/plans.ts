@@ -20,6 +20,9 @@ import type { PhaseContext, PhaseRunner } from '../../src/plan/executors.ts';
 import type { PhaseSpec } from '../../src/plan/types.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import type { OperationStore } from '../../src/store/types.ts';
+import { ActorScope } from '../../src/supervisor/actor-scope.ts';
+import { InspectionBus } from '../../src/actors/inspection.ts';
+import { systemClock } from '../../src/clock.ts';
 
 const compiled = !import.meta.url.endsWith('.ts');
 const cliMain = fileURLToPath(new URL(compiled ? '../../src/cli/main.js' : '../../src/cli/main.ts', import.meta.url));
@@ -118,7 +121,7 @@ async function runEngine(stateDir: string, plan: PhaseSpec): Promise<EngineRun> 
       }
       if (event.kind === 'failed') failures.push(`${event.phaseId}: ${event.error}`);
     };
-    const engine = await PlanEngine.open({ store: operations, runner: noOpRunner, operationId, holder: { pid: process.pid, hostname: hostname() }, onProgress });
+    const engine = await PlanEngine.open({ store: operations, runner: noOpRunner, operationId, holder: { pid: process.pid, hostname: hostname() }, scope: new ActorScope('bench/operation', new InspectionBus(), systemClock), onProgress });
     const started = performance.now();
     lastEnd = started;
     const state = await engine.resume();
@@ -134,7 +137,7 @@ async function runEngine(stateDir: string, plan: PhaseSpec): Promise<EngineRun> 
 
 /** The same executor, called once per leaf in a plain loop: what running the phases costs without an engine. */
 async function plainLoop(plan: PhaseSpec, operationId: string): Promise<number[]> {
-  const ctx: PhaseContext = { signal: new AbortController().signal, operationId };
+  const ctx: PhaseContext = { signal: new AbortController().signal, operationId, scope: new ActorScope('bench/phase', new InspectionBus(), systemClock) };
   const samples: number[] = [];
   for (const spec of leafSpecs(plan)) {
     const started = performance.now();

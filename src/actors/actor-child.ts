@@ -39,7 +39,13 @@ function acceptsShutdown(actor: AnyActor): boolean {
  * Starts `logic` as a child actor; throws if it fails during start.
  * @example const child = startActorChild(idleMachine, undefined, 'idle', context);
  */
-export function startActorChild(logic: AnyActorLogic, input: unknown, id: string, context: ChildContext): RunningChild {
+export function startActorChild(
+  logic: AnyActorLogic,
+  input: unknown,
+  id: string,
+  context: ChildContext,
+  scopedChildren?: () => TreeNodeInfo[],
+): RunningChild {
   const inspector = createActorInspector(context.path, context.bus, context.clock, healthReporterOf(logic));
   const actor = createActor(logic, { id, input, inspect: inspector.inspect, clock: xstateClock(context.clock) });
   inspector.setRoot(actor);
@@ -128,7 +134,12 @@ export function startActorChild(logic: AnyActorLogic, input: unknown, id: string
   return {
     stop,
     send: (event) => actor.send(event),
-    describe: (): Promise<Pick<TreeNodeInfo, 'actorState'>> =>
-      Promise.resolve({ actorState: toJsonValue((actor.getSnapshot() as { value?: unknown }).value) }),
+    describe: (): Promise<Pick<TreeNodeInfo, 'actorState' | 'children'>> => {
+      const children = scopedChildren?.() ?? [];
+      return Promise.resolve({
+        actorState: toJsonValue((actor.getSnapshot() as { value?: unknown }).value),
+        ...(children.length > 0 ? { children } : {}),
+      });
+    },
   };
 }

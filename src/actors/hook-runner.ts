@@ -1,12 +1,12 @@
 // Runs application hooks for real: the hook-job machine with its `runAttempt` provided as a local
-// process in its own process group (src/actors/run-process.ts). Stopping an attempt — the job's
+// process in its own process group (src/actors/run-process.ts), started as the scoped actor
+// `hook:<name>` of whoever runs it (a phase), so that it is on the bus and in the tree. Stopping an attempt — the job's
 // deadline passing, or the actor being stopped by its supervisor — aborts it, which kills the whole
 // process group, so a hook never outlives its job.
 
-import { createActor, fromPromise } from 'xstate';
-import type { ActorOptions } from 'xstate';
+import { fromPromise } from 'xstate';
 import type { Clock } from '../clock.ts';
-import { systemClock, xstateClock } from '../clock.ts';
+import type { ActorScope } from '../supervisor/actor-scope.ts';
 import type { HookJob } from '../config/types.ts';
 import { hookJobMachine } from '../machines/hook-job.ts';
 import type { HookJobInput, HookJobOutput, RunAttemptInput } from '../machines/hook-job.ts';
@@ -54,49 +54,39 @@ export function hookJobLogic(options: HookRunnerOptions = {}): typeof hookJobMac
 export interface RunHookOptions extends HookRunnerOptions, Pick<HookJobInput, 'backoffBaseMs' | 'backoffCapMs'> {
   /** The hook's name in the app manifest, for messages. `hook` by default. */
   name?: string;
+  /** Where the job's actor runs, as `hook:<name>`: the phase actor's scope. */
+  scope: ActorScope;
   /** Aborting it stops the job (killing a running attempt) and rejects with the abort reason. */
   signal?: AbortSignal;
-  inspect?: ActorOptions<typeof hookJobMachine>['inspect'];
 }
 
 /**
  * Runs one hook job to its end and resolves with its result; a failed or overdue hook resolves too
  * (check `result`). Rejects only when aborted or on a fault of the machine itself.
  * @example
- * const { result, message } = await runHook(manifest.hooks.status, { name: 'status' });
+ * const { result, message } = await runHook(manifest.hooks.install, { name: 'install', scope: phase.scope });
  * if (result !== 'succeeded') console.error(message); // hook status failed: exit code 1: db down
  */
-export function runHook(job: HookJob, options: RunHookOptions = {}): Promise<HookJobOutput> {
+export function runHook(job: HookJob, options: RunHookOptions): Promise<HookJobOutput> {
   const input: HookJobInput = { name: options.name ?? 'hook', job };
   if (options.backoffBaseMs !== undefined) input.backoffBaseMs = options.backoffBaseMs;
   if (options.backoffCapMs !== undefined) input.backoffCapMs = options.backoffCapMs;
   const signal = options.signal;
   if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
 
-  return new Promise<HookJobOutput>((resolve, reject) => {
-    const actor = createActor(hookJobLogic(options), {
-      input,
-      clock: xstateClock(options.clock ?? systemClock),
-      ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
-    });
-    const onAbort = (): void => {
-      // Reject first: stopping the actor completes it, without an output.
-      reject(signal?.reason as Error);
-      actor.stop();
-    };
-    actor.subscribe({
-      complete: () => {
-        signal?.removeEventListener('abort', onAbort);
-        const output = actor.getSnapshot().output;
-        if (output === undefined) reject(new Error(`hook ${input.name} ended without a result`));
-        else resolve(output);
-      },
-      error: (error) => {
-        signal?.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    });
-    signal?.addEventListener('abort', onAbort, { once: true });
-    actor.start();
-  });
+  const started = options.scope.spawn(`hook:${input.name}`, hookJobLogic(options), input);
+  const onAbort = (): void => started.actor.stop();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return started.done.then(
+    (output) => {
+      signal?.removeEventListener('abort', onAbort);
+      return output;
+    },
+    (error: unknown) => {
+      signal?.removeEventListener('abort', onAbort);
+      // Stopping the actor ends it without an output: the abort is the reason.
+      if (signal?.aborted === true) throw signal.reason as Error;
+      throw error instanceof Error ? error : new Error(String(error));
+    },
+  );
 }

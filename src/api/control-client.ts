@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { GravityError, errorCatalogue } from '../errors.ts';
 import type { ErrorCode } from '../errors.ts';
-import type { ControlMethod, ControlMethods, ControlRequest, ControlResponse, ControlStreamMethod, ControlStreams } from './control-protocol.ts';
+import type { ControlError, ControlMethod, ControlMethods, ControlRequest, ControlResponse, ControlStreamMethod, ControlStreams } from './control-protocol.ts';
 import { LineSplitter, controlSocketName, controlSocketRecheckMs, encodeMessage, parseResponse } from './control-protocol.ts';
 import { liveLockHolder } from '../supervisor/state-dir.ts';
 
@@ -96,9 +96,9 @@ function connectionError(stateDir: string, error: NodeJS.ErrnoException): Gravit
 }
 
 /** Rebuilds an error that crossed the socket; catalogue codes come back as themselves. */
-function remoteError(error: { code: string; message: string; details?: string[] }): GravityError {
+export function remoteError(error: ControlError): GravityError {
   const details = error.details ?? [];
-  if (error.code in errorCatalogue) return new GravityError(error.code as ErrorCode, error.message, { details });
+  if (error.code in errorCatalogue) return new GravityError(error.code as ErrorCode, error.message, { details, ...(error.hint === undefined ? {} : { hint: error.hint }) });
   return new GravityError('E_CONTROL_REQUEST', `the agent refused the request: ${error.message} (${error.code})`, { details });
 }
 
@@ -262,7 +262,8 @@ export function connectControl(options: ControlClientOptions): Promise<ControlCl
         const onAbort = (): void => wake?.();
         signal?.addEventListener('abort', onAbort);
         pending.set(id, entry);
-        socket.write(encodeMessage({ id, method, params }));
+        // The stream's own method fixes its params' type; the union cannot see that they go together.
+        socket.write(encodeMessage({ id, method, params } as ControlRequest));
         try {
           for (;;) {
             if (signal?.aborted === true) return undefined;

@@ -8,6 +8,10 @@ import { inspectionKinds } from '../actors/inspection.ts';
 import type { SystemFacts } from '../actors/tasks.ts';
 import type { ClusterReport } from '../health/types.ts';
 import type { HistoryEvent, HistoryQuery } from '../store/types.ts';
+import type { OperationRequest } from '../machines/operation.ts';
+import { operationActions } from '../machines/operation.ts';
+import type { OperationStreamItem } from '../operations/follow-run.ts';
+import type { OperationAnswer } from '../operations/operation-run.ts';
 import type { TreeNodeInfo } from '../supervisor/child.ts';
 
 /** The agent's own life, a documented literal union. SIGTERM from systemd means `stopping`. */
@@ -22,6 +26,9 @@ export const controlSocketRecheckMs = 5000;
 
 /** Longest request or response line accepted (bytes); longer input is a protocol error. */
 export const maxLineBytes = 4 * 1024 * 1024;
+
+/** The longest phase path a request may name (the plan file's own limit is below it). */
+export const maxPhasePathLength = 4096;
 
 export interface PingResult {
   pid: number;
@@ -60,10 +67,12 @@ export interface ControlMethods {
   history: { params: HistoryQuery; result: HistoryResult };
   /** This node's CPU, memory, OS and disks, read in the agent's task pool (cached briefly). */
   system: { params: Record<string, never>; result: SystemFactsResult };
+  /** Stops the runs of an operation (or of every operation) the agent runs, and answers once they ended. */
+  'operation-stop': { params: { operationId?: string }; result: { stopped: string[] } };
 }
 
 export type ControlMethod = keyof ControlMethods;
-export const controlMethods: readonly ControlMethod[] = ['ping', 'tree', 'status', 'history', 'system'];
+export const controlMethods: readonly ControlMethod[] = ['ping', 'tree', 'status', 'history', 'system', 'operation-stop'];
 
 /** The params of an `inspect` request. */
 export type InspectParams = InspectionQuery;
@@ -77,10 +86,15 @@ export type InspectParams = InspectionQuery;
 export interface ControlStreams {
   /** Inspection records: the buffered ones, then (with `follow`) each new one. */
   inspect: { params: InspectParams; item: InspectionRecord; result: InspectionReadEnd };
+  /**
+   * Runs a request on an operation in the agent's operations subtree: `accepted`, then its progress,
+   * then its answer (or its error). Closing the stream stops following; the run goes on.
+   */
+  operation: { params: OperationRequest; item: OperationStreamItem; result: OperationAnswer };
 }
 
 export type ControlStreamMethod = keyof ControlStreams;
-export const controlStreamMethods: readonly ControlStreamMethod[] = ['inspect'];
+export const controlStreamMethods: readonly ControlStreamMethod[] = ['inspect', 'operation'];
 
 /** What is wrong with the params of an `inspect` request, or undefined when they are InspectParams. */
 function inspectParamsProblem(params: Record<string, unknown>): string | undefined {
@@ -99,6 +113,26 @@ function inspectParamsProblem(params: Record<string, unknown>): string | undefin
     return 'inspect param backlog must be a non-negative integer';
   }
   return undefined;
+}
+
+/** Operation ids are generated UUIDs; anything else of a sane length is looked up and not found. */
+function isOperationId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= 128 && /^[A-Za-z0-9._:-]+$/u.test(value);
+}
+
+/** The request of an `operation` stream, or what is wrong with it. */
+export function operationRequestOf(params: Record<string, unknown>): OperationRequest | string {
+  const { action, operationId, phase, force } = params;
+  if (typeof action !== 'string' || !(operationActions as readonly string[]).includes(action)) return `operation param action must be one of ${operationActions.join(', ')}`;
+  if (!isOperationId(operationId)) return 'operation param operationId must be an operation id';
+  const withPhase = action === 'execute' || action === 'rollback';
+  for (const key of Object.keys(params)) {
+    if (!['action', 'operationId', ...(withPhase ? ['phase', 'force'] : [])].includes(key)) return `unknown operation param ${JSON.stringify(key)} for ${action}`;
+  }
+  if (!withPhase) return { action: action as 'resume' | 'rollback-all' | 'complete', operationId };
+  if (typeof phase !== 'string' || phase.length === 0 || phase.length > maxPhasePathLength) return `operation param phase must be a phase path of at most ${maxPhasePathLength} characters`;
+  if (typeof force !== 'boolean') return 'operation param force must be a boolean';
+  return { action: action as 'execute' | 'rollback', operationId, phase, force };
 }
 
 /** What is wrong with the params of a `history` request, or undefined when they are a HistoryQuery. */
@@ -123,6 +157,8 @@ export interface ControlError {
   code: string;
   message: string;
   details?: string[];
+  /** What the user can do about it, when the agent's error says. */
+  hint?: string;
 }
 
 export type ControlResponse =
@@ -182,6 +218,16 @@ export function parseRequest(line: string): { request: ControlRequest } | { id: 
     return { request: { id, method: value.method, params: query } };
   }
   if (value.method === 'system' && Object.keys(params).length > 0) return { id, problem: 'system takes no params' };
+  if (value.method === 'operation') {
+    const checked = operationRequestOf(params);
+    if (typeof checked === 'string') return { id, problem: checked };
+    return { request: { id, method: value.method, params: checked } };
+  }
+  if (value.method === 'operation-stop') {
+    for (const key of Object.keys(params)) if (key !== 'operationId') return { id, problem: `unknown operation-stop param ${JSON.stringify(key)}` };
+    if (params.operationId !== undefined && !isOperationId(params.operationId)) return { id, problem: 'operation-stop param operationId must be an operation id' };
+    return { request: { id, method: value.method, params: params.operationId === undefined ? {} : { operationId: params.operationId } } };
+  }
   return { request: { id, method: value.method, params: params as Record<string, never> } };
 }
 
@@ -206,6 +252,7 @@ export function parseResponse(line: string): ControlResponse | undefined {
     if (typeof code !== 'string' || typeof message !== 'string') return undefined;
     const error: ControlError = { code, message };
     if (Array.isArray(details) && details.every((item) => typeof item === 'string')) error.details = details;
+    if (typeof value.error.hint === 'string') error.hint = value.error.hint;
     return { id, ok: false, error };
   }
   return undefined;

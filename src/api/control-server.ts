@@ -115,7 +115,12 @@ function socketFileState(socketPath: string, inode: number): 'ours' | 'missing' 
 
 function toControlError(error: unknown): ControlError {
   if (isGravityError(error)) {
-    return { code: error.code, message: error.message, ...(error.details.length > 0 ? { details: [...error.details] } : {}) };
+    return {
+      code: error.code,
+      message: error.message,
+      ...(error.details.length > 0 ? { details: [...error.details] } : {}),
+      ...(error.hint === undefined ? {} : { hint: error.hint }),
+    };
   }
   return { code: 'E_INTERNAL', message: error instanceof Error ? error.message : String(error) };
 }
@@ -141,8 +146,12 @@ function dispatch(handlers: ControlHandlers, request: ControlRequest, signal: Ab
       return result(() => (handlers.history ?? unserved(request.method))(request.params));
     case 'system':
       return result(() => (handlers.system ?? unserved(request.method))(request.params));
+    case 'operation-stop':
+      return result(() => (handlers['operation-stop'] ?? unserved(request.method))(request.params));
     case 'inspect':
       return { kind: 'stream', items: (handlers.inspect ?? unserved(request.method))(request.params, signal) };
+    case 'operation':
+      return { kind: 'stream', items: (handlers.operation ?? unserved(request.method))(request.params, signal) };
   }
 }
 

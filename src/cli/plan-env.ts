@@ -1,19 +1,22 @@
 // What every plan command needs: the configuration (this node, the cluster's members, the app's
-// hooks), the store in the state dir, the operation asked for, and an engine that runs its phases in
-// this process with this node's executors, reporting progress to the terminal.
+// hooks), the store in the state dir, the operation asked for, and a way to run a request on it
+// (in the node's agent, or in this process when none runs) with its progress on the terminal.
 
-import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.ts';
 import type { GravityConfig } from '../config/types.ts';
 import { GravityError } from '../errors.ts';
 import { PlanEngine } from '../plan/engine.ts';
-import { createPhaseExecutors } from '../plan/executors.ts';
-import { processStartTime } from '../processes.ts';
+import { InspectionBus } from '../actors/inspection.ts';
+import { systemClock } from '../clock.ts';
+import type { OperationRequest } from '../machines/operation.ts';
+import type { OperationAnswer } from '../operations/operation-run.ts';
+import { cliRootPath, thisProcessHolder } from '../operations/operations-tree.ts';
+import { ActorScope } from '../supervisor/actor-scope.ts';
+import { driveOperation } from './operation-driver.ts';
 import { openStore } from '../store/index.ts';
 import { ensureStateDir } from '../supervisor/state-dir.ts';
 import type { OperationRecord, Store } from '../store/types.ts';
-import { formatSurvivorLine } from './format-plan.ts';
 import { createProgress } from './progress.ts';
 import type { ProgressReporter } from './progress.ts';
 import { globalOptions, processOutput } from './program.ts';
@@ -62,61 +65,33 @@ export function planProgress(env: PlanEnv): ProgressReporter {
   });
 }
 
-/** This process as the operation lock's holder: its pid, and its start time so that a reuse of the pid is not taken for it. */
-function thisProcess(): { pid: number; hostname: string; startTime?: number } {
-  const startTime = processStartTime(process.pid);
-  return { pid: process.pid, hostname: hostname(), ...(startTime === undefined ? {} : { startTime }) };
-}
-
-/** An engine that never runs a phase: for dry runs and `plan complete`, which only read and decide. */
+/** An engine that never runs a phase: for dry runs, which only read and decide. */
 export function idleEngine(env: PlanEnv, operationId: string): Promise<PlanEngine> {
   return PlanEngine.open({
     store: env.store.operations,
     runner: { execute: () => Promise.resolve(), rollback: () => Promise.resolve() },
     operationId,
-    holder: thisProcess(),
+    holder: thisProcessHolder(),
+    // Nothing is started in it: a dry run decides, it runs no actor.
+    scope: new ActorScope(`${cliRootPath}/dry-run`, new InspectionBus(), systemClock),
   });
 }
 
-/** An engine for the operation; SIGINT and SIGTERM stop it (running phases are killed and read failed). */
-export async function planEngine(env: PlanEnv, operationId: string, progress: ProgressReporter): Promise<{ engine: PlanEngine; release: () => void }> {
-  const engine = await PlanEngine.open({
-    store: env.store.operations,
-    runner: createPhaseExecutors({ stateDir: env.config.stateDir, localNode: env.config.node.name, ...(env.config.app === undefined ? {} : { app: env.config.app }) }),
-    operationId,
-    holder: thisProcess(),
-    onProgress: (event) => {
-      switch (event.kind) {
-        case 'start':
-          progress.phaseStarted({ phaseId: event.phaseId, action: event.action, ...(event.node === undefined ? {} : { node: event.node }) });
-          break;
-        case 'done':
-          progress.phaseCompleted(event.phaseId);
-          break;
-        case 'failed':
-          progress.phaseFailed(event.phaseId, event.error);
-          break;
-        case 'skipped':
-          progress.print(`phase "${event.phaseId}" is ${event.reason}: nothing to do (use --force to run it again)`);
-          break;
-        case 'warning':
-          progress.print(`warning: ${event.message}`);
-          break;
-        case 'survivor':
-          progress.print(formatSurvivorLine(event.phaseId, event.pgid, event.what));
-          break;
-      }
-    },
-  });
-  const stop = (): void => engine.stop();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  return {
-    engine,
-    release: () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      progress.stop();
-    },
-  };
+/** Exit codes a shell gives a process those signals ended. */
+const signalExitCodes = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * Runs a request on the operation, in the agent or here (operation-driver.ts), reporting progress;
+ * returns its answer, or undefined when the user stopped following it (the exit code is then set).
+ * @example const answer = await runPlanRequest(env, { action: 'resume', operationId }, progress);
+ */
+export async function runPlanRequest(env: PlanEnv, request: OperationRequest, progress: ProgressReporter): Promise<OperationAnswer | undefined> {
+  try {
+    const result = await driveOperation(env, request, progress);
+    if (result.kind === 'answered') return result.answer;
+    process.exitCode = signalExitCodes[result.signal];
+    return undefined;
+  } finally {
+    progress.stop();
+  }
 }

@@ -1,21 +1,25 @@
 // `gravity plan` and its subcommands: show an operation's plan (or follow it), create an operation
-// from a plan file, execute or roll back a phase, resume, complete. The phases run in this process
-// (by design, as Gravity's `plan execute` does), with their states written to the store in the state
-// dir before and after each effect, so another terminal's `gravity plan` always tells the truth.
+// from a plan file, execute or roll back a phase, resume, complete, abort. The phases run in the
+// node's agent (its operations subtree), or in this process when no agent runs (operation-driver.ts),
+// with their states written to the store in the state dir before and after each effect, so another
+// terminal's `gravity plan` always tells the truth.
 
 import { randomUUID } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { GravityError, isGravityError } from '../errors.ts';
 import { createOperation, operationView } from '../plan/engine.ts';
-import type { PlanEngine } from '../plan/engine.ts';
 import { leaves, normalizePhasePath } from '../plan/phase-state.ts';
 import { loadPlanFile } from '../plan/plan-file.ts';
 import type { Operation } from '../plan/types.ts';
 import type { OperationRecord } from '../store/types.ts';
+import { lockHolderAlive } from '../store/index.ts';
+import { callAgent } from '../api/control-client.ts';
+import type { OperationRequest } from '../machines/operation.ts';
+import type { OperationAnswer } from '../operations/operation-run.ts';
 import { formatPlan, formatRollbackLine } from './format-plan.ts';
 import { followOperation } from './plan-follow.ts';
 import type { PlanFormat } from './format-plan.ts';
-import { idleEngine, openPlanEnv, planEngine, planProgress, selectOperation } from './plan-env.ts';
+import { idleEngine, openPlanEnv, planProgress, runPlanRequest, selectOperation } from './plan-env.ts';
 import type { PlanEnv } from './plan-env.ts';
 import type { CliOutput } from './program.ts';
 import { globalOptions, processOutput } from './program.ts';
@@ -24,6 +28,7 @@ interface DisplayOptions {
   operationId?: string;
   format?: PlanFormat;
   follow?: boolean;
+  abort?: boolean;
 }
 
 const color = (): boolean => process.stdout.isTTY === true;
@@ -62,34 +67,52 @@ async function follow(env: PlanEnv, record: OperationRecord, output: CliOutput):
   }
 }
 
-/** Runs `work` with an engine for the operation, then prints the plan as it stands. */
-async function withEngine(
+/** Runs a request on the operation (in the agent, or here), then prints the plan as it stands. */
+async function withRequest(
   command: Command,
   operationId: string | undefined,
   output: CliOutput,
-  work: (engine: PlanEngine, env: PlanEnv, record: OperationRecord) => Promise<void>,
-): Promise<void> {
+  request: (record: OperationRecord) => OperationRequest,
+): Promise<OperationAnswer | undefined> {
   const env = openPlanEnv(command);
   try {
     const record = await selectOperation(env, operationIdOf(command, operationId));
-    const progress = planProgress(env);
-    const { engine, release } = await planEngine(env, record.id, progress);
     const changesBefore = (await env.store.operations.changes(record.id)).length;
     let ran = true;
     try {
-      await work(engine, env, record);
+      return await runPlanRequest(env, request(record), planProgress(env));
     } catch (error) {
       // An error that changed nothing (a refusal, the lock, a phase that does not exist) says why on
       // its own: stdout stays empty. One that came after phases ran (a failed phase) shows the plan.
       ran = !isGravityError(error, 'E_PLAN_REFUSED') && !isGravityError(error, 'E_OPERATION_LOCKED') && (await env.store.operations.changes(record.id)).length !== changesBefore;
       throw error;
     } finally {
-      release();
       if (ran && !env.quiet) output.out(formatPlan(await toOperation(env, record), 'text', { color: color() }), { styled: color() });
     }
   } finally {
     await env.close();
   }
+}
+
+/** `plan --abort`: asks the agent to stop the operation's running phases; says who runs it otherwise. */
+async function abortOperation(env: PlanEnv, record: OperationRecord, output: CliOutput): Promise<void> {
+  let stopped: string[] | undefined;
+  try {
+    stopped = (await callAgent({ stateDir: env.config.stateDir, timeoutMs: 60_000 }, 'operation-stop', { operationId: record.id })).stopped;
+  } catch (error) {
+    if (!isGravityError(error, 'E_AGENT_NOT_RUNNING')) throw error;
+  }
+  if (stopped !== undefined && stopped.length > 0) {
+    output.out(`stopped operation ${record.id}: its running phases were aborted ('gravity plan' shows them failed; 'gravity plan resume' goes on)\n`);
+    return;
+  }
+  const holder = await env.store.operations.lockHolder();
+  if (holder !== undefined && holder.operationId === record.id && lockHolderAlive(holder)) {
+    throw new GravityError('E_PLAN_REFUSED', `operation ${record.id} is run by pid ${holder.pid} on ${holder.hostname}, not by this node's agent`, {
+      hint: `Ctrl-C in its terminal stops it, or 'kill -INT ${holder.pid}'`,
+    });
+  }
+  throw new GravityError('E_PLAN_REFUSED', `operation ${record.id} is not running: there is nothing to abort`, { hint: "'gravity plan' shows its phases" });
 }
 
 /** `plan resume --no-block`: the same resume, as a transient systemd unit or a detached process. */
@@ -134,6 +157,10 @@ export function makePlanCommand(output: CliOutput = processOutput): Command {
     const env = openPlanEnv(command);
     try {
       const record = await selectOperation(env, operationIdOf(command, options.operationId));
+      if (options.abort === true) {
+        await abortOperation(env, record, output);
+        return;
+      }
       if (options.follow === true || command.parent?.opts<DisplayOptions>().follow === true) {
         await follow(env, record, output);
         return;
@@ -149,6 +176,7 @@ export function makePlanCommand(output: CliOutput = processOutput): Command {
       .addOption(operationOption())
       .addOption(new Option('--format <format>', 'output format').choices(['text', 'short', 'json', 'yaml']))
       .addOption(new Option('--follow', 'follow the operation: a line per phase change, until it ends (across a failed phase and its resume)'))
+      .addOption(new Option('--abort', "stop the operation's running phases in the agent (they read failed; 'gravity plan resume' goes on)").conflicts('follow'))
       .action(display);
   const plan = withDisplayOptions(
     new Command('plan').description("show an operation's plan: its phases with their states (the last operation by default)"),
@@ -180,12 +208,9 @@ export function makePlanCommand(output: CliOutput = processOutput): Command {
           output.out(formatPlan(await toOperation(env, record), 'text', { color: color() }), { styled: color() });
           return;
         }
-        const progress = planProgress(env);
-        const { engine, release } = await planEngine(env, id, progress);
         try {
-          await engine.resume();
+          await runPlanRequest(env, { action: 'resume', operationId: id }, planProgress(env));
         } finally {
-          release();
           output.out(formatPlan(await toOperation(env, record), 'text', { color: color() }), { styled: color() });
         }
       } finally {
@@ -201,7 +226,7 @@ export function makePlanCommand(output: CliOutput = processOutput): Command {
     .addOption(operationOption())
     .action(async (options: { phase: string; force?: boolean; operationId?: string }, command: Command) => {
       const phase = normalizePhasePath(options.phase);
-      await withEngine(command, options.operationId, output, (engine) => engine.execute(phase, { force: options.force === true }));
+      await withRequest(command, options.operationId, output, (record) => ({ action: 'execute', operationId: record.id, phase, force: options.force === true }));
     });
 
   plan
@@ -226,9 +251,7 @@ export function makePlanCommand(output: CliOutput = processOutput): Command {
         }
         return;
       }
-      await withEngine(command, options.operationId, output, async (engine) => {
-        await engine.rollback(phase, { force: options.force === true, dryRun: false });
-      });
+      await withRequest(command, options.operationId, output, (record) => ({ action: 'rollback', operationId: record.id, phase, force: options.force === true }));
     });
 
   plan
@@ -251,9 +274,7 @@ export function makePlanCommand(output: CliOutput = processOutput): Command {
         await resumeInBackground(command, operationIdOf(command, options.operationId), format, output);
         return;
       }
-      await withEngine(command, options.operationId, output, async (engine) => {
-        await engine.resume();
-      });
+      await withRequest(command, options.operationId, output, (record) => ({ action: 'resume', operationId: record.id }));
     });
 
   plan
@@ -264,8 +285,8 @@ export function makePlanCommand(output: CliOutput = processOutput): Command {
       const env = openPlanEnv(command);
       try {
         const record = await selectOperation(env, operationIdOf(command, options.operationId));
-        const engine = await idleEngine(env, record.id);
-        output.out(`operation ${record.id} is ${(await engine.complete()) === 'completed' ? 'completed' : 'failed'}\n`);
+        const answer = await runPlanRequest(env, { action: 'complete', operationId: record.id }, planProgress(env));
+        if (answer !== undefined) output.out(`operation ${record.id} is ${answer.state === 'completed' ? 'completed' : 'failed'}\n`);
       } finally {
         await env.close();
       }

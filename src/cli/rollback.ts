@@ -7,7 +7,8 @@ import { Command, Option } from 'commander';
 import { GravityError } from '../errors.ts';
 import { leaves, resolvePlan } from '../plan/phase-state.ts';
 import { formatPlan, formatRollbackLine, formatRollbackWarning, rollbackQuestion } from './format-plan.ts';
-import { openPlanEnv, planEngine, planProgress } from './plan-env.ts';
+import { idleEngine, openPlanEnv, planProgress, runPlanRequest } from './plan-env.ts';
+import { operationView } from '../plan/engine.ts';
 import type { CliOutput } from './program.ts';
 import { processOutput } from './program.ts';
 
@@ -53,8 +54,13 @@ export function makeRollbackCommand(output: CliOutput = processOutput): Command 
             return;
           }
         }
+        if (options.dryRun === true) {
+          const engine = await idleEngine(env, record.id);
+          for (const id of await engine.rollbackAll({ dryRun: true })) output.out(`${formatRollbackLine(id, nodes.get(id), true)}\n`);
+          return;
+        }
         const progress = planProgress(env);
-        const { engine, release } = await planEngine(env, record.id, {
+        const answer = await runPlanRequest(env, { action: 'rollback-all', operationId: record.id }, {
           // The "Rolling back ..." lines are this command's output (stdout); the reporter adds timings.
           phaseStarted: (start) => output.out(`${formatRollbackLine(start.phaseId, nodes.get(start.phaseId), false)}\n`),
           phaseCompleted: (phaseId) => progress.phaseCompleted(phaseId),
@@ -62,12 +68,8 @@ export function makeRollbackCommand(output: CliOutput = processOutput): Command 
           print: (line) => progress.print(line),
           stop: () => progress.stop(),
         });
-        try {
-          const order = await engine.rollbackAll({ dryRun: options.dryRun === true });
-          if (options.dryRun === true) for (const id of order) output.out(`${formatRollbackLine(id, nodes.get(id), true)}\n`);
-          else output.out(formatPlan(await engine.operation(), 'text', { color: process.stdout.isTTY === true }), { styled: process.stdout.isTTY === true });
-        } finally {
-          release();
+        if (answer !== undefined) {
+          output.out(formatPlan(await operationView(env.store.operations, record), 'text', { color: process.stdout.isTTY === true }), { styled: process.stdout.isTTY === true });
         }
       } finally {
         await env.close();

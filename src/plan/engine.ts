@@ -9,15 +9,17 @@
 // and a phase whose command survived an earlier run that died has it ended, or waited for, before
 // it runs again (survivors.ts).
 
-import { createActor, fromPromise, toPromise } from 'xstate';
+import { fromPromise } from 'xstate';
 import type { Clock } from '../clock.ts';
-import { systemClock, xstateClock } from '../clock.ts';
+import { systemClock } from '../clock.ts';
 import { GravityError, isGravityError } from '../errors.ts';
 import { phaseMachine } from '../machines/phase.ts';
 import type { PhaseAction, PhaseMachineInput, RecordInput } from '../machines/phase.ts';
 import { planMachine } from '../machines/plan.ts';
 import type { PlanItem, PlanStep } from '../machines/plan.ts';
 import type { OperationLockHolder, OperationRecord, OperationStore } from '../store/types.ts';
+import type { ActorScope } from '../supervisor/actor-scope.ts';
+import { ScopedActorCrash } from '../supervisor/actor-scope.ts';
 import type { PhaseContext, PhaseProcessTracker, PhaseRunner } from './executors.ts';
 import { ancestors, dependents, deriveState, findPhase, isCompleted, leaves, resolvePlan } from './phase-state.ts';
 import { isSurvivor, settleSurvivor } from './survivors.ts';
@@ -42,6 +44,14 @@ export interface PlanEngineOptions {
    * store/sqlite-operations.ts), a later process given the same pid is not taken for it.
    */
   holder: Pick<OperationLockHolder, 'pid' | 'hostname' | 'startTime'>;
+  /**
+   * Where the run's actors are created: the plan machine (`plan`), each phase (`phase:<path>`), each
+   * unit of a parallel step (`unit:<first leaf>`), and below a phase its hook jobs. The operation's
+   * actor scope in the operations subtree (src/operations/); tests give one of their own.
+   */
+  scope: ActorScope;
+  /** The phase machine to run; the default one unless a test faults it through `provide()`. */
+  phaseLogic?: typeof phaseMachine;
   clock?: Clock;
   onProgress?: (event: ProgressEvent) => void;
   /** A survivor of an earlier run gets this long between SIGTERM and SIGKILL. 500 ms by default. */
@@ -342,7 +352,7 @@ export class PlanEngine {
       const logic = planMachine.provide({
         actors: {
           runStep: fromPromise(({ input }) => {
-            const running = this.runStep(input.step, action, checkRequirements);
+            const running = this.runStep(input.step, action, checkRequirements, this.options.scope);
             inflight = running.then(
               () => undefined,
               (error: unknown) => {
@@ -353,13 +363,13 @@ export class PlanEngine {
           }),
         },
       });
-      const actor = createActor(logic, { input: { operationId: this.record.id, steps }, clock: xstateClock(this.clock) });
-      const onAbort = (): void => actor.send({ type: 'ABORT' });
+      const planned = this.options.scope.spawn('plan', logic, { operationId: this.record.id, steps });
+      const onAbort = (): void => planned.actor.send({ type: 'ABORT' });
       this.abort.signal.addEventListener('abort', onAbort);
+      if (this.abort.signal.aborted) onAbort();
       let output;
       try {
-        actor.start();
-        output = await toPromise(actor);
+        output = await planned.done;
       } finally {
         this.abort.signal.removeEventListener('abort', onAbort);
         await inflight;
@@ -380,14 +390,18 @@ export class PlanEngine {
    * Runs a step's units, `parallel` at a time, each free slot taking the next unit. After a failure no
    * unit starts; the running ones end, then the first failure is thrown.
    */
-  private async runStep(step: PlanStep, action: PhaseAction, checkRequirements: boolean): Promise<void> {
+  private async runStep(step: PlanStep, action: PhaseAction, checkRequirements: boolean, scope: ActorScope): Promise<void> {
+    if (step.units.length === 1 && step.units[0] !== undefined) {
+      await this.runUnit(step.units[0], action, checkRequirements, scope);
+      return;
+    }
     let next = 0;
     let failure: { error: unknown } | undefined;
     const slot = async (): Promise<void> => {
       for (let unit = step.units[next]; unit !== undefined && failure === undefined; unit = step.units[next]) {
         next += 1;
         try {
-          await this.runUnit(unit, action, checkRequirements);
+          await this.runUnitActor(unit, action, checkRequirements, scope);
         } catch (error) {
           failure ??= { error };
         }
@@ -397,25 +411,47 @@ export class PlanEngine {
     if (failure !== undefined) throw failure.error;
   }
 
-  /** Runs a unit's items in order: each leaf, or each nested pool (a parallel group inside it). */
-  private async runUnit(unit: PlanItem[], action: PhaseAction, checkRequirements: boolean): Promise<void> {
-    for (const item of unit) {
-      if (this.abort.signal.aborted) throw new GravityError('E_PHASE_FAILED', 'interrupted');
-      if (typeof item !== 'string') {
-        await this.runStep(item, action, checkRequirements);
-        continue;
-      }
-      if (checkRequirements && action === 'execute') this.checkLeafRequirements(item);
-      await this.runLeaf(item, action);
+  /**
+   * One unit of a parallel step as an actor of its own (`unit:<its first leaf>`), its phases below it:
+   * the units running side by side are children in the tree, not a pool hidden in one promise.
+   */
+  private async runUnitActor(unit: PlanItem[], action: PhaseAction, checkRequirements: boolean, scope: ActorScope): Promise<void> {
+    const id = `unit:${firstLeaf(unit) ?? 'empty'}`;
+    const unitScope = scope.scopeOf(id);
+    const logic = fromPromise<void, { leaves: number }>(() => this.runUnit(unit, action, checkRequirements, unitScope));
+    try {
+      await scope.spawn(id, logic, { leaves: unit.length }).done;
+    } catch (error) {
+      // A unit's own failure is its phase's; only a crash of the unit actor itself is named as one.
+      if (error instanceof ScopedActorCrash && isGravityError(error.crash)) throw error.crash;
+      throw error;
     }
   }
 
-  private async runLeaf(phaseId: string, action: PhaseAction): Promise<void> {
+  /** Runs a unit's items in order: each leaf, or each nested pool (a parallel group inside it). */
+  private async runUnit(unit: PlanItem[], action: PhaseAction, checkRequirements: boolean, scope: ActorScope): Promise<void> {
+    for (const item of unit) {
+      if (this.abort.signal.aborted) throw new GravityError('E_PHASE_FAILED', 'interrupted');
+      if (typeof item !== 'string') {
+        await this.runStep(item, action, checkRequirements, scope);
+        continue;
+      }
+      if (checkRequirements && action === 'execute') this.checkLeafRequirements(item);
+      await this.runLeaf(item, action, scope);
+    }
+  }
+
+  private async runLeaf(phaseId: string, action: PhaseAction, scope: ActorScope): Promise<void> {
     const spec = this.specs.get(phaseId);
     if (spec === undefined) throw new GravityError('E_PHASE_NOT_FOUND', `phase "${phaseId}" not found`);
     const started = this.clock.monotonic();
     this.options.onProgress?.({ kind: 'start', phaseId, action, ...(spec.node === undefined ? {} : { node: spec.node }) });
-    const logic = phaseMachine.provide({
+    const phaseActorId = `phase:${phaseId}`;
+    const phaseScope = scope.scopeOf(phaseActorId);
+    // The effect, settled or not: a crashed phase actor stops waiting for it, but its processes are
+    // still being killed, and the failure is recorded only once they are.
+    let effect: Promise<void> = Promise.resolve();
+    const logic = (this.options.phaseLogic ?? phaseMachine).provide({
       actors: {
         // The phase machine waits for this write before the effect starts and after it ends.
         record: fromPromise<void, RecordInput>(async ({ input }) => {
@@ -439,17 +475,42 @@ export class PlanEngine {
           // stop() may have come while in_progress was being recorded: the effect starts aborted.
           if (this.abort.signal.aborted) controller.abort(this.abort.signal.reason);
           else this.abort.signal.addEventListener('abort', abort);
-          try {
-            await this.settleSurvivors(spec, controller.signal);
-            const context: PhaseContext = { signal: controller.signal, operationId: this.record.id, processes: this.processTracker(phaseId) };
-            await (input.action === 'execute' ? this.options.runner.execute(spec, context) : this.options.runner.rollback(spec, context));
-          } finally {
-            this.abort.signal.removeEventListener('abort', abort);
-          }
+          const running = (async (): Promise<void> => {
+            try {
+              await this.settleSurvivors(spec, controller.signal);
+              const context: PhaseContext = {
+                signal: controller.signal,
+                operationId: this.record.id,
+                processes: this.processTracker(phaseId),
+                scope: phaseScope,
+              };
+              await (input.action === 'execute' ? this.options.runner.execute(spec, context) : this.options.runner.rollback(spec, context));
+            } finally {
+              this.abort.signal.removeEventListener('abort', abort);
+            }
+          })();
+          effect = running.then(
+            () => undefined,
+            () => undefined,
+          );
+          return running;
         }),
       },
     });
-    const output = await toPromise(createActor(logic, { input: { phaseId, action }, clock: xstateClock(this.clock) }).start());
+    let output: { state: 'completed' | 'rolled_back' | 'failed'; error?: string };
+    try {
+      output = await scope.spawn(phaseActorId, logic, { phaseId, action }).done;
+    } catch (error) {
+      if (!(error instanceof ScopedActorCrash)) throw error;
+      // The phase actor crashed: its effect is aborted (XState stopped it); once its processes are
+      // gone, the phase is recorded failed with the crash as its error. Never re-run on its own.
+      await effect;
+      const crash = `crashed: ${error.message}`;
+      const change: PhaseChange = { operationId: this.record.id, phaseId, state: 'failed', time: this.clock.now(), error: crash };
+      await this.options.store.appendChange(change);
+      this.noteChange(change);
+      output = { state: 'failed', error: crash };
+    }
     const durationMs = this.clock.monotonic() - started;
     if (output.state === 'failed') {
       const error = output.error ?? `phase ${phaseId} failed`;
@@ -521,6 +582,18 @@ export class PlanEngine {
       await store.clearPhaseProcess(this.record.id, spec.id, record.pgid);
     }
   }
+}
+
+/** The first leaf a unit runs, to name its actor. */
+function firstLeaf(unit: PlanItem[]): string | undefined {
+  for (const item of unit) {
+    if (typeof item === 'string') return item;
+    for (const inner of item.units) {
+      const found = firstLeaf(inner);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
 
 /** The longest a survivor is waited for with `onSurvivor: wait`: the phase's own timeout, counted from when it started. */

@@ -5,6 +5,7 @@
 // failure rejects with E_PHASE_FAILED. A phase that belongs to another node is refused with Gravity's
 // message, since no agent can run it there yet.
 
+import type { ActorScope } from '../supervisor/actor-scope.ts';
 import { runHook } from '../actors/hook-runner.ts';
 import { runProcess } from '../actors/run-process.ts';
 import type { ProcessOutcome } from '../actors/run-process.ts';
@@ -35,6 +36,8 @@ export interface PhaseContext {
   operationId: string;
   /** Records each command's process group around its run; commands are not recorded without it. */
   processes?: PhaseProcessTracker;
+  /** The phase actor's scope: its hook jobs run there as `hook:<name>` (src/supervisor/actor-scope.ts). */
+  scope: ActorScope;
 }
 
 /**
@@ -246,6 +249,7 @@ export function createPhaseExecutors(options: PhaseExecutorsOptions): PhaseRunne
         { ...job, env: { ...job.env, GRAVITY_OPERATION_ID: ctx.operationId, GRAVITY_PHASE: phase.id } },
         {
           name,
+          scope: ctx.scope,
           signal: ctx.signal,
           clock,
           ...(options.killGraceMs === undefined ? {} : { killGraceMs: options.killGraceMs }),

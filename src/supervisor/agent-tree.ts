@@ -2,7 +2,8 @@
 // root is a one_for_one supervisor. The task pool starts first (and stops last); then children start
 // in the order the health data flows backwards (cluster, then this node, then the status hook, then
 // the probes), so that every result has a listener by the time it is produced; they stop in reverse. The probes run under their own
-// supervisor on a worker thread, so that a check stuck in a loop cannot stall the agent.
+// supervisor on a worker thread, so that a check stuck in a loop cannot stall the agent. The
+// `operations` supervisor comes last (it stops first): requests on operations run there as actors.
 
 import { hostname } from 'node:os';
 import type { JsonValue } from '../actors/inspection.ts';
@@ -12,6 +13,7 @@ import type { GravityConfig } from '../config/types.ts';
 import type { ProbeInput } from '../machines/probe.ts';
 import type { ChildSpecInput, SupervisorSpec, SupervisorSpecInput } from './spec.ts';
 import { compileSupervisorSpec } from './spec.ts';
+import { operationsChildId, operationsSupervisorSpecInput } from '../operations/operations-tree.ts';
 
 /** The root supervisor's path; every other path in the tree starts with it. */
 export const agentRootPath = 'agent';
@@ -106,12 +108,15 @@ export function agentTreeSpecInput(options: AgentTreeOptions = {}): SupervisorSp
       },
     },
   });
+  // Last, so that it stops first: a running operation's phases end (recorded failed) while the
+  // probes and the health machines they may wait for still run.
+  children.push({ id: operationsChildId, type: 'supervisor', start: { supervisor: operationsSupervisorSpecInput } });
   return { strategy: 'one_for_one', intensity: 3, period: 30, children };
 }
 
 /**
  * The compiled tree the agent starts.
- * @example const spec = buildAgentTreeSpec({ config, tasks: slot }); // children: tasks, cluster, node:node-1, [hook:status], probes
+ * @example const spec = buildAgentTreeSpec({ config, tasks: slot }); // children: tasks, cluster, node:node-1, [hook:status], probes, operations
  */
 export function buildAgentTreeSpec(options: AgentTreeOptions = {}): SupervisorSpec {
   return compileSupervisorSpec(agentTreeSpecInput(options), agentRootPath);

@@ -48,5 +48,6 @@ export async function startOnThisThread(spec: ChildSpec, context: ChildContext, 
     return supervisor;
   }
   const logic = await resolveActorLogic(spec.start);
-  return startActorChild(logic, actorInput(spec.start), spec.id, context);
+  const scoped = 'children' in spec.start ? spec.start.children : undefined;
+  return startActorChild(logic, actorInput(spec.start), spec.id, context, scoped);
 }

@@ -8,6 +8,7 @@ import { maxTimerDelayMs } from '../clock.ts';
 import { show } from '../config/yaml-source.ts';
 import { GravityError } from '../errors.ts';
 import type { JsonValue } from '../actors/inspection.ts';
+import type { TreeNodeInfo } from './child.ts';
 
 export type RestartType = 'permanent' | 'transient' | 'temporary';
 export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
@@ -36,6 +37,8 @@ export interface ModuleStart {
 export interface LogicStart {
   logic: AnyActorLogic;
   input?: unknown;
+  /** What the actor has started below it (its scoped actors, src/supervisor/actor-scope.ts), for the tree. */
+  children?: () => TreeNodeInfo[];
 }
 /** A nested supervisor. */
 export interface SupervisorStart<S> {

@@ -43,6 +43,8 @@ interface ChildRecord {
   running: RunningChild | undefined;
   /** Bumped at every start so that late exit reports from an old incarnation are ignored. */
   incarnation: number;
+  /** Added while running (startChild): forgotten once it ends for good, as OTP's dynamic children are. */
+  dynamic: boolean;
   restarts: number;
   consecutive: number;
   startedAt: number | undefined;
@@ -72,6 +74,7 @@ export class Supervisor implements RunningChild {
       state: 'stopped',
       running: undefined,
       incarnation: 0,
+      dynamic: false,
       restarts: 0,
       consecutive: 0,
       startedAt: undefined,
@@ -93,7 +96,7 @@ export class Supervisor implements RunningChild {
       for (const record of [...this.children]) {
         // stop() was called meanwhile: start nothing more; its queued orderly stop ends what started.
         if (this.lifecycle !== 'starting') return;
-        const error = await this.startChild(record, 'start');
+        const error = await this.launchChild(record, 'start');
         if (error !== undefined) {
           this.lifecycle = 'stopping';
           await this.stopChildren([...this.children].reverse(), 'start failed');
@@ -137,8 +140,43 @@ export class Supervisor implements RunningChild {
     return { kind: 'shutdown', ...(killed ? { killed } : {}) };
   }
 
+  /**
+   * Adds a child to a running supervisor and starts it (OTP's `supervisor:start_child`). It is
+   * restarted by its own restart type like any other child, and forgotten once it ends for good.
+   * Throws E_CHILD_EXISTS when a child with its id is there, or the start error.
+   * @example await operations.startChild({ id: 'operation:1', type: 'worker', start: { logic, input }, restart: 'transient', shutdown: 10_000, thread: 'main' });
+   */
+  async startChild(spec: ChildSpec): Promise<void> {
+    await this.enqueue(async () => {
+      if (this.lifecycle !== 'running') throw new GravityError('E_SUPERVISOR_NOT_RUNNING', `${this.path} is ${this.lifecycle}: it starts no child`);
+      if (this.children.some((child) => child.spec.id === spec.id)) throw new GravityError('E_CHILD_EXISTS', `${this.path} already has a child ${spec.id}`);
+      const record: ChildRecord = {
+        spec,
+        state: 'stopped',
+        running: undefined,
+        incarnation: 0,
+        dynamic: true,
+        restarts: 0,
+        consecutive: 0,
+        startedAt: undefined,
+        lastExit: undefined,
+      };
+      this.children.push(record);
+      const error = await this.launchChild(record, 'start');
+      if (error !== undefined) {
+        this.children.splice(this.children.indexOf(record), 1);
+        throw error;
+      }
+    });
+  }
+
   send(event: EventObject): void {
     for (const record of this.children) record.running?.send(event);
+  }
+
+  /** The running child with this id (a nested supervisor is a Supervisor), or undefined. */
+  childById(id: string): RunningChild | undefined {
+    return this.children.find((child) => child.spec.id === id)?.running;
   }
 
   /** Sends an event to one child by id. */
@@ -204,7 +242,7 @@ export class Supervisor implements RunningChild {
   }
 
   /** Starts one child; returns the error if it failed to start. */
-  private async startChild(record: ChildRecord, why: 'start' | 'restart'): Promise<Error | undefined> {
+  private async launchChild(record: ChildRecord, why: 'start' | 'restart'): Promise<Error | undefined> {
     record.incarnation += 1;
     const incarnation = record.incarnation;
     this.move(record, { type: 'start' });
@@ -246,7 +284,7 @@ export class Supervisor implements RunningChild {
     const why = describeExit(reason);
 
     if (!shouldRestart(record.spec.restart, reason.kind)) {
-      if (record.spec.restart === 'temporary') {
+      if (record.spec.restart === 'temporary' || record.dynamic) {
         this.children.splice(this.children.indexOf(record), 1);
         this.publish(record.spec.id, 'remove', why);
       } else {
@@ -316,7 +354,7 @@ export class Supervisor implements RunningChild {
     for (const record of records) {
       if (this.lifecycle !== 'running') return;
       if (record.state !== 'restarting' || !this.children.includes(record)) continue;
-      const error = await this.startChild(record, 'restart');
+      const error = await this.launchChild(record, 'restart');
       if (error !== undefined) {
         // A failed restart counts as another exit: it goes through intensity and the strategy again.
         await this.handleExit(record, record.incarnation, { kind: 'error', error: serializeError(error) });

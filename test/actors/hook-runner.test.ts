@@ -11,6 +11,11 @@ import { hookJobLogic, runHook } from '../../src/actors/hook-runner.ts';
 import type { HookJob } from '../../src/config/types.ts';
 import { liveGroupMembers } from '../helpers/proc.ts';
 import { waitFor, waitForValue } from '../helpers/wait.ts';
+import { ActorScope } from '../../src/supervisor/actor-scope.ts';
+import { InspectionBus } from '../../src/actors/inspection.ts';
+import { systemClock } from '../../src/clock.ts';
+
+const scope = (): ActorScope => new ActorScope('test/phase', new InspectionBus(), systemClock);
 
 function job(script: string, overrides: Partial<HookJob> = {}): HookJob {
   return { command: ['sh', '-c', script], env: {}, activeDeadlineSeconds: 30, restartPolicy: 'Never', backoffLimit: 0, ...overrides };
@@ -34,7 +39,7 @@ describe('actors/hook-runner', () => {
   }
 
   it('runs a passing hook', async () => {
-    const output = await runHook(job('echo "status: $APP_MODE in $(pwd)"', { env: { APP_MODE: 'ready' }, workingDir: dir }), { name: 'status' });
+    const output = await runHook(job('echo "status: $APP_MODE in $(pwd)"', { env: { APP_MODE: 'ready' }, workingDir: dir }), { scope: scope(), name: 'status' });
     assert.equal(output.result, 'succeeded');
     assert.equal(output.attempts, 1);
     assert.equal(output.lastExitCode, 0);
@@ -43,7 +48,7 @@ describe('actors/hook-runner', () => {
   });
 
   it('reports a failing hook as a result with the last line of its output', async () => {
-    const output = await runHook(job('echo checking; echo "database unreachable" >&2; exit 1'), { name: 'status' });
+    const output = await runHook(job('echo checking; echo "database unreachable" >&2; exit 1'), { scope: scope(), name: 'status' });
     assert.equal(output.result, 'failed');
     assert.equal(output.lastExitCode, 1);
     assert.equal(output.message, 'hook status failed: exit code 1: database unreachable');
@@ -51,14 +56,14 @@ describe('actors/hook-runner', () => {
   });
 
   it('reports a hook whose program does not exist', async () => {
-    const output = await runHook({ ...job(''), command: [join(dir, 'no-such-hook')] }, { name: 'status' });
+    const output = await runHook({ ...job(''), command: [join(dir, 'no-such-hook')] }, { scope: scope(), name: 'status' });
     assert.equal(output.result, 'failed');
     assert.match(output.message, /^hook status failed: cannot run .*no-such-hook: .*ENOENT/);
   });
 
   it('kills a hook that hangs past activeDeadlineSeconds, with its whole process group', async () => {
     const started = Date.now();
-    const running = runHook(job(`echo $$ > ${dir}/pgid; sleep 100 & sleep 100`, { activeDeadlineSeconds: 1 }), { name: 'status' });
+    const running = runHook(job(`echo $$ > ${dir}/pgid; sleep 100 & sleep 100`, { activeDeadlineSeconds: 1 }), { scope: scope(), name: 'status' });
     const group = await hookGroup();
     await waitFor(() => liveGroupMembers(group).length >= 3, 5000, 'the hook and its children to run');
     const output = await running;
@@ -71,6 +76,7 @@ describe('actors/hook-runner', () => {
   it('retries an OnFailure hook that fails twice, then passes', async () => {
     const script = 'n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; echo "attempt $n"; [ "$n" -ge 3 ]';
     const output = await runHook(job(script, { workingDir: dir, restartPolicy: 'OnFailure', backoffLimit: 3 }), {
+      scope: scope(),
       name: 'status',
       backoffBaseMs: 50,
     });
@@ -93,7 +99,7 @@ describe('actors/hook-runner', () => {
 
   it('kills the running attempt and rejects when runHook is aborted', async () => {
     const controller = new AbortController();
-    const running = runHook(job(`echo $$ > ${dir}/pgid; sleep 100`), { name: 'status', signal: controller.signal });
+    const running = runHook(job(`echo $$ > ${dir}/pgid; sleep 100`), { scope: scope(), name: 'status', signal: controller.signal });
     const group = await hookGroup();
     controller.abort(new Error('agent stopping'));
     await assert.rejects(running, /agent stopping/);

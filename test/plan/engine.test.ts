@@ -25,6 +25,8 @@ import type { Phase, PhaseSpec, PhaseState } from '../../src/plan/types.ts';
 import { processStartTime } from '../../src/processes.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import type { SqliteStore } from '../../src/store/sqlite.ts';
+import { ActorScope } from '../../src/supervisor/actor-scope.ts';
+import { InspectionBus } from '../../src/actors/inspection.ts';
 
 // ---- the plan ---------------------------------------------------------------------------------
 
@@ -240,6 +242,7 @@ describe('plan/engine', () => {
       runner: options.phaseRunner ?? runner,
       operationId,
       holder: { pid: options.pid ?? process.pid, hostname: hostname() },
+      scope: new ActorScope('test/operation', new InspectionBus(), clock),
       clock,
       onProgress: options.onProgress ?? ((event) => events.push(event)),
     });

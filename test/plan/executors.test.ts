@@ -19,6 +19,8 @@ import type { PhaseContext, PhaseExecutorsOptions } from '../../src/plan/executo
 import type { PhaseExecutor, PhaseSpec } from '../../src/plan/types.ts';
 import { liveGroupMembers } from '../helpers/proc.ts';
 import { waitFor, waitForValue } from '../helpers/wait.ts';
+import { ActorScope } from '../../src/supervisor/actor-scope.ts';
+import { InspectionBus } from '../../src/actors/inspection.ts';
 
 type RunExecutor = Extract<PhaseExecutor, { kind: 'run' }>;
 
@@ -31,7 +33,7 @@ function leaf(executor: PhaseExecutor, overrides: Partial<PhaseSpec> = {}): Phas
 }
 
 function context(signal: AbortSignal = new AbortController().signal): PhaseContext {
-  return { signal, operationId: 'op-1234' };
+  return { signal, operationId: 'op-1234', scope: new ActorScope('test/phase', new InspectionBus(), systemClock) };
 }
 
 /** Asserts that the promise rejects with E_PHASE_FAILED and returns its message. */

@@ -21,6 +21,9 @@ import { openSqliteStore } from '../../src/store/sqlite.ts';
 import type { SqliteStore } from '../../src/store/sqlite.ts';
 import { liveGroupMembers } from '../helpers/proc.ts';
 import { waitFor, waitForValue } from '../helpers/wait.ts';
+import { ActorScope } from '../../src/supervisor/actor-scope.ts';
+import { InspectionBus } from '../../src/actors/inspection.ts';
+import { systemClock } from '../../src/clock.ts';
 
 describe('plan/survivors: phase commands that outlived their runner', function () {
   this.timeout(30_000);
@@ -71,6 +74,7 @@ describe('plan/survivors: phase commands that outlived their runner', function (
       runner: createPhaseExecutors({ stateDir: dir, localNode: 'n1', killGraceMs: 100, ...(app === undefined ? {} : { app }) }),
       operationId,
       holder: { pid: process.pid, hostname: hostname() },
+      scope: new ActorScope('test/operation', new InspectionBus(), systemClock),
       onProgress: (event) => events.push(event),
       survivorGraceMs: 100,
     });
