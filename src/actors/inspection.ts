@@ -194,11 +194,14 @@ function isActorRef(value: object): value is AnyActorRef {
 function actorPath(rootPath: string, root: AnyActorRef | undefined, actor: AnyActorRef): string {
   const ids: string[] = [];
   let current: AnyActorRef | undefined = actor;
-  while (current !== undefined && current !== root) {
+  // Before setRoot (the children of the initial state are created inside createActor), the root is
+  // the one actor without a parent.
+  const isRoot = (candidate: AnyActorRef): boolean => (root === undefined ? candidate._parent === undefined : candidate === root);
+  while (current !== undefined && !isRoot(current)) {
     ids.unshift(current.id);
     current = current._parent;
   }
-  return current === root && ids.length > 0 ? `${rootPath}/${ids.join('/')}` : rootPath;
+  return current !== undefined && ids.length > 0 ? `${rootPath}/${ids.join('/')}` : rootPath;
 }
 
 /** Which records an XState inspection event becomes (a snapshot may also end the actor). */
@@ -253,7 +256,7 @@ export function createActorInspector(rootPath: string, bus: InspectionBus, clock
       const kinds = recordKindsOf[event.type];
       if (kinds === undefined || !kinds.some((kind) => bus.wants(kind, rootPath))) return;
       const actor = event.actorRef as AnyActorRef;
-      const path = root === undefined ? rootPath : actorPath(rootPath, root, actor);
+      const path = actorPath(rootPath, root, actor);
       const time = clock.now();
       switch (event.type) {
         case '@xstate.actor': {

@@ -43,9 +43,13 @@ describe('supervisor/agent-tree', () => {
         ['node:node-1', 'worker', 'main'],
         ['hook:status', 'worker', 'main'],
         ['probes', 'supervisor', 'worker'],
+        ['operations', 'supervisor', 'main'],
       ],
     );
-    const [cluster, node, hook, probes] = spec.children;
+    const [cluster, node, hook, probes, operations] = spec.children;
+    // Requests on operations are added as they come: it starts empty.
+    assert.ok(operations?.type === 'supervisor');
+    assert.deepEqual(operations.start.supervisor.children, []);
     assert.deepEqual(cluster?.start, { actor: 'cluster', input: { name: 'prod', nodes: ['node-1'], statusHook: true } });
     assert.deepEqual(node?.start, { actor: 'node', input: { name: 'node-1', role: 'master', expectedProbes: ['web'] } });
     assert.deepEqual(hook?.start, { actor: 'status-hook', input: { job: config.app!.hooks.status, intervalMs: 30_000 } });
@@ -72,7 +76,7 @@ describe('supervisor/agent-tree', () => {
     const spec = buildAgentTreeSpec({ config, tasks: new TaskPoolSlot() });
     assert.deepEqual(
       spec.children.map((child) => child.id),
-      ['tasks', 'cluster', 'node:node-1', 'hook:status', 'probes'],
+      ['tasks', 'cluster', 'node:node-1', 'hook:status', 'probes', 'operations'],
     );
     const [tasks] = spec.children;
     assert.ok(tasks !== undefined && tasks.type === 'worker');
