@@ -38,6 +38,8 @@ export interface OperationMachineOutput {
 interface OperationContext extends OperationMachineInput {
   result: OperationMachineOutput['result'];
   error: string | undefined;
+  /** SHUTDOWN came: the run was asked to stop, and the machine ends once it has. */
+  stopping: boolean;
 }
 
 export type OperationEvent = { type: 'SHUTDOWN' };
@@ -56,9 +58,12 @@ export const operationMachine = setup({
     // Provided by the host: ask the engine to stop (its phases are aborted, their processes killed).
     stopRun: () => undefined,
   },
+  guards: {
+    notStopping: ({ context }) => !context.stopping,
+  },
 }).createMachine({
   id: 'operation',
-  context: ({ input }) => ({ ...input, result: 'failed' as const, error: undefined }),
+  context: ({ input }) => ({ ...input, result: 'failed' as const, error: undefined, stopping: false }),
   initial: 'running',
   states: {
     running: {
@@ -71,12 +76,8 @@ export const operationMachine = setup({
           actions: assign({ result: 'crashed' as const, error: ({ event }) => (event.error instanceof Error ? event.error.message : String(event.error)) }),
         },
       },
-      initial: 'working',
-      states: {
-        working: { on: { SHUTDOWN: { target: 'stopping', actions: 'stopRun' } } },
-        /** The run was asked to stop; it ends once its phases have (their end is recorded). */
-        stopping: {},
-      },
+      // The run is asked to stop once; it ends once its phases have (their end is recorded).
+      on: { SHUTDOWN: { guard: 'notStopping', actions: ['stopRun', assign({ stopping: true })] } },
     },
     finished: { type: 'final' },
     crashed: { type: 'final' },

@@ -6,6 +6,7 @@ import { clusterMachine } from '../machines/cluster.ts';
 import { hookJobMachine } from '../machines/hook-job.ts';
 import { idleMachine } from '../machines/idle.ts';
 import { nodeMachine } from '../machines/node.ts';
+import { operationMachine } from '../machines/operation.ts';
 import { phaseMachine } from '../machines/phase.ts';
 import { planMachine } from '../machines/plan.ts';
 import { probeMachine } from '../machines/probe.ts';
@@ -30,6 +31,7 @@ export const drawableMachines: readonly DrawableMachine[] = [
   { name: 'probe', description: 'one health check on a schedule, with a deadline and flap damping', machine: probeMachine },
   { name: 'node', description: "this node's health as the aggregate of its probes", machine: nodeMachine },
   { name: 'cluster', description: "the cluster's status from its nodes and the application status hook", machine: clusterMachine },
+  { name: 'operation', description: 'one request on an operation (execute, resume, roll back, complete) as the actor operation:<id>', machine: operationMachine },
   { name: 'plan', description: "one pass of an operation's plan, step by step, stopping at the first failure", machine: planMachine },
   { name: 'phase', description: "one run of a phase's executor, its state stored before and after", machine: phaseMachine },
   { name: 'hook-job', description: 'one run of an application hook with Kubernetes Job semantics (deadline, retries)', machine: hookJobMachine },

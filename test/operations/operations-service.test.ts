@@ -89,7 +89,7 @@ describe('operations/operations service (real store, real executors)', function 
     const progress: OperationProgress[] = [];
     run.follow((item) => progress.push(item));
     const base = `cli/operations/operation:${id}`;
-    await waitFor(async () => flatten((await ops.supervisor.describe()).children).some((node) => node.path === `${base}/phase:/b` && node.state === 'running'), { timeoutMs: 10_000 });
+    await waitFor(async () => flatten((await ops.supervisor.describe()).children).some((node) => node.path === `${base}/phase:/b` && node.state === 'running'), 10_000);
     const nodes = flatten((await ops.supervisor.describe()).children);
     assert.deepEqual(
       nodes.map((node) => [node.path, node.state]),
@@ -114,7 +114,7 @@ describe('operations/operations service (real store, real executors)', function 
       ['/a', '/b', '/c'],
     );
     // Once the operation actor has ended, the supervisor forgets it.
-    await waitFor(async () => ((await ops.supervisor.describe()).children ?? []).length === 0, { timeoutMs: 5000 });
+    await waitFor(async () => ((await ops.supervisor.describe()).children ?? []).length === 0, 5000);
   });
 
   it('runs the units of a parallel step as children, each phase under its unit', async () => {
@@ -122,9 +122,7 @@ describe('operations/operations service (real store, real executors)', function 
     const id = await operation(plan([blocked('p'), blocked('q')], 2));
     const run = await ops.service.start({ action: 'resume', operationId: id });
     const base = `cli/operations/operation:${id}`;
-    await waitFor(async () => flatten((await ops.supervisor.describe()).children).filter((node) => node.path.includes('phase:') && node.state === 'running').length === 2, {
-      timeoutMs: 10_000,
-    });
+    await waitFor(async () => flatten((await ops.supervisor.describe()).children).filter((node) => node.path.includes('phase:') && node.state === 'running').length === 2, 10_000);
     const paths = flatten((await ops.supervisor.describe()).children).map((node) => node.path);
     for (const leaf of ['/group/p', '/group/q']) {
       assert.ok(paths.includes(`${base}/unit:${leaf}`), paths.join('\n'));
@@ -180,7 +178,7 @@ describe('operations/operations service (real store, real executors)', function 
     // First run only /a, so that the crash comes with a completed phase behind it.
     const first = await ops.service.start({ action: 'execute', operationId: id, phase: '/a', force: false });
     assert.ok((await first.outcome).ok);
-    await waitFor(async () => ((await ops.supervisor.describe()).children ?? []).length === 0, { timeoutMs: 5000 });
+    await waitFor(async () => ((await ops.supervisor.describe()).children ?? []).length === 0, 5000);
     const run = await ops.service.start({ action: 'resume', operationId: id });
     const notices: string[] = [];
     run.follow((item) => {
@@ -205,7 +203,7 @@ describe('operations/operations service (real store, real executors)', function 
       } catch {
         return false;
       }
-    }, { timeoutMs: 10_000 });
+    }, 10_000);
     await assert.rejects(ops.service.start({ action: 'resume', operationId: id }), (error: unknown) => isGravityError(error, 'E_OPERATION_LOCKED'));
     assert.equal(ops.service.stop(id).length, 1);
     const outcome = await run.outcome;

@@ -26,7 +26,7 @@ function find(model: MachineModel, predicate: (transition: TransitionModel) => b
 
 describe('statechart model', () => {
   it('registers every machine under its CLI name', () => {
-    assert.deepEqual(drawableMachineNames(), ['probe', 'node', 'cluster', 'plan', 'phase', 'hook-job', 'status-hook', 'supervisor', 'worker-host', 'task-pool', 'idle']);
+    assert.deepEqual(drawableMachineNames(), ['probe', 'node', 'cluster', 'operation', 'plan', 'phase', 'hook-job', 'status-hook', 'supervisor', 'worker-host', 'task-pool', 'idle']);
     for (const entry of drawableMachines) assert.ok(entry.description.length > 10 && !entry.description.includes('\n'), entry.name);
   });
 
