@@ -132,7 +132,7 @@ export function operationRequestOf(params: Record<string, unknown>): OperationRe
   if (!withPhase) return { action: action as 'resume' | 'rollback-all' | 'complete', operationId };
   if (typeof phase !== 'string' || phase.length === 0 || phase.length > maxPhasePathLength) return `operation param phase must be a phase path of at most ${maxPhasePathLength} characters`;
   if (typeof force !== 'boolean') return 'operation param force must be a boolean';
-  return { action: action, operationId, phase, force };
+  return { action, operationId, phase, force };
 }
 
 /** What is wrong with the params of a `history` request, or undefined when they are a HistoryQuery. */
