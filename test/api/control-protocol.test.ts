@@ -18,7 +18,7 @@ describe('api/control-protocol', () => {
       ['[1,2]', null, /JSON object/],
       ['{"method":"ping"}', null, /id must be an integer/],
       ['{"id":1.5,"method":"ping"}', null, /id must be an integer/],
-      ['{"id":2,"method":"reboot"}', 2, /unknown method "reboot" \(known: ping, tree, status, history, system, inspect\)/],
+      ['{"id":2,"method":"reboot"}', 2, /unknown method "reboot" \(known: ping, tree, status, history, system, operation-stop, inspect, operation\)/],
       ['{"id":4,"method":"ping","params":[1]}', 4, /params must be an object/],
     ];
     for (const [line, id, problem] of table) {
@@ -85,5 +85,45 @@ describe('api/control-protocol', () => {
     const small = new LineSplitter(16);
     assert.deepEqual(small.push('short\n\n'), ['short']);
     assert.throws(() => small.push('x'.repeat(17)), RangeError);
+  });
+
+  it('checks the params of operation requests: the action, the id, a phase only where one is taken, its length, force', () => {
+    assert.deepEqual(parseRequest('{"id":1,"method":"operation","params":{"action":"resume","operationId":"8c307e70-aa"}}'), {
+      request: { id: 1, method: 'operation', params: { action: 'resume', operationId: '8c307e70-aa' } },
+    });
+    assert.deepEqual(parseRequest('{"id":2,"method":"operation","params":{"action":"execute","operationId":"op","phase":"/a/b","force":true}}'), {
+      request: { id: 2, method: 'operation', params: { action: 'execute', operationId: 'op', phase: '/a/b', force: true } },
+    });
+    const long = 'x'.repeat(4097);
+    const table: [Record<string, unknown>, RegExp][] = [
+      [{ action: 'explode', operationId: 'op' }, /action must be one of execute, resume, rollback, rollback-all, complete/u],
+      [{ action: 'resume' }, /operationId must be an operation id/u],
+      [{ action: 'resume', operationId: 'a b' }, /operationId must be an operation id/u],
+      [{ action: 'resume', operationId: 'o'.repeat(129) }, /operationId must be an operation id/u],
+      [{ action: 'resume', operationId: 'op', phase: '/a' }, /unknown operation param "phase" for resume/u],
+      [{ action: 'execute', operationId: 'op', force: false }, /phase must be a phase path of at most 4096 characters/u],
+      [{ action: 'rollback', operationId: 'op', phase: `/${long}`, force: false }, /at most 4096 characters/u],
+      [{ action: 'execute', operationId: 'op', phase: '/a', force: 'yes' }, /force must be a boolean/u],
+    ];
+    for (const [params, problem] of table) {
+      const parsed = parseRequest(JSON.stringify({ id: 9, method: 'operation', params }));
+      assert.ok('problem' in parsed, JSON.stringify(params));
+      assert.match(parsed.problem, problem);
+    }
+  });
+
+  it('checks the params of operation-stop requests', () => {
+    assert.deepEqual(parseRequest('{"id":1,"method":"operation-stop"}'), { request: { id: 1, method: 'operation-stop', params: {} } });
+    assert.deepEqual(parseRequest('{"id":2,"method":"operation-stop","params":{"operationId":"op"}}'), {
+      request: { id: 2, method: 'operation-stop', params: { operationId: 'op' } },
+    });
+    for (const params of [{ operationId: 7 }, { all: true }]) {
+      assert.ok('problem' in parseRequest(JSON.stringify({ id: 3, method: 'operation-stop', params })));
+    }
+  });
+
+  it('carries an error hint across the socket', () => {
+    const parsed = parseResponse('{"id":4,"ok":false,"error":{"code":"E_OPERATION_LOCKED","message":"busy","hint":"wait"}}');
+    assert.deepEqual(parsed, { id: 4, ok: false, error: { code: 'E_OPERATION_LOCKED', message: 'busy', hint: 'wait' } });
   });
 });
