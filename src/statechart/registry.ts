@@ -47,11 +47,12 @@ export const drawableMachines: readonly DrawableMachine[] = [
 ];
 
 /**
- * The drawable machine of that name, or undefined.
+ * The drawable machine of that name (or of that machine id, e.g. `hookJob`), or undefined.
  * @example findDrawableMachine('probe')?.machine.id === 'probe'
  */
 export function findDrawableMachine(name: string): DrawableMachine | undefined {
-  return drawableMachines.find((entry) => entry.name === name);
+  // By its CLI name, or by the machine's own id (what the tree names an actor created from code by).
+  return drawableMachines.find((entry) => entry.name === name) ?? drawableMachines.find((entry) => entry.machine.id === name);
 }
 
 /**

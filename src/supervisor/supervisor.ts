@@ -197,7 +197,7 @@ export class Supervisor implements RunningChild {
           thread: record.spec.thread,
           state: record.state,
           restart: record.spec.restart,
-          ...('actor' in record.spec.start ? { actor: record.spec.start.actor } : {}),
+          ...actorNameOf(record.spec),
           restarts: record.restarts,
           ...(record.startedAt === undefined || record.state !== 'running' ? {} : { startedAt: record.startedAt }),
           ...(record.lastExit === undefined ? {} : { lastExit: describeExit(record.lastExit) }),
@@ -453,4 +453,15 @@ export class Supervisor implements RunningChild {
     for (const listener of this.settledListeners) listener();
     this.settledListeners.clear();
   }
+}
+
+/** The machine a child runs, by name: the registry's name, or the id of a machine given in code. */
+function actorNameOf(spec: ChildSpec): { actor?: string } {
+  const start = spec.start;
+  if ('actor' in start) return { actor: start.actor };
+  if ('logic' in start) {
+    const id = (start.logic as { id?: unknown }).id;
+    if (typeof id === 'string') return { actor: id };
+  }
+  return {};
 }
