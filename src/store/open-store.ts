@@ -34,7 +34,7 @@ export interface OpenStoreOptions {
 
 /** A writable store as the agent and the commands that write use it. */
 export interface WritableStore extends Store {
-  /** A number that changes when another connection (or process) has committed to the store. */
+  /** A number that changes when anything has committed to the store: another connection (or process), or this one. */
   dataVersion(): number;
 }
 

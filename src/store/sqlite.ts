@@ -47,7 +47,7 @@ export interface SqliteStore extends Store {
   readonly retentionMs: number;
   /** Drops the events older than the retention; resolves to how many were dropped. */
   evictExpired(): Promise<number>;
-  /** A number that changes when another connection (or process) has committed to the file (read at once: a cheap pragma). */
+  /** A number that changes when anything has committed to the file, this connection included (read at once: cheap). */
   dataVersion(): number;
 }
 
@@ -289,6 +289,7 @@ export function openSqliteStore(stateDir: string, options: SqliteStoreOptions = 
   const users = prepareConnection(db, file, () => sqliteUsers(db, file, guard(file)));
 
   const evictExpired = (): number => history.evict(clock.now() - retentionMs);
+  const totalChanges = db.prepare('SELECT total_changes()').pluck();
   const servedHistory = asynchronous<HistoryStore>(history);
   const store: SqliteStore = {
     file,
@@ -297,7 +298,10 @@ export function openSqliteStore(stateDir: string, options: SqliteStoreOptions = 
     operations: asynchronous<OperationStore>(operations),
     users: asynchronous<UserStore>(users),
     evictExpired: () => servedHistory.evict(clock.now() - retentionMs),
-    dataVersion: () => guarded(file, 'read', () => Number(db.pragma('data_version', { simple: true }))),
+    // data_version moves with other connections' commits, total_changes() with this one's own rows
+    // (the agent's operations write through the connection the panel reads): both only grow.
+    dataVersion: () =>
+      guarded(file, 'read', () => Number(db.pragma('data_version', { simple: true })) + Number(totalChanges.get())),
     close() {
       if (db.open) db.close();
       return Promise.resolve();

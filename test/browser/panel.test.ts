@@ -257,6 +257,46 @@ describe('browser: the Control Panel against a real agent', function () {
     await page.waitForSelector('[data-testid="phase-row"][data-phase-id="/swap"][data-state="failed"]');
   });
 
+  it("lights a running operation's phase on the actors page, then its end, with the operation actor and its plan listed", async () => {
+    const planFile = join(stateDir, 'slow-plan.yaml');
+    const gate = join(stateDir, 'slow.go');
+    writeFileSync(
+      planFile,
+      [
+        'description: Drain and restart',
+        'phases:',
+        '  - id: drain',
+        '    description: Wait for the gate',
+        `    run: [sh, -c, "while [ ! -e ${gate} ]; do sleep 0.05; done"]`,
+        '',
+      ].join('\n'),
+    );
+    // The operation before this one waits on its failed phase: end it first (one operation at a time).
+    assert.equal((await runCli(['plan', 'complete', '--state-dir', stateDir])).code, 0);
+    const created = await runCli(['plan', 'create', '-f', planFile, '--state-dir', stateDir]);
+    assert.equal(created.code, 0, created.stderr);
+    const operationId = /created operation (\S+)/u.exec(created.stdout)?.[1];
+    assert.ok(operationId !== undefined, created.stdout);
+    // The agent runs it: the CLI follows until the gate opens.
+    const resume = runCli(['plan', 'resume', '--state-dir', stateDir]);
+    const operation = `agent/operations/operation:${operationId}`;
+    const phase = `${operation}/phase:/drain`;
+    await page.click('a[href="/actors"]');
+    await page.waitForSelector(`[data-actor-path="${operation}"]`, { timeout: 20_000 });
+    await page.waitForSelector(`[data-actor-path="${operation}/plan"]`);
+    await page.click(`[data-actor-path="${phase}"]`);
+    await page.waitForSelector('[data-testid="actor-machine"] >> text=phase');
+    await page.waitForSelector('[data-state-id="phase.inProgress"][data-active="true"]');
+    await shot('actors-operation-phase-running');
+    writeFileSync(gate, '');
+    const resumed = await resume;
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.doesNotMatch(resumed.stderr, /no agent runs/u);
+    // Once the operation actor has ended its children leave the tree; until then the finished phase
+    // shows its final state.
+    await page.waitForSelector(`[data-actor-path="${operation}"]`, { state: 'detached', timeout: 20_000 });
+  });
+
   it('lists the users; the admin invites a viewer, who sees the list read-only and is refused an invite; the admin makes the viewer a reset link', async () => {
     await page.click('a[href="/users"]');
     await page.waitForSelector('[data-testid="user-row"][data-email="admin@example.com"][data-status="active"]');

@@ -125,6 +125,19 @@ describe('store/sqlite', function () {
   });
 
   describe('history', () => {
+    it('dataVersion moves with a commit of another connection and with one of its own, not with reads', async () => {
+      const store = open();
+      const other = open();
+      const start = store.dataVersion();
+      await store.history.list();
+      assert.equal(store.dataVersion(), start);
+      await store.history.append([event('own', t0 + 1000, 'Probe Failed', 'node-1', 'web')]);
+      const afterOwn = store.dataVersion();
+      assert.ok(afterOwn > start);
+      await other.history.append([event('theirs', t0 + 2000, 'Probe Succeeded', 'node-1', 'web')]);
+      assert.ok(store.dataVersion() > afterOwn);
+    });
+
     it('appends, ignores ids it already has, and lists oldest first with every field kept', async () => {
       const store = open();
       const events = [
