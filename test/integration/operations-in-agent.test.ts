@@ -191,7 +191,9 @@ describe('integration: operations run in the agent (real processes, real store)'
     assert.equal(operation.state, 'running');
     const a = findNode(operation, `${operationPath}/phase:/a`);
     assert.ok(a !== undefined, `the finished phase:/a is listed: ${JSON.stringify(operation)}`);
-    assert.notEqual(a.state, 'running', JSON.stringify(a));
+    assert.equal(a.state, 'stopped', JSON.stringify(a));
+    assert.equal(a.lastExit, 'normal', JSON.stringify(a));
+    assert.equal(a.actorState, 'succeeded', 'listed with its final state');
     assert.equal(findNode(operation, `${operationPath}/phase:/c`), undefined, 'the phase after it has not started');
 
     writeFileSync(join(dir, 'release'), '');
