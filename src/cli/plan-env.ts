@@ -11,9 +11,8 @@ import { InspectionBus } from '../actors/inspection.ts';
 import { systemClock } from '../clock.ts';
 import type { OperationRequest } from '../machines/operation.ts';
 import type { OperationAnswer } from '../operations/operation-run.ts';
-import { cliRootPath, thisProcessHolder } from '../operations/operations-tree.ts';
+import { cliRootPath, thisProcessHolder } from '../operations/this-process.ts';
 import { ActorScope } from '../supervisor/actor-scope.ts';
-import { driveOperation } from './operation-driver.ts';
 import { openStore } from '../store/index.ts';
 import { ensureStateDir } from '../supervisor/state-dir.ts';
 import type { OperationRecord, Store } from '../store/types.ts';
@@ -87,6 +86,8 @@ const signalExitCodes = { SIGINT: 130, SIGTERM: 143 } as const;
  */
 export async function runPlanRequest(env: PlanEnv, request: OperationRequest, progress: ProgressReporter): Promise<OperationAnswer | undefined> {
   try {
+    // Loaded when a request runs: the runtime is not needed by the commands that only read a plan.
+    const { driveOperation } = await import('./operation-driver.ts');
     const result = await driveOperation(env, request, progress);
     if (result.kind === 'answered') return result.answer;
     process.exitCode = signalExitCodes[result.signal];

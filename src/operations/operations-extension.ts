@@ -12,7 +12,8 @@ import type { OperationAnswer } from './operation-run.ts';
 import type { OperationStreamItem } from './follow-run.ts';
 import type { TimerHandle } from '../clock.ts';
 import { OperationsService } from './operations-service.ts';
-import { operationsSupervisorOf, thisProcessHolder } from './operations-tree.ts';
+import { operationsSupervisorOf } from './operations-tree.ts';
+import { thisProcessHolder } from './this-process.ts';
 import { followRun } from './follow-run.ts';
 
 /** The longest `operation-stop` waits for the runs it stopped to end before it answers. */

@@ -3,14 +3,13 @@
 // CLI process when no agent runs for its state dir, so that a plan runs through the one code path
 // (supervisor, machines, executors) wherever it runs.
 
-import { hostname } from 'node:os';
 import { InspectionBus } from '../actors/inspection.ts';
 import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
 import type { phaseMachine } from '../machines/phase.ts';
 import type { PhaseRunner } from '../plan/executors.ts';
-import { processStartTime } from '../processes.ts';
-import type { OperationLockHolder, OperationStore } from '../store/types.ts';
+import type { OperationStore } from '../store/types.ts';
+import { cliRootPath, thisProcessHolder } from './this-process.ts';
 import { createLauncher } from '../supervisor/launcher.ts';
 import type { SupervisorSpecInput } from '../supervisor/spec.ts';
 import { compileSupervisorSpec } from '../supervisor/spec.ts';
@@ -20,20 +19,11 @@ import { OperationsService } from './operations-service.ts';
 /** The operations supervisor's id, under the agent's root or the CLI's. */
 export const operationsChildId = 'operations';
 
-/** The root of the subtree a CLI starts for itself (its paths read `cli/operations/operation:<id>/...`). */
-export const cliRootPath = 'cli';
-
 /**
  * The operations supervisor: no children until a request comes. Independent requests, so one for one;
  * each run bounds its own restarts (maxOperationAttempts), so its intensity is generous.
  */
 export const operationsSupervisorSpecInput: SupervisorSpecInput = { strategy: 'one_for_one', intensity: 10, period: 60, children: [] };
-
-/** This process as the operation lock's holder: its pid, and its start time so that a reuse of the pid is not taken for it. */
-export function thisProcessHolder(): Pick<OperationLockHolder, 'pid' | 'hostname' | 'startTime'> {
-  const startTime = processStartTime(process.pid);
-  return { pid: process.pid, hostname: hostname(), ...(startTime === undefined ? {} : { startTime }) };
-}
 
 /** The running operations supervisor under a root, if it runs. */
 export function operationsSupervisorOf(root: Supervisor): Supervisor | undefined {
