@@ -5,12 +5,13 @@
 // - the same plan and no-op executor run through the operations subtree in this process
 //   (`startLocalOperations`: the operations supervisor, the `operation:<id>` actor and its scoped phase
 //   actors, followed as the CLI follows it), against the same plain loop;
-// - the same plan with its leaves' real executors (`run: ["true"]`, a process spawned per phase) run by
-//   a real agent (`gravity start`, a child process with its own state dir) and followed over its
-//   control socket, against the engine resuming the same plan with the same executors in this
-//   process; per phase = one `done` progress item to the next as the follower sees it, and the agent's
-//   overhead = agent per phase - in-process engine per phase. For scale, the executor alone in a plain
-//   loop (one spawn of `true` per call);
+// - leaves with their real executor (`run: ["true"]`, a process spawned per phase) run by a real agent
+//   (`gravity start`, a child process with its own state dir) and followed over its control socket,
+//   against the engine resuming the same leaves with the same executors in this process, in rounds of
+//   one 100-leaf operation (BENCH_AGENT_ROUNDS, 10 by default) alternating which side goes first; per
+//   phase = one `done` progress item to the next as the follower sees it, and the agent's overhead =
+//   agent per phase - in-process engine per phase. For scale, the executor alone in a plain loop (one
+//   spawn of `true` per call);
 // - `gravity plan` on that plan as a whole process (spawn to exit), against `node -e ''`; for scale,
 //   `gravity --version`, which loads the CLI's modules and does nothing else.
 // A 50-leaf plan is run first on each path, in its own state dir (the agent: in its own store), so
@@ -45,6 +46,7 @@ import type { RunningAgent } from './support.ts';
 const groups = Number(process.env.BENCH_GROUPS ?? 10);
 const leavesPerGroup = Number(process.env.BENCH_LEAVES ?? 100);
 const processRounds = Number(process.env.BENCH_PROCESS_ROUNDS ?? 10);
+const agentRounds = Number(process.env.BENCH_AGENT_ROUNDS ?? 10);
 const stateParent = process.env.BENCH_STATE_PARENT ?? tmpdir();
 
 function percentile(sorted: number[], p: number): number {
@@ -370,31 +372,59 @@ async function main(): Promise<void> {
     row('for scale: gravity --version (loading the CLI, no work)', version.median, version.p99, `n=${version.n}`);
     console.log(`  ratio of medians: ${ratio.toFixed(2)}x (gravity --version: ${(version.median / bare.median).toFixed(2)}x)`);
 
-    // The same plan with its real executors (`run: ["true"]`): in a real agent, followed over its
-    // control socket, against the engine in this process. The agent's store gets its operations
-    // before it starts; a 50-leaf one warms the agent's path up first.
+    // The leaves with their real executors (`run: ["true"]`): in a real agent, followed over its
+    // control socket, against the engine in this process. Rounds of one 100-leaf operation each,
+    // alternating which side goes first, so that both see the same (shared) machine; per phase is one
+    // `done` to the next, the first `done` of a run (which also counts the request's start) left out.
+    // The agent's store gets its operations before it starts; a 50-leaf one warms its path up first.
+    const roundPlan = buildPlan(1, leavesPerGroup);
     const executors = createPhaseExecutors({ stateDir: newStateDir(), localNode: 'n1' });
-    await runEngine(newStateDir(), buildPlan(1, 50), executors);
+    const hereDir = newStateDir();
+    await runEngine(hereDir, buildPlan(1, 50), executors);
     const agentDir = newStateDir();
     const agentWarmUp = await prepareOperation(agentDir, buildPlan(1, 50));
-    const agentOperation = await prepareOperation(agentDir, plan);
+    const agentOperations: string[] = [];
+    for (let round = 0; round < agentRounds; round += 1) agentOperations.push(await prepareOperation(agentDir, roundPlan));
     agent = await startAgent(agentDir, ['node: { name: n1 }', 'health: { listen: "127.0.0.1:0" }', 'panel: { enabled: false }', 'probes: []']);
     await agentReady(agentDir);
     await runInAgent(agentDir, agentWarmUp, buildPlan(1, 50));
-    const agentRun = await runInAgent(agentDir, agentOperation, plan);
-    const hereRun = await runEngine(newStateDir(), plan, executors);
-    const spawnLoop = summarize(await plainLoop(plan, 'baseline', executors));
-    const inAgent = summarize(agentRun.perPhase);
-    const here = summarize(hereRun.perPhase);
+    const agentSamples: number[] = [];
+    const hereSamples: number[] = [];
+    const spawnSamples: number[] = [];
+    let agentTotalMs = 0;
+    let hereTotalMs = 0;
+    for (const [round, operationId] of agentOperations.entries()) {
+      const inAgentRound = async (): Promise<void> => {
+        const run = await runInAgent(agentDir, operationId, roundPlan);
+        agentSamples.push(...run.perPhase.slice(1));
+        agentTotalMs += run.totalMs;
+      };
+      const hereRound = async (): Promise<void> => {
+        const run = await runEngine(hereDir, roundPlan, executors);
+        hereSamples.push(...run.perPhase.slice(1));
+        hereTotalMs += run.totalMs;
+      };
+      if (round % 2 === 0) {
+        await inAgentRound();
+        await hereRound();
+      } else {
+        await hereRound();
+        await inAgentRound();
+      }
+      spawnSamples.push(...(await plainLoop(roundPlan, 'baseline', executors)));
+    }
+    const spawnLoop = summarize(spawnSamples);
+    const inAgent = summarize(agentSamples);
+    const here = summarize(hereSamples);
     const agentOverheadMedian = inAgent.median - here.median;
-    console.log(`\nper phase, ${leafCount.toLocaleString('en-US')} leaves run: ["true"] (a process per phase)`.padEnd(72) + 'median       p99');
+    const spawnLeaves = agentRounds * leavesPerGroup;
+    console.log(`\nper phase, ${spawnLeaves.toLocaleString('en-US')} leaves run: ["true"] (${agentRounds} rounds of ${leavesPerGroup})`.padEnd(72) + 'median       p99');
     row('agent (gravity start), one `done` to the next at the socket client', inAgent.median, inAgent.p99, `n=${inAgent.n}`);
     row('baseline: engine.resume() in this process, same executors', here.median, here.p99, `n=${here.n}`);
-    row('for scale: the executor in a plain loop (spawn of true), per call', spawnLoop.median, spawnLoop.p99, `n=${spawnLoop.n}`);
+    row('for scale: the executor in a plain loop (no process record), per call', spawnLoop.median, spawnLoop.p99, `n=${spawnLoop.n}`);
     row('agent overhead (agent - in-process engine)', agentOverheadMedian, inAgent.p99 - here.p99);
-    row('agent over the plain loop (agent - loop)', inAgent.median - spawnLoop.median, inAgent.p99 - spawnLoop.p99);
     row('in-process engine over the plain loop (engine - loop)', here.median - spawnLoop.median, here.p99 - spawnLoop.p99);
-    console.log(`  whole resume: in the agent ${fmt(agentRun.totalMs)}, in this process ${fmt(hereRun.totalMs)}`);
+    console.log(`  whole resumes: in the agent ${fmt(agentTotalMs)}, in this process ${fmt(hereTotalMs)}`);
 
     const checks: [string, boolean][] = [
       ['engine overhead median under 2 ms per phase', overheadMedian < 2],
