@@ -89,13 +89,24 @@ export async function startAgent(stateDir: string, configLines: string[]): Promi
   let log = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
   const agent: RunningAgent = { child, url: '', stateDir, log: () => log };
-  agent.url = await loggedUrl(agent, 'health endpoint listening');
+  try {
+    agent.url = await loggedUrl(agent, 'health endpoint listening');
+  } catch (error) {
+    await stopProcess(child);
+    throw error;
+  }
   return agent;
 }
 
-export async function stopProcess(child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL if the process has not exited after `graceMs`; resolves once it has exited. */
+export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
-  await exited;
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  try {
+    await exited;
+  } finally {
+    clearTimeout(timer);
+  }
 }
