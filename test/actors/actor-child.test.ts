@@ -11,10 +11,10 @@ import { compileSupervisorSpec } from '../../src/supervisor/spec.ts';
 import { idleMachine } from '../../src/machines/idle.ts';
 import { probeMachine } from '../../src/machines/probe.ts';
 import { statusHookMachine } from '../../src/machines/status-hook.ts';
-import type { HookRunOutput } from '../../src/machines/status-hook.ts';
 import type { HookJob } from '../../src/config/types.ts';
 import type { ProbeInput, RunCheckInput, RunCheckOutput } from '../../src/machines/probe.ts';
 import { installFakeClock } from '../helpers/fake-children.ts';
+import { fakeHookJob } from '../helpers/fake-hook-job.ts';
 
 const crashOnEvent = setup({
   types: { events: {} as { type: 'CRASH' } | { type: 'FAIL' } | { type: 'DONE' } },
@@ -232,9 +232,9 @@ describe('actors/actor-child', () => {
     const runs: number[] = [];
     const logic = statusHookMachine.provide({
       actors: {
-        runHook: fromPromise<HookRunOutput, HookJob>(() => {
+        job: fakeHookJob(() => {
           runs.push(Date.now());
-          return Promise.resolve({ result: 'succeeded' });
+          return Promise.resolve({ exitCode: 0 });
         }),
       },
     });
