@@ -190,15 +190,20 @@ function isActorRef(value: object): value is AnyActorRef {
   return 'sessionId' in value && 'send' in value && typeof (value as { send: unknown }).send === 'function';
 }
 
-/** The path of an actor inside the tree: the child's path for its root actor, then nested ids. */
+/**
+ * The path of an actor inside the tree: the child's path for its root actor, then nested ids. The
+ * chain is walked up to the root, or to the actor without a parent when the root is not known yet:
+ * the actors the root's initial state invokes are created while the root itself is being created,
+ * before setRoot, and the inspector serves that one root's actor system.
+ */
 function actorPath(rootPath: string, root: AnyActorRef | undefined, actor: AnyActorRef): string {
   const ids: string[] = [];
-  let current: AnyActorRef | undefined = actor;
-  while (current !== undefined && current !== root) {
+  let current: AnyActorRef = actor;
+  while (current !== root && current._parent !== undefined) {
     ids.unshift(current.id);
     current = current._parent;
   }
-  return current === root && ids.length > 0 ? `${rootPath}/${ids.join('/')}` : rootPath;
+  return ids.length > 0 ? `${rootPath}/${ids.join('/')}` : rootPath;
 }
 
 /** Which records an XState inspection event becomes (a snapshot may also end the actor). */
@@ -253,7 +258,7 @@ export function createActorInspector(rootPath: string, bus: InspectionBus, clock
       const kinds = recordKindsOf[event.type];
       if (kinds === undefined || !kinds.some((kind) => bus.wants(kind, rootPath))) return;
       const actor = event.actorRef as AnyActorRef;
-      const path = root === undefined ? rootPath : actorPath(rootPath, root, actor);
+      const path = actorPath(rootPath, root, actor);
       const time = clock.now();
       switch (event.type) {
         case '@xstate.actor': {
