@@ -2,6 +2,7 @@
 // (an error status from a thrown exception or an unhandled invoked-actor error, or a final state whose
 // output carries `error`) into exit reports for the supervisor, and implements the shutdown protocol:
 // send SHUTDOWN if the machine accepts it, wait up to the shutdown time for it to finish, then kill.
+// Described in the tree, it lists the actors it runs below itself (see actor-children.ts).
 
 import { createActor } from 'xstate';
 import type { AnyActor, AnyActorLogic, EventObject } from 'xstate';
@@ -9,6 +10,7 @@ import { xstateClock } from '../clock.ts';
 import { serializeError } from '../errors.ts';
 import type { Shutdown } from '../supervisor/spec.ts';
 import type { ChildContext, ExitReason, RunningChild, TreeNodeInfo } from '../supervisor/child.ts';
+import { actorChildren } from './actor-children.ts';
 import { createActorInspector, toJsonValue } from './inspection.ts';
 import { healthReporterOf } from './health-reporting.ts';
 
@@ -135,11 +137,11 @@ export function startActorChild(
     stop,
     send: (event) => actor.send(event),
     describe: (): Promise<Pick<TreeNodeInfo, 'actorState' | 'children'>> => {
-      const children = scopedChildren?.() ?? [];
-      return Promise.resolve({
-        actorState: toJsonValue((actor.getSnapshot() as { value?: unknown }).value),
-        ...(children.length > 0 ? { children } : {}),
-      });
+      const snapshot = actor.getSnapshot() as { value?: unknown };
+      // The actors it invoked or spawned (a status hook's running job), then the ones it started
+      // through its scope (an operation's plan and phases), below it in the tree.
+      const children = [...actorChildren(snapshot, context.path), ...(scopedChildren?.() ?? [])];
+      return Promise.resolve({ actorState: toJsonValue(snapshot.value), ...(children.length === 0 ? {} : { children }) });
     },
   };
 }

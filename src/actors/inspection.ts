@@ -190,18 +190,20 @@ function isActorRef(value: object): value is AnyActorRef {
   return 'sessionId' in value && 'send' in value && typeof (value as { send: unknown }).send === 'function';
 }
 
-/** The path of an actor inside the tree: the child's path for its root actor, then nested ids. */
+/**
+ * The path of an actor inside the tree: the child's path for its root actor, then nested ids. The
+ * chain is walked up to the root, or to the actor without a parent when the root is not known yet:
+ * the actors the root's initial state invokes are created while the root itself is being created,
+ * before setRoot, and the inspector serves that one root's actor system.
+ */
 function actorPath(rootPath: string, root: AnyActorRef | undefined, actor: AnyActorRef): string {
   const ids: string[] = [];
-  let current: AnyActorRef | undefined = actor;
-  // Before setRoot (the children of the initial state are created inside createActor), the root is
-  // the one actor without a parent.
-  const isRoot = (candidate: AnyActorRef): boolean => (root === undefined ? candidate._parent === undefined : candidate === root);
-  while (current !== undefined && !isRoot(current)) {
+  let current: AnyActorRef = actor;
+  while (current !== root && current._parent !== undefined) {
     ids.unshift(current.id);
     current = current._parent;
   }
-  return current !== undefined && ids.length > 0 ? `${rootPath}/${ids.join('/')}` : rootPath;
+  return ids.length > 0 ? `${rootPath}/${ids.join('/')}` : rootPath;
 }
 
 /** Which records an XState inspection event becomes (a snapshot may also end the actor). */

@@ -231,6 +231,8 @@ export const hookJobMachine = setup({
         attempting: {
           entry: 'countAttempt',
           invoke: {
+            // A stable id: the attempt's actor is `<job path>/attempt` in the inspection records and the tree.
+            id: 'attempt',
             src: 'runAttempt',
             input: ({ context }) => ({
               name: context.name,

@@ -1,22 +1,43 @@
 // The status hook's schedule: run the application's `status` hook job, note whether it passed (and,
-// when it failed, its message and the end of its output), wait the interval, run it again. The job itself (a hook-job machine running a local process with its
-// deadline and retries) is the provided actor `runHook`. Pure.
+// when it failed, its message and the end of its output), wait the interval, run it again. Each run
+// is the hook-job machine invoked as the child `job`, so the run is an actor of the tree like any
+// other (`<status hook path>/job`: inspected, listed by `gravity debug tree`, stopped with the status
+// hook). Pure: the job's attempts are the hook-job machine's provided `runAttempt`; the default job
+// here has the placeholder that fails every attempt, and src/actors/status-hook-actor.ts provides
+// the one that runs processes.
 
-import { assign, fromPromise, setup } from 'xstate';
+import { assign, setup } from 'xstate';
 import type { SnapshotFrom } from 'xstate';
 import type { HookJob } from '../config/types.ts';
+import { hookJobMachine } from './hook-job.ts';
+import type { HookJobInput, HookJobOutput } from './hook-job.ts';
 
 export interface StatusHookInput {
   job: HookJob;
   intervalMs: number;
 }
 
-/** What a hook run ends with (a hook-job machine's output). */
+/** The id of the invoked hook-job child while a run is in progress. */
+export const statusHookJobId = 'job';
+
+/** The hook's name in the app manifest, as the job's messages say it (`hook status failed: ...`). */
+const statusHookName = 'status';
+
+/** What a hook run ends with, as the status hook records it (see hookRunOutput). */
 export interface HookRunOutput {
   result: 'succeeded' | 'failed' | 'deadline_exceeded';
   message?: string;
   /** The end of the last attempt's output (see statusHookOutputTail). */
   output?: string;
+}
+
+/**
+ * What the status hook records of a finished hook-job run.
+ * @example hookRunOutput({ name: 'status', result: 'failed', attempts: 1, lastExitCode: 1, lastOutput: 'db down\n', message: 'hook status failed: exit code 1: db down' })
+ * // { result: 'failed', message: 'hook status failed: exit code 1: db down', output: 'db down\n' }
+ */
+export function hookRunOutput(output: HookJobOutput): HookRunOutput {
+  return { result: output.result, message: output.message, output: output.lastOutput };
 }
 
 /** At most this many of the last lines of a failed run's output are kept for `gravity status` and the log. */
@@ -50,7 +71,8 @@ export type StatusHookEvent = { type: 'SHUTDOWN' } | { type: 'RUN_NOW' };
 export const statusHookMachine = setup({
   types: { input: {} as StatusHookInput, context: {} as StatusHookContext, events: {} as StatusHookEvent },
   actors: {
-    runHook: fromPromise<HookRunOutput, HookJob>(() => Promise.reject(new Error('runHook is provided by the host (src/actors/status-hook-actor.ts)'))),
+    // Its `runAttempt` placeholder fails every attempt; the host provides a job that runs processes.
+    job: hookJobMachine,
   },
   delays: { interval: ({ context }) => context.intervalMs },
   actions: {
@@ -69,9 +91,10 @@ export const statusHookMachine = setup({
   states: {
     running: {
       invoke: {
-        src: 'runHook',
-        input: ({ context }) => context.job,
-        onDone: { target: 'waiting', actions: { type: 'record', params: ({ event }) => event.output } },
+        id: statusHookJobId,
+        src: 'job',
+        input: ({ context }): HookJobInput => ({ name: statusHookName, job: context.job }),
+        onDone: { target: 'waiting', actions: { type: 'record', params: ({ event }) => hookRunOutput(event.output) } },
         onError: {
           target: 'waiting',
           actions: {

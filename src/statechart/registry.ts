@@ -47,12 +47,24 @@ export const drawableMachines: readonly DrawableMachine[] = [
 ];
 
 /**
- * The drawable machine of that name (or of that machine id, e.g. `hookJob`), or undefined.
+ * The drawable machine of that name, or undefined.
  * @example findDrawableMachine('probe')?.machine.id === 'probe'
  */
 export function findDrawableMachine(name: string): DrawableMachine | undefined {
-  // By its CLI name, or by the machine's own id (what the tree names an actor created from code by).
-  return drawableMachines.find((entry) => entry.name === name) ?? drawableMachines.find((entry) => entry.machine.id === name);
+  return drawableMachines.find((entry) => entry.name === name);
+}
+
+/**
+ * The drawable machine's name for an actor logic, so that the tree names what an actor runs the way
+ * the actors page and `debug statechart` look charts up; undefined for other logic. A machine with its
+ * implementations provided keeps its definition, which is what is compared.
+ * @example drawableNameOfLogic(phaseMachine.provide({ actors })) // 'phase'
+ */
+export function drawableNameOfLogic(logic: unknown): string | undefined {
+  if (typeof logic !== 'object' || logic === null) return undefined;
+  const config = (logic as { config?: unknown }).config;
+  if (config === undefined) return undefined;
+  return drawableMachines.find((entry) => entry.machine.config === config)?.name;
 }
 
 /**

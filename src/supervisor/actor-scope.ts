@@ -14,6 +14,7 @@ import { xstateClock } from '../clock.ts';
 import type { InspectionBus } from '../actors/inspection.ts';
 import { createActorInspector, toJsonValue } from '../actors/inspection.ts';
 import type { ChildState, TreeNodeInfo } from './child.ts';
+import { drawableNameOfLogic } from '../statechart/registry.ts';
 
 /** A scoped actor's end when it crashed: its error, as `done` rejects with it. */
 export class ScopedActorCrash extends Error {
@@ -72,11 +73,10 @@ export class ActorScope {
     const inspector = createActorInspector(path, this.bus, this.clock);
     const actor = createActor(logic, { id, input, inspect: inspector.inspect, clock: xstateClock(this.clock) });
     inspector.setRoot(actor);
-    const logicId = (logic as { id?: unknown }).id;
     const entry: ScopeEntry = {
       id,
       actor,
-      logic: typeof logicId === 'string' ? logicId : undefined,
+      logic: drawableNameOfLogic(logic),
       state: 'starting',
       startedAt: this.clock.now(),
       lastExit: undefined,

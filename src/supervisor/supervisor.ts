@@ -15,6 +15,7 @@ import { nextChildState } from '../machines/supervised-child.ts';
 import { planRestart, shouldRestart } from './strategy.ts';
 import { recordRestart } from './intensity.ts';
 import { nextConsecutive, restartDelay } from './backoff.ts';
+import { drawableNameOfLogic } from '../statechart/registry.ts';
 
 /** Starts one child of any kind; the agent provides one that knows about worker threads. */
 export interface ChildLauncher {
@@ -455,13 +456,10 @@ export class Supervisor implements RunningChild {
   }
 }
 
-/** The machine a child runs, by name: the registry's name, or the id of a machine given in code. */
+/** What a child runs, by name: the registry's actor, or the drawable machine given in code. */
 function actorNameOf(spec: ChildSpec): { actor?: string } {
   const start = spec.start;
   if ('actor' in start) return { actor: start.actor };
-  if ('logic' in start) {
-    const id = (start.logic as { id?: unknown }).id;
-    if (typeof id === 'string') return { actor: id };
-  }
-  return {};
+  const name = 'logic' in start ? drawableNameOfLogic(start.logic) : undefined;
+  return name === undefined ? {} : { actor: name };
 }

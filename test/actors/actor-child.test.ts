@@ -11,10 +11,10 @@ import { compileSupervisorSpec } from '../../src/supervisor/spec.ts';
 import { idleMachine } from '../../src/machines/idle.ts';
 import { probeMachine } from '../../src/machines/probe.ts';
 import { statusHookMachine } from '../../src/machines/status-hook.ts';
-import type { HookRunOutput } from '../../src/machines/status-hook.ts';
 import type { HookJob } from '../../src/config/types.ts';
 import type { ProbeInput, RunCheckInput, RunCheckOutput } from '../../src/machines/probe.ts';
 import { installFakeClock } from '../helpers/fake-children.ts';
+import { fakeHookJob } from '../helpers/fake-hook-job.ts';
 
 const crashOnEvent = setup({
   types: { events: {} as { type: 'CRASH' } | { type: 'FAIL' } | { type: 'DONE' } },
@@ -148,6 +148,36 @@ describe('actors/actor-child', () => {
     assert.ok(snapshot);
   });
 
+  it("describes a status hook's job as its child while a run is in progress, with the paths of its records", async () => {
+    const records: InspectionRecord[] = [];
+    bus.subscribe((record) => records.push(record));
+    let finish: (exitCode: number) => void = () => undefined;
+    const logic = statusHookMachine.provide({
+      actors: { job: fakeHookJob(() => new Promise((resolve) => (finish = (exitCode) => resolve({ exitCode })))) },
+    });
+    const job: HookJob = { command: ['true'], env: {}, activeDeadlineSeconds: 30, restartPolicy: 'Never', backoffLimit: 0 };
+    const child = startActorChild(logic, { job, intervalMs: 60_000 }, 'hook:status', context('agent/hook:status'));
+    await fake.tickAsync(0);
+    const running = await child.describe();
+    assert.equal(running.actorState, 'running');
+    assert.deepEqual(
+      running.children?.map((node) => [node.path, node.state, node.actor, node.actorState, node.children?.map((below) => below.path)]),
+      [['agent/hook:status/job', 'running', 'hook-job', { running: 'attempting' }, ['agent/hook:status/job/attempt']]],
+    );
+    assert.ok(records.some((record) => record.kind === 'actor.created' && record.path === 'agent/hook:status/job' && record.logic === 'hookJob'));
+    assert.ok(records.some((record) => record.kind === 'snapshot' && record.path === 'agent/hook:status/job/attempt'));
+
+    finish(0);
+    await fake.tickAsync(0);
+    const waiting = await child.describe();
+    assert.equal(waiting.actorState, 'waiting');
+    assert.equal(waiting.children, undefined);
+    const done = records.find((record) => record.kind === 'snapshot' && record.path === 'agent/hook:status/job' && record.status === 'done');
+    assert.ok(done, 'no final snapshot of the job');
+    assert.ok(records.some((record) => record.kind === 'actor.stopped' && record.path === 'agent/hook:status/job' && record.status === 'done'));
+    await child.stop('brutal');
+  });
+
   it('under a supervisor: a crashing actor is restarted while a sibling keeps counting events', async () => {
     const counter = setup({ types: { context: {} as { count: number } } }).createMachine({
       context: { count: 0 },
@@ -232,9 +262,9 @@ describe('actors/actor-child', () => {
     const runs: number[] = [];
     const logic = statusHookMachine.provide({
       actors: {
-        runHook: fromPromise<HookRunOutput, HookJob>(() => {
+        job: fakeHookJob(() => {
           runs.push(Date.now());
-          return Promise.resolve({ result: 'succeeded' });
+          return Promise.resolve({ exitCode: 0 });
         }),
       },
     });

@@ -2,7 +2,7 @@
 // that a chart can light exactly those.
 
 import assert from 'node:assert/strict';
-import { createActor } from 'xstate';
+import { createActor, fromPromise, setup } from 'xstate';
 import { createActorInspector, InspectionBus } from '../../src/actors/inspection.ts';
 import type { InspectionRecord } from '../../src/actors/inspection.ts';
 import { nodeMachine } from '../../src/machines/node.ts';
@@ -41,5 +41,29 @@ describe('actors/inspection', () => {
         ],
       },
     ]);
+  });
+
+  it('gives the actors an initial state invokes, created with the root itself, their nested paths', () => {
+    const bus = new InspectionBus();
+    const records: InspectionRecord[] = [];
+    const off = bus.subscribe((record) => records.push(record), { kinds: ['actor.created'] });
+    const inner = setup({ actors: { work: fromPromise<void>(() => new Promise(() => undefined)) } }).createMachine({
+      id: 'inner',
+      invoke: { id: 'work', src: 'work' },
+    });
+    const outer = setup({ actors: { inner } }).createMachine({ id: 'outer', invoke: { id: 'job', src: 'inner' } });
+    const inspector = createActorInspector('agent/x', bus);
+    const actor = createActor(outer, { inspect: inspector.inspect });
+    inspector.setRoot(actor);
+    try {
+      actor.start();
+    } finally {
+      actor.stop();
+      off();
+    }
+    assert.deepEqual(
+      records.map((record) => record.path),
+      ['agent/x', 'agent/x/job', 'agent/x/job/work'],
+    );
   });
 });

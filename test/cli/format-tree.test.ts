@@ -72,6 +72,37 @@ describe('cli/format-tree', () => {
     );
   });
 
+  it("draws an actor's own actors below it: a status hook's job and its attempt", () => {
+    const now = 1_000_000;
+    const actor = (id: string, path: string, extra: Partial<TreeNodeInfo> = {}): TreeNodeInfo => ({
+      id, path, type: 'worker', thread: 'main', state: 'running', restart: 'temporary', restarts: 0, ...extra,
+    });
+    const root: TreeNodeInfo = {
+      ...actor('agent', 'agent', { type: 'supervisor', restart: 'permanent', startedAt: now - 133_000, strategy: 'one_for_one' }),
+      children: [
+        actor('hook:status', 'agent/hook:status', {
+          restart: 'permanent',
+          startedAt: now - 133_000,
+          actor: 'status-hook',
+          actorState: 'running',
+          children: [
+            actor('job', 'agent/hook:status/job', { actor: 'hook-job', actorState: { running: 'attempting' }, children: [actor('attempt', 'agent/hook:status/job/attempt')] }),
+          ],
+        }),
+      ],
+    };
+    assert.equal(
+      formatTree(treeFromAgent({ now, root })),
+      [
+        'agent                running  main  restarts=0  up 2m13s  one_for_one',
+        '└── hook:status      running  main  restarts=0  up 2m13s  actor=running',
+        '    └── job          running  main  restarts=0  actor=running.attempting',
+        '        └── attempt  running  main  restarts=0',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('shows a spec offline: every child not started, worker placement inherited by a hosted subtree', () => {
     const spec = compileSupervisorSpec({
       strategy: 'rest_for_one',

@@ -6,8 +6,8 @@ import type { ProbeInput, RunCheckInput, RunCheckOutput } from '../../src/machin
 import { nodeMachine, nodeReport } from '../../src/machines/node.ts';
 import { clusterMachine, clusterReport, degradedReasons } from '../../src/machines/cluster.ts';
 import { statusHookMachine, statusHookReport } from '../../src/machines/status-hook.ts';
-import type { HookRunOutput } from '../../src/machines/status-hook.ts';
 import type { HookJob } from '../../src/config/types.ts';
+import { fakeHookJob } from '../helpers/fake-hook-job.ts';
 
 const probeInput: ProbeInput = {
   name: 'web',
@@ -75,19 +75,19 @@ describe('machines: health report selectors', () => {
 
   it('statusHookReport: nothing before the first run, then each run with its number', async () => {
     const job: HookJob = { command: ['/bin/true'], env: {}, activeDeadlineSeconds: 30, restartPolicy: 'Never', backoffLimit: 0 };
-    const outcomes: HookRunOutput[] = [{ result: 'failed', message: 'exit code 1', output: 'db down\n' }, { result: 'succeeded' }];
+    const outcomes = [{ exitCode: 1, output: 'db down\n' }, { exitCode: 0 }];
     let call = 0;
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const runHook = fromPromise<HookRunOutput, HookJob>(async () => {
+    const logic = fakeHookJob(async () => {
       await gate;
       return outcomes[Math.min(call++, outcomes.length - 1)]!;
     });
-    const actor = createActor(statusHookMachine.provide({ actors: { runHook } }), { input: { job, intervalMs: 1000 } }).start();
+    const actor = createActor(statusHookMachine.provide({ actors: { job: logic } }), { input: { job, intervalMs: 1000 } }).start();
     assert.equal(statusHookReport(actor.getSnapshot()), undefined);
     release();
     await clock.tickAsync(0);
-    assert.deepEqual(statusHookReport(actor.getSnapshot()), { result: 'failed', message: 'exit code 1', output: 'db down', runs: 1 });
+    assert.deepEqual(statusHookReport(actor.getSnapshot()), { result: 'failed', message: 'hook status failed: exit code 1: db down', output: 'db down', runs: 1 });
     await clock.tickAsync(1000);
     assert.deepEqual(statusHookReport(actor.getSnapshot()), { result: 'passed', runs: 2 });
   });

@@ -116,8 +116,18 @@ const words: Record<string, MachineWords> = {
       killed: 'killed',
     },
   },
+  // Its invoked actor is the hook-job child `job`, whose output says how the run ended.
   'status-hook': {
     work: 'status hook run',
+    outcome: (output) => {
+      const result = field(output, 'result');
+      if (result === 'succeeded') return 'passed';
+      if (result === 'failed') return withReason('failed', field(output, 'message'));
+      if (result === 'deadline_exceeded') return withReason('deadline exceeded', field(output, 'message'));
+      return undefined;
+    },
+    timers: { interval: 'next run' },
+    events: { RUN_NOW: 'run now (asked for)', SHUTDOWN: 'shutdown' },
   },
 };
 

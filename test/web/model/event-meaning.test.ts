@@ -72,6 +72,26 @@ describe('web/event-meaning', () => {
     assert.equal(label({ type: 'START' }, 'hook-job'), 'job started');
   });
 
+  it("says what a status hook's events mean: its job's result, its timer", () => {
+    const statusHook = model('status-hook');
+    const done = eventOf(statusHook, (transition) => transition.kind === 'done.invoke');
+    const error = eventOf(statusHook, (transition) => transition.kind === 'error.invoke');
+    const interval = eventOf(statusHook, (transition) => transition.kind === 'after' && transition.delay === 'interval');
+    const output = { name: 'status', attempts: 1, lastExitCode: 3, lastOutput: 'db down\n' };
+    assert.equal(label({ type: done, output: { ...output, result: 'succeeded', message: 'hook status succeeded' } }, 'status-hook'), 'status hook run finished: passed');
+    assert.equal(
+      label({ type: done, output: { ...output, result: 'failed', message: 'hook status failed: exit code 3: db down' } }, 'status-hook'),
+      'status hook run finished: failed (hook status failed: exit code 3: db down)',
+    );
+    assert.equal(
+      label({ type: done, output: { ...output, result: 'deadline_exceeded', message: 'hook status exceeded its deadline of 5s' } }, 'status-hook'),
+      'status hook run finished: deadline exceeded (hook status exceeded its deadline of 5s)',
+    );
+    assert.equal(label({ type: error, error: { name: 'Error', message: 'broken' } }, 'status-hook'), 'status hook run crashed (broken)');
+    assert.equal(label({ type: interval }, 'status-hook'), 'timer: next run');
+    assert.equal(label({ type: 'RUN_NOW' }, 'status-hook'), 'run now (asked for)');
+  });
+
   it("says what a supervised child's events mean, for every event its machine takes", () => {
     const supervised = model('supervisor');
     const events = [...new Set(supervised.transitions.flatMap((transition) => (transition.event === undefined ? [] : [transition.event])))];

@@ -24,6 +24,16 @@ describe('web/tree-rows', () => {
     );
   });
 
+  it("lists an actor's own actors below it, and finds them by path", () => {
+    const job = child('agent/hook:status/job', { restart: 'temporary', actor: 'hook-job', actorState: { running: 'attempting' }, children: [child('agent/hook:status/job/attempt', { restart: 'temporary' })] });
+    const tree = child('agent', { type: 'supervisor', children: [child('agent/hook:status', { actor: 'status-hook', actorState: 'running', children: [job] })] });
+    assert.deepEqual(
+      treeRows(tree).map((row) => `${row.depth} ${row.node.path}`),
+      ['0 agent', '1 agent/hook:status', '2 agent/hook:status/job', '3 agent/hook:status/job/attempt'],
+    );
+    assert.equal(findTreeNode(tree, 'agent/hook:status/job')?.actor, 'hook-job');
+  });
+
   it('finds a node by its path', () => {
     assert.equal(findTreeNode(root, 'agent/probes/probe:web')?.actor, 'probe');
     assert.equal(findTreeNode(root, 'agent/nowhere'), undefined);
