@@ -78,7 +78,15 @@ export async function driveOperation(env: PlanEnv, request: OperationRequest, pr
 
 /** No agent: the operations subtree in this process. SIGINT and SIGTERM stop the run (its phases read failed). */
 async function driveHere(env: PlanEnv, request: OperationRequest, progress: ProgressReporter): Promise<OperationAnswer> {
-  progress.print(`no agent runs for state dir ${env.config.stateDir}: the operation runs in this process`);
+  // Said once something runs: a request refused before any phase starts prints its error only.
+  let said = false;
+  const show = (item: OperationStreamItem): void => {
+    if (!said && item.kind !== 'accepted') {
+      said = true;
+      progress.print(`no agent runs for state dir ${env.config.stateDir}: the operation runs in this process`);
+    }
+    showRunItem(item, progress);
+  };
   const local = await startLocalOperations({
     store: env.store.operations,
     runner: createPhaseExecutors({ stateDir: env.config.stateDir, localNode: env.config.node.name, ...(env.config.app === undefined ? {} : { app: env.config.app }) }),
@@ -93,7 +101,7 @@ async function driveHere(env: PlanEnv, request: OperationRequest, progress: Prog
     for (;;) {
       const next = await steps.next();
       if (next.done === true) return next.value;
-      showRunItem(next.value, progress);
+      show(next.value);
     }
   } finally {
     process.off('SIGINT', stop);

@@ -68,6 +68,7 @@ export const operationMachine = setup({
   states: {
     running: {
       invoke: {
+        id: 'perform',
         src: 'perform',
         input: ({ context }) => ({ request: context.request }),
         onDone: { target: 'finished', actions: assign({ result: ({ event }) => event.output.result }) },

@@ -51,6 +51,7 @@ export const phaseMachine = setup({
   states: {
     recordingStart: {
       invoke: {
+        id: 'record',
         src: 'record',
         input: ({ context }) => ({ phaseId: context.phaseId, state: 'in_progress' as const }),
         onDone: 'inProgress',
@@ -60,6 +61,7 @@ export const phaseMachine = setup({
     },
     inProgress: {
       invoke: {
+        id: 'effect',
         src: 'runPhase',
         input: ({ context }) => ({ phaseId: context.phaseId, action: context.action }),
         onDone: 'recordingSuccess',
@@ -68,6 +70,7 @@ export const phaseMachine = setup({
     },
     recordingSuccess: {
       invoke: {
+        id: 'record',
         src: 'record',
         input: ({ context }) => ({ phaseId: context.phaseId, state: context.action === 'execute' ? ('completed' as const) : ('rolled_back' as const) }),
         onDone: { target: 'succeeded', actions: 'succeed' },
@@ -76,6 +79,7 @@ export const phaseMachine = setup({
     },
     recordingFailure: {
       invoke: {
+        id: 'record',
         src: 'record',
         input: ({ context }) => ({ phaseId: context.phaseId, state: 'failed' as const, ...(context.error === undefined ? {} : { error: context.error }) }),
         onDone: 'failed',

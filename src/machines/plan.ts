@@ -62,6 +62,7 @@ export const planMachine = setup({
     },
     running: {
       invoke: {
+        id: 'step',
         src: 'runStep',
         input: ({ context }) => ({ operationId: context.operationId, step: context.steps[context.index] ?? { units: [], parallel: 1 } }),
         onDone: { target: 'next', actions: assign({ index: ({ context }) => context.index + 1 }) },

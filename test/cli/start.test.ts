@@ -46,16 +46,18 @@ describe('gravity start (real process)', function () {
     const result = await runCli(['debug', 'tree', '--state-dir', stateDir]);
     assert.equal(result.code, 0, result.stderr);
     // An actor's own actors are listed below it: the task pool's pool, and the probe's check while one runs.
-    const check = /^ {8}└── 0\.probe\.active\.cycle\.checking\s+running\s+worker\s+restarts=0$/;
-    const lines = result.stdout.trimEnd().split('\n').filter((line, index, all) => index !== all.length - 1 || !check.test(line));
-    assert.equal(lines.length, 7, result.stdout);
+    const check = /^│ {7}└── 0\.probe\.active\.cycle\.checking\s+running\s+worker\s+restarts=0$/;
+    const lines = result.stdout.trimEnd().split('\n').filter((line) => !check.test(line));
+    assert.equal(lines.length, 8, result.stdout);
     assert.match(lines[0] ?? '', /^agent\s+running\s+main\s+restarts=0\s+up \d+s\s+one_for_one$/);
     assert.match(lines[1] ?? '', /^├── tasks\s+running\s+main\s+restarts=0\s+up \d+s\b/);
     assert.match(lines[2] ?? '', /^│ {3}└── pool\s+running\s+main\s+restarts=0$/);
     assert.match(lines[3] ?? '', /^├── cluster\s+running\s+main\s+restarts=0\s+up \d+s\s+actor=\w+$/);
     assert.match(lines[4] ?? '', /^├── node:n1\s+running\s+main\s+restarts=0\s+up \d+s\s+actor=\w+$/);
-    assert.match(lines[5] ?? '', /^└── probes\s+running\s+worker\s+restarts=0\s+up \d+s\s+one_for_one$/);
-    assert.match(lines[6] ?? '', /^\s+└── probe:memory\s+running\s+worker\s+restarts=0\s+up \d+s\s+actor=/);
+    assert.match(lines[5] ?? '', /^├── probes\s+running\s+worker\s+restarts=0\s+up \d+s\s+one_for_one$/);
+    assert.match(lines[6] ?? '', /^│ {3}└── probe:memory\s+running\s+worker\s+restarts=0\s+up \d+s\s+actor=/);
+    // Requests on operations run below it; with none, it has no children.
+    assert.match(lines[7] ?? '', /^└── operations\s+running\s+main\s+restarts=0\s+up \d+s\s+one_for_one$/);
 
     const json = await runCli(['debug', 'tree', '--state-dir', stateDir, '--format', 'json']);
     assert.equal(json.code, 0, json.stderr);
@@ -69,6 +71,7 @@ describe('gravity start (real process)', function () {
         ['cluster', 'main', 'running'],
         ['node:n1', 'main', 'running'],
         ['probes', 'worker', 'running'],
+        ['operations', 'main', 'running'],
       ],
     );
   });
@@ -82,13 +85,13 @@ describe('gravity start (real process)', function () {
     assert.equal((await callAgent({ stateDir }, 'ping')).state, 'running');
   });
 
-  it('SIGTERM stops the tree in reverse order (probes before node, the task pool last) and exits 0', async () => {
+  it('SIGTERM stops the tree in reverse order (operations first, probes before node, the task pool last) and exits 0', async () => {
     agent.child.kill('SIGTERM');
     const result = await agent.finished;
     assert.equal(result.code, 0, result.stderr);
     const records = logRecords(result.stdout);
     const stops = records.filter((record) => record.action === 'stop' && record.supervisor === 'agent').map((record) => record.child);
-    assert.deepEqual(stops, ['probes', 'node:n1', 'cluster', 'tasks']);
+    assert.deepEqual(stops, ['operations', 'probes', 'node:n1', 'cluster', 'tasks']);
     const lifecycle = records.map((record) => record.lifecycle).filter((value) => value !== undefined);
     assert.deepEqual(lifecycle, ['starting', 'running', 'stopping', 'stopped']);
     assert.ok(!existsSync(join(stateDir, 'agent.sock')), 'the socket is removed');

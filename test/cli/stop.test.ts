@@ -36,7 +36,7 @@ describe('gravity stop (real processes, no systemd)', function () {
       const finished = await agent.finished;
       assert.equal(finished.code, 0);
       const stops = logRecords(finished.stdout).filter((record) => record.action === 'stop' && record.supervisor === 'agent').map((record) => record.child);
-      assert.deepEqual(stops, ['probes', 'node:n1', 'cluster', 'tasks']);
+      assert.deepEqual(stops, ['operations', 'probes', 'node:n1', 'cluster', 'tasks']);
       assert.ok(!existsSync(join(stateDir, 'agent.pid')));
     } finally {
       if (agent.child.exitCode === null && agent.child.signalCode === null) agent.child.kill('SIGKILL');

@@ -145,7 +145,7 @@ describe('sd_notify from a real agent process (real datagram socket)', function 
     assert.equal(stopping.fields.STATUS, 'agent stopping: received SIGTERM');
     const all = logRecords(result.stdout);
     const stops = all.filter((record) => record.action === 'stop' && record.supervisor === 'agent').map((record) => record.child);
-    assert.deepEqual(stops, ['probes', 'node:node-1', 'cluster', 'tasks']);
+    assert.deepEqual(stops, ['operations', 'probes', 'node:node-1', 'cluster', 'tasks']);
     const lifecycle = all.map((record) => record.lifecycle).filter((value) => value !== undefined);
     assert.deepEqual(lifecycle, ['starting', 'running', 'stopping', 'stopped']);
     const firstStop = timeOf(all.find((record) => record.action === 'stop' && record.supervisor === 'agent'));
