@@ -1,13 +1,15 @@
 // The built-in task module that the TaskPool loads into its piscina worker threads: one-off blocking
-// or slow work (hashing a file, reading the machine's facts with systeminformation) that must not stall the
-// agent's event loop. Piscina calls the default export with `{ name, input }`; the dispatcher finds
-// the named task in the registry. Test fixtures build their own module with `createDispatcher`.
+// or slow work (hashing a file, reading the machine's facts with systeminformation, packing and
+// unpacking tar+gzip archives: archive-tasks.ts) that must not stall the agent's event loop. Piscina
+// calls the default export with `{ name, input }`; the dispatcher finds the named task in the
+// registry. Test fixtures build their own module with `createDispatcher`.
 
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { cpu, fsSize, mem, osInfo } from 'systeminformation';
 import { serializeError } from '../errors.ts';
+import { packArchive, unpackArchive } from './archive-tasks.ts';
 
 /** One named task: a function of its (structured-clonable) input. */
 export type TaskFunction<I, O> = (input: I) => O | Promise<O>;
@@ -143,6 +145,8 @@ async function systemFacts(): Promise<SystemFacts> {
 const builtinTasks = {
   'hash-file': hashFile,
   'system-facts': systemFacts,
+  'pack-archive': packArchive,
+  'unpack-archive': unpackArchive,
 } satisfies TaskRegistry;
 
 export type BuiltinTasks = typeof builtinTasks;
