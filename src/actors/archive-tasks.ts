@@ -9,7 +9,7 @@ import { createWriteStream } from 'node:fs';
 import { lstat, mkdir, open, realpath, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { create as createTar, ReadEntry, Unpack } from 'tar';
+import { Pack, ReadEntry, Unpack } from 'tar';
 
 /** Unpack limits used when the input gives none. */
 export const defaultUnpackLimits = { maxEntries: 100_000, maxBytes: 4 * 1024 ** 3 } as const;
@@ -107,8 +107,11 @@ export async function packArchive(input: PackArchiveInput): Promise<PackArchiveO
   let bytes = 0;
   let entries = 0;
   try {
-    // With no files, tar writes just the end-of-archive blocks: an empty but valid archive.
-    const tarStream = createTar({ gzip: true, cwd: sourceDir, portable: true, follow: false, onWriteEntry: () => void (entries += 1) }, [...members]);
+    // Pack itself rather than tar.create: create reads a name starting with '@' as an archive to copy
+    // entries from, and refuses an empty list. With no members this is an empty, valid archive.
+    const tarStream = new Pack({ gzip: true, cwd: sourceDir, portable: true, follow: false, onWriteEntry: () => void (entries += 1) });
+    for (const member of members) tarStream.add(member);
+    tarStream.end();
     await pipeline(
       tarStream,
       async function* (source: AsyncIterable<Buffer>) {

@@ -99,6 +99,19 @@ describe('actors/archive-tasks', () => {
       assert.equal(result.entries, 3);
     });
 
+    it('packs an empty directory, and a file whose name starts with @ as a plain file', async () => {
+      const empty = path.join(dir, 'empty');
+      await mkdir(empty);
+      const none = await packArchive({ sourceDir: empty, destination: path.join(dir, 'empty.tar.gz') });
+      assert.equal(none.entries, 0);
+      assert.equal(execFileSync('tar', ['-tzf', path.join(dir, 'empty.tar.gz')], { encoding: 'utf8' }), '');
+
+      await writeFile(path.join(source, '@a.txt'), 'at\n');
+      const result = await packArchive({ sourceDir: source, files: ['@a.txt'], destination: path.join(dir, 'at.tar.gz') });
+      assert.equal(result.entries, 1);
+      assert.equal(execFileSync('tar', ['-xzOf', path.join(dir, 'at.tar.gz'), '@a.txt'], { encoding: 'utf8' }), 'at\n');
+    });
+
     it('refuses a destination inside the source, a missing source, and a listed path that leaves the source', async () => {
       const inside = await rejection(packArchive({ sourceDir: source, destination: path.join(source, 'nested', 'self.tar.gz') }));
       assert.equal(inside.code, archiveErrorCode.input);
@@ -211,12 +224,26 @@ describe('actors/archive-tasks', () => {
       assert.deepEqual(await readdir(outside), []);
     });
 
-    it('refuses to write through a symlink already in the destination', async () => {
+    it('refuses to write through a symlink already in the destination, or one from the archive', async () => {
       await mkdir(destination, { recursive: true });
       await symlink(outside, path.join(destination, 'planted'));
-      const error = await refused([rawEntry({ path: 'planted/pwned.txt', type: 'File' }, Buffer.from('x'))]);
-      assert.match(error.message, /symbolic link/i);
+      const planted = await refused([rawEntry({ path: 'planted/pwned.txt', type: 'File' }, Buffer.from('x'))]);
+      assert.equal(planted.code, 'TAR_SYMLINK_ERROR');
       assert.deepEqual(await readdir(outside), []);
+
+      const inner = await refused([
+        rawEntry({ path: 'sub/', type: 'Directory' }),
+        rawEntry({ path: 'inner', type: 'SymbolicLink', linkpath: 'sub' }),
+        rawEntry({ path: 'inner/through.txt', type: 'File' }, Buffer.from('x')),
+      ]);
+      assert.equal(inner.code, 'TAR_SYMLINK_ERROR');
+      assert.deepEqual(await readdir(path.join(destination, 'sub')), []);
+    });
+
+    it('tar stops an archive that decompresses past its ratio bound', async () => {
+      const error = await refused([rawEntry({ path: 'zeros', type: 'File' }, Buffer.alloc(20 * 1024 * 1024))]);
+      assert.equal(error.code, 'TAR_ABORT');
+      assert.match(error.message, /decompression ratio/);
     });
 
     it('refuses a hard link to a file outside', async () => {

@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import path from 'node:path';
+import { archiveErrorCode } from '../../src/actors/archive-tasks.ts';
 import { compileTaskPoolOptions, TaskPool, type TaskPoolOptions } from '../../src/actors/task-pool.ts';
 import { systemFactsLimits } from '../../src/actors/tasks.ts';
 import type { Clock, TimerHandle } from '../../src/clock.ts';
@@ -169,6 +170,33 @@ describe('actors/task-pool', () => {
       assert.equal(stats.completed, 2);
       assert.equal(stats.failed, 1);
       assert.equal(stats.inFlight, 0);
+      assert.equal(stats.threads, 1);
+    });
+
+    it('pack-archive and unpack-archive run on the pool thread: a round trip, and a refusal with its code', async () => {
+      const source = path.join(dir, 'tree');
+      await mkdir(path.join(source, 'sub'), { recursive: true });
+      const blob = randomBytes(64 * 1024);
+      await writeFile(path.join(source, 'sub', 'blob.bin'), blob);
+      await symlink('sub/blob.bin', path.join(source, 'link'));
+      const archive = path.join(dir, 'tree.tar.gz');
+      const packed = await pool.run('pack-archive', { sourceDir: source, destination: archive }, ample);
+      assert.equal(packed.entries, 3);
+      assert.equal(packed.sha256, createHash('sha256').update(readFileSync(archive)).digest('hex'));
+
+      const destination = path.join(dir, 'unpacked');
+      const unpacked = await pool.run('unpack-archive', { archive, destination, expectSha256: packed.sha256 }, ample);
+      assert.deepEqual(unpacked, { destination, entries: 3, bytes: blob.length });
+      assert.deepEqual(readFileSync(path.join(destination, 'link')), blob);
+
+      const error = await rejectsWithCode(
+        pool.run('unpack-archive', { archive, destination: path.join(dir, 'limited'), limits: { maxEntries: 1 } }, ample),
+        'E_TASK_FAILED',
+      );
+      assert.equal((error.cause as { code?: unknown }).code, archiveErrorCode.limit);
+      const stats = pool.stats;
+      assert.equal(stats.completed, 4);
+      assert.equal(stats.failed, 2);
       assert.equal(stats.threads, 1);
     });
   });
