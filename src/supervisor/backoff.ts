@@ -10,8 +10,10 @@ import type { BackoffSpec } from './spec.ts';
  * @example restartDelay(3, { baseMs: 100, factor: 2, capMs: 30000, jitter: 0, resetAfterMs: 30000 }) // 200
  */
 export function restartDelay(consecutive: number, spec: BackoffSpec, random: () => number = Math.random): number {
-  if (consecutive <= 1) return 0;
-  const raw = Math.min(spec.capMs, spec.baseMs * spec.factor ** (consecutive - 2));
+  if (consecutive <= 1 || spec.baseMs === 0) return 0;
+  // The exponent is bounded: a child restarted thousands of times would make factor ** n Infinity
+  // (and 0 × Infinity NaN); past the cap the delay is the cap anyway.
+  const raw = Math.min(spec.capMs, spec.baseMs * spec.factor ** Math.min(consecutive - 2, 1024));
   if (spec.jitter === 0 || raw === 0) return raw;
   const spread = 1 - spec.jitter + 2 * spec.jitter * random();
   return Math.min(spec.capMs, Math.round(raw * spread));

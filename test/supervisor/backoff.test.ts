@@ -34,4 +34,12 @@ describe('supervisor/backoff', () => {
     assert.equal(nextConsecutive(4, 29_999, spec), 5);
     assert.equal(nextConsecutive(0, 10, spec), 1);
   });
+
+  it('stays a number after thousands of restarts: the cap with a base, nothing without one', () => {
+    for (const consecutive of [1100, 5000, 1_000_000]) {
+      assert.equal(restartDelay(consecutive, spec), spec.capMs);
+      assert.equal(restartDelay(consecutive, { ...spec, baseMs: 0 }), 0);
+      assert.equal(restartDelay(consecutive, { ...spec, baseMs: 0, jitter: 0.5 }, () => 0.9), 0);
+    }
+  });
 });
