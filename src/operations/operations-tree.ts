@@ -11,19 +11,10 @@ import type { PhaseRunner } from '../plan/executors.ts';
 import type { OperationStore } from '../store/types.ts';
 import { cliRootPath, thisProcessHolder } from './this-process.ts';
 import { createLauncher } from '../supervisor/launcher.ts';
-import type { SupervisorSpecInput } from '../supervisor/spec.ts';
 import { compileSupervisorSpec } from '../supervisor/spec.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
 import { OperationsService } from './operations-service.ts';
-
-/** The operations supervisor's id, under the agent's root or the CLI's. */
-export const operationsChildId = 'operations';
-
-/**
- * The operations supervisor: no children until a request comes. Independent requests, so one for one;
- * each run bounds its own restarts (maxOperationAttempts), so its intensity is generous.
- */
-export const operationsSupervisorSpecInput: SupervisorSpecInput = { strategy: 'one_for_one', intensity: 10, period: 60, children: [] };
+import { operationsChildId, operationsSupervisorSpecInput } from './operations-spec.ts';
 
 /** The running operations supervisor under a root, if it runs. */
 export function operationsSupervisorOf(root: Supervisor): Supervisor | undefined {

@@ -13,7 +13,7 @@ import type { GravityConfig } from '../config/types.ts';
 import type { ProbeInput } from '../machines/probe.ts';
 import type { ChildSpecInput, SupervisorSpec, SupervisorSpecInput } from './spec.ts';
 import { compileSupervisorSpec } from './spec.ts';
-import { operationsChildId, operationsSupervisorSpecInput } from '../operations/operations-tree.ts';
+import { operationsChildId, operationsSupervisorSpecInput } from '../operations/operations-spec.ts';
 
 /** The root supervisor's path; every other path in the tree starts with it. */
 export const agentRootPath = 'agent';
