@@ -297,6 +297,37 @@ export const errorCatalogue = {
     message: 'the agent stopped while it ran the operation',
     hint: "start the agent again ('gravity start'), then 'gravity plan' shows where it stopped and 'gravity plan resume' finishes it",
   },
+  E_PKI: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: "cannot use the cluster's certificates",
+    hint: "check the state directory's pki/ folder (docs/cluster-pki.md)",
+  },
+  E_PKI_KEY_MISMATCH: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'a private key in the pki folder does not belong to its certificate',
+    hint: 'put back the key that was made with the certificate (from a backup); docs/cluster-pki.md',
+  },
+  E_PKI_KEY_EXPOSED: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'a private key in the pki folder may be read by other users',
+    hint: "the key may have leaked: if it cannot have, 'chmod 600' it; docs/cluster-pki.md",
+  },
+  E_PKI_FILE_TOO_LARGE: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'a file in the pki folder is too large to be a certificate or a key',
+    hint: 'a certificate or key file is at most 64 KiB: put back the file gravity made',
+  },
+  E_PKI_NAME_INVALID: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: 'a name or address cannot go into a certificate',
+    hint: 'a cluster or node name is letters, digits and ._- (at most 63 characters); an address is an IP address or a host name',
+  },
+  E_CERT_INVALID: { exitCode: ExitCode.usage, kind: 'user', message: 'the certificate was not issued by the cluster CA or cannot be used now' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
