@@ -53,6 +53,14 @@ describe('cluster/pki', () => {
     assert.equal(second.keyPem, first.keyPem);
   });
 
+  it('reuses a certificate for an IPv6 address however the address is written', async () => {
+    const first = await ensureClusterPki(stateDir, 'prod', { name: 'node-1', address: 'fd00::5' });
+    const second = await ensureClusterPki(stateDir, 'prod', { name: 'node-1', address: 'fd00:0:0::5' });
+    assert.deepEqual(second.made, { ca: false, node: false });
+    assert.equal(second.certPem, first.certPem);
+    assert.equal(new NodeX509Certificate(first.certPem).checkIP('fd00::5'), 'fd00::5');
+  });
+
   it('makes a new node certificate, from the same CA, when the address changes or the end nears', async () => {
     const first = await ensureClusterPki(stateDir, 'prod', node);
     const moved = await ensureClusterPki(stateDir, 'prod', { ...node, address: '10.0.0.9', loopback: true });
