@@ -115,7 +115,7 @@ export const errorCatalogue = {
     exitCode: ExitCode.usage,
     kind: 'user',
     message: "cannot create the health endpoint's TLS certificate",
-    hint: "install openssl (Debian: apt-get install openssl), or check the state directory's tls/ folder",
+    hint: "check the state directory's tls/ folder (see docs/health-endpoint.md)",
   },
   E_LISTEN: {
     exitCode: ExitCode.usage,

@@ -108,7 +108,7 @@ function describe(error: unknown): string {
 /**
  * Starts the health endpoint; resolves once it listens (E_LISTEN when it cannot).
  * @example
- * const server = await startHealthServer({ host: '0.0.0.0', port: 7575, tls: await ensureServerCertificate(dir, names),
+ * const server = await startHealthServer({ host: '0.0.0.0', port: 7575, tls: await ensureServerCertificate(dir, { clusterName, hostnames, ips }),
  *   report: () => model.report(clock.now()), localNode: 'node-1', history: store.history, metrics: () => metrics.metrics(), clock });
  * await server.close();
  */

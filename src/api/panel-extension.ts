@@ -70,6 +70,7 @@ export function panelExtension(config: GravityConfig, options: PanelExtensionOpt
             return;
           }
           const certificate = await ensureServerCertificate(stateDir, {
+            clusterName: config.cluster.name,
             hostnames: [config.node.name],
             ips: [config.node.advertiseAddr, config.health.host],
             now: clock.now(),

@@ -1,18 +1,26 @@
-// The health endpoint's TLS certificate: self-signed, made with the system's `openssl` on first start
-// and kept in <state-dir>/tls/ (folder 0700, key 0600), so that it survives restarts and clients
-// that pin it keep working. It is made again only when the files are missing, damaged, do not match
-// each other, expire within 30 days, or do not name every host and address the node is reached by.
+// The TLS certificate of the health endpoint and the Control Panel: signed by the cluster CA of the
+// state dir (<state-dir>/pki/ca.pem, made on first use), so that clients can verify it with that one
+// file instead of trusting whatever the server presents. It is made in-process and kept in
+// <state-dir>/tls/ (folder 0700, key 0600), so that it survives restarts and clients that pin it keep
+// working. It is made again only when the files are missing, damaged, do not match each other, expire
+// within 30 days, do not name every host and address the node is reached by, or were not signed by the
+// current cluster CA.
 
-import { execFile } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { GravityError } from '../errors.ts';
 import { tightenIfPresent } from '../private-files.ts';
 import { describeStateDirErrno } from '../supervisor/state-dir.ts';
+import type { ClusterCa } from '../cluster/ca.ts';
+import { issueServerCertificate } from '../cluster/node-certificate.ts';
+import { ensureClusterCa } from '../cluster/pki.ts';
+import { x509 } from '../cluster/x509.ts';
 
 export interface CertificateOptions {
+  /** The cluster's name (`cluster.name`): the CA made on first use is this cluster's, a kept one must be. */
+  clusterName: string;
   /** DNS names the certificate must name (the first is its common name); `localhost` is always added. */
   hostnames: readonly string[];
   /**
@@ -20,8 +28,6 @@ export interface CertificateOptions {
    * a host name here (an advertise address or listen host given by name) is named as a DNS name.
    */
   ips: readonly string[];
-  /** The openssl binary (default: `openssl` on the PATH). */
-  openssl?: string;
   /** Epoch ms now (for the expiry check). */
   now?: number;
 }
@@ -37,7 +43,8 @@ export interface ServerCertificate {
   generated: boolean;
 }
 
-const validityDays = 3650;
+/** How long the certificate is valid (never past the CA's end). */
+const validityYears = 10;
 const renewBeforeMs = 30 * 86_400_000;
 const dnsNamePattern = /^[A-Za-z0-9_*](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?$/u;
 
@@ -54,8 +61,18 @@ function sans(options: CertificateOptions): { dns: string[]; ips: string[] } {
   return { dns, ips };
 }
 
+/** Whether the CA's key signed the certificate, and the certificate names the CA as its issuer. */
+async function signedBy(ca: ClusterCa, cert: string): Promise<boolean> {
+  try {
+    const certificate = new x509.X509Certificate(cert);
+    return certificate.issuerName.toString() === ca.certificate.subjectName.toString() && (await certificate.verify({ publicKey: ca.certificate, signatureOnly: true }));
+  } catch {
+    return false;
+  }
+}
+
 /** Why the stored pair cannot be reused, or undefined when it can. */
-function staleReason(key: string, cert: string, wanted: { dns: string[]; ips: string[] }, now: number): string | undefined {
+async function staleReason(ca: ClusterCa, key: string, cert: string, wanted: { dns: string[]; ips: string[] }, now: number): Promise<string | undefined> {
   let certificate: X509Certificate;
   try {
     certificate = new X509Certificate(cert);
@@ -63,6 +80,7 @@ function staleReason(key: string, cert: string, wanted: { dns: string[]; ips: st
   } catch (error) {
     return `unreadable (${(error as Error).message})`;
   }
+  if (!(await signedBy(ca, cert))) return 'not signed by the cluster CA';
   if (Date.parse(certificate.validTo) - renewBeforeMs < now) return `expires ${certificate.validTo}`;
   const names = (certificate.subjectAltName ?? '')
     .split(', ')
@@ -72,32 +90,6 @@ function staleReason(key: string, cert: string, wanted: { dns: string[]; ips: st
   if (missingName !== undefined) return `does not name ${missingName}`;
   const missingIp = wanted.ips.find((ip) => certificate.checkIP(ip) === undefined);
   return missingIp === undefined ? undefined : `does not name ${missingIp}`;
-}
-
-function escapeSubject(value: string): string {
-  return value.replace(/[\\/+=]/gu, (character) => `\\${character}`);
-}
-
-function runOpenssl(binary: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(binary, args, { timeout: 60_000 }, (error, _stdout, stderr) => {
-      if (error === null) {
-        resolve();
-        return;
-      }
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        reject(
-          new GravityError('E_TLS', `cannot create the health endpoint's certificate: ${binary} not found`, {
-            cause: error,
-            hint: 'install openssl (Debian: apt-get install openssl)',
-          }),
-        );
-        return;
-      }
-      const why = stderr.trim().split('\n').filter((line) => line.trim() !== '').pop() ?? error.message;
-      reject(new GravityError('E_TLS', `openssl failed to create the health endpoint's certificate: ${why}`, { cause: error }));
-    });
-  });
 }
 
 function readPair(keyPath: string, certPath: string): { key: string; cert: string } | undefined {
@@ -112,8 +104,8 @@ function readPair(keyPath: string, certPath: string): { key: string; cert: strin
 }
 
 /**
- * Returns the server's key and certificate, making them on first use.
- * @example const { key, cert } = await ensureServerCertificate('/var/lib/gravity', { hostnames: ['node-1'], ips: ['10.0.0.5'] });
+ * Returns the server's key and certificate, signed by the cluster CA, making them (and the CA) on first use.
+ * @example const { key, cert } = await ensureServerCertificate('/var/lib/gravity', { clusterName: 'prod', hostnames: ['node-1'], ips: ['10.0.0.5'] });
  */
 export async function ensureServerCertificate(stateDir: string, options: CertificateOptions): Promise<ServerCertificate> {
   const wanted = sans(options);
@@ -128,50 +120,34 @@ export async function ensureServerCertificate(stateDir: string, options: Certifi
   } catch (error) {
     throw new GravityError('E_TLS', `cannot create ${dir}: ${(error as Error).message}`, { cause: error, hint: describeStateDirErrno(stateDir, error as NodeJS.ErrnoException).hint });
   }
+  const at = options.now ?? Date.now();
+  const { ca } = await ensureClusterCa(stateDir, options.clusterName, { now: new Date(at) });
   const existing = readPair(keyPath, certPath);
-  if (existing !== undefined && staleReason(existing.key, existing.cert, wanted, options.now ?? Date.now()) === undefined) {
+  if (existing !== undefined && (await staleReason(ca, existing.key, existing.cert, wanted, at)) === undefined) {
     return { ...existing, keyPath, certPath, generated: false };
   }
 
+  const issued = await issueServerCertificate(ca, { commonName: options.hostnames[0] ?? 'localhost', dnsNames: wanted.dns, ipAddresses: wanted.ips }, { now: new Date(at), validityYears });
   const suffix = `.${process.pid}.tmp`;
-  const commonName = options.hostnames[0] ?? 'localhost';
-  const subjectAltName = [...wanted.dns.map((name) => `DNS:${name}`), ...wanted.ips.map((ip) => `IP:${ip}`)].join(',');
   try {
-    await runOpenssl(options.openssl ?? 'openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      String(validityDays),
-      '-subj',
-      `/CN=${escapeSubject(commonName)}`,
-      '-addext',
-      `subjectAltName=${subjectAltName}`,
-      '-addext',
-      'extendedKeyUsage=serverAuth',
-      '-keyout',
-      keyPath + suffix,
-      '-out',
-      certPath + suffix,
-    ]);
-    chmodSync(keyPath + suffix, 0o600);
-    chmodSync(certPath + suffix, 0o644);
+    // The key first, the certificate last: a certificate on disk always has its key beside it.
+    for (const [file, text, mode] of [
+      [keyPath, issued.keyPem, 0o600],
+      [certPath, issued.certPem, 0o644],
+    ] as const) {
+      rmSync(file + suffix, { force: true });
+      writeFileSync(file + suffix, text, { mode, flag: 'wx' });
+      chmodSync(file + suffix, mode);
+    }
     renameSync(keyPath + suffix, keyPath);
     renameSync(certPath + suffix, certPath);
   } catch (error) {
     rmSync(keyPath + suffix, { force: true });
     rmSync(certPath + suffix, { force: true });
-    if (error instanceof GravityError) throw error;
     throw new GravityError('E_TLS', `cannot store the health endpoint's certificate in ${dir}: ${(error as Error).message}`, {
       cause: error,
       hint: describeStateDirErrno(stateDir, error as NodeJS.ErrnoException).hint,
     });
   }
-  const made = readPair(keyPath, certPath);
-  if (made === undefined) throw new GravityError('E_TLS', `the certificate made in ${dir} disappeared`);
-  return { ...made, keyPath, certPath, generated: true };
+  return { key: issued.keyPem, cert: issued.certPem, keyPath, certPath, generated: true };
 }

@@ -2,6 +2,8 @@
 // the other nodes reach it at, and serves both ends of mutual TLS between agents (serverAuth and
 // clientAuth), valid one year with a P-256 key of its own. verifyNodeCertificate is the check one node
 // makes of another's certificate: issued by this cluster's CA, within its dates, not a CA itself.
+// The node's HTTPS endpoints get a certificate from the same CA (issueServerCertificate) so that
+// clients can check them with ca.pem alone; it is for serverAuth only, so it never passes for a node.
 
 import { GravityError } from '../errors.ts';
 import { backdateMs, type ClusterCa } from './ca.ts';
@@ -43,18 +45,21 @@ export function nodeAltNames(node: NodeIdentity): x509.JsonGeneralNames {
   return names.filter((name, index) => names.findIndex((other) => other.type === name.type && other.value === name.value) === index);
 }
 
-/**
- * Makes a key and a certificate for the node, signed by the CA.
- * @example const { certPem, keyPem } = await issueNodeCertificate(ca, { name: 'node-1', address: '10.0.0.5' });
- */
-export async function issueNodeCertificate(ca: ClusterCa, node: NodeIdentity, options: { now?: Date } = {}): Promise<NodeCertificate> {
-  const altNames = nodeAltNames(node);
-  const now = options.now ?? new Date();
+interface Issue {
+  subject: string | x509.JsonName;
+  altNames: x509.JsonGeneralNames;
+  usages: x509.ExtendedKeyUsageType[];
+  validityYears: number;
+  now: Date;
+}
+
+/** A new key and a certificate for it, signed by the CA: not a CA itself, never valid past the CA's end. */
+async function issue(ca: ClusterCa, { subject, altNames, usages, validityYears, now }: Issue): Promise<NodeCertificate> {
   const keys = await newKeyPair();
-  const notAfter = addYears(now, nodeValidityYears);
+  const notAfter = addYears(now, validityYears);
   const certificate = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
-    subject: `CN=${node.name}`,
+    subject,
     issuer: ca.certificate.subjectName,
     notBefore: new Date(now.getTime() - backdateMs),
     // Never past the CA's own end: a chain is only as valid as its CA.
@@ -65,13 +70,52 @@ export async function issueNodeCertificate(ca: ClusterCa, node: NodeIdentity, op
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
+      new x509.ExtendedKeyUsageExtension(usages),
       new x509.SubjectAlternativeNameExtension(altNames),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       await x509.AuthorityKeyIdentifierExtension.create(ca.certificate),
     ],
   });
   return { certPem: `${certificate.toString('pem')}\n`, keyPem: await privateKeyPem(keys.privateKey) };
+}
+
+/**
+ * Makes a key and a certificate for the node, signed by the CA.
+ * @example const { certPem, keyPem } = await issueNodeCertificate(ca, { name: 'node-1', address: '10.0.0.5' });
+ */
+export async function issueNodeCertificate(ca: ClusterCa, node: NodeIdentity, options: { now?: Date } = {}): Promise<NodeCertificate> {
+  return issue(ca, {
+    subject: `CN=${node.name}`,
+    altNames: nodeAltNames(node),
+    usages: [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth],
+    validityYears: nodeValidityYears,
+    now: options.now ?? new Date(),
+  });
+}
+
+export interface ServerIdentity {
+  /** The certificate's common name. */
+  commonName: string;
+  /** Every DNS name clients may reach the server by (already checked). */
+  dnsNames: readonly string[];
+  /** Every IP address clients may reach the server at (already checked). */
+  ipAddresses: readonly string[];
+}
+
+/**
+ * Makes a key and a certificate for one of the node's HTTPS endpoints (health endpoint, Control Panel),
+ * signed by the CA, naming any number of DNS names and IP addresses. It is for serverAuth only, so it
+ * never passes for a node's identity between agents (verifyNodeCertificate wants clientAuth too).
+ * @example const { certPem } = await issueServerCertificate(ca, { commonName: 'node-1', dnsNames: ['node-1', 'localhost'], ipAddresses: ['127.0.0.1'] }, { validityYears: 10 });
+ */
+export async function issueServerCertificate(ca: ClusterCa, server: ServerIdentity, options: { now?: Date; validityYears: number }): Promise<NodeCertificate> {
+  return issue(ca, {
+    subject: [{ CN: [server.commonName] }],
+    altNames: [...server.dnsNames.map((value) => ({ type: 'dns' as const, value })), ...server.ipAddresses.map((value) => ({ type: 'ip' as const, value }))],
+    usages: [x509.ExtendedKeyUsage.serverAuth],
+    validityYears: options.validityYears,
+    now: options.now ?? new Date(),
+  });
 }
 
 function refuse(reason: string, cause?: unknown): GravityError {

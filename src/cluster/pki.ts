@@ -53,7 +53,14 @@ async function staleReason(ca: ClusterCa, certPem: string, node: NodeIdentity, n
   return undefined;
 }
 
-async function loadOrCreateCa(stateDir: string, clusterName: string, now: Date): Promise<{ ca: ClusterCa; made: boolean }> {
+/**
+ * The cluster CA of the state dir: loaded when there is one (refused when it is another cluster's),
+ * made and saved on first use.
+ * @example const { ca, made } = await ensureClusterCa('/var/lib/gravity', 'prod');
+ */
+export async function ensureClusterCa(stateDir: string, clusterName: string, options: { now?: Date } = {}): Promise<{ ca: ClusterCa; made: boolean }> {
+  checkCertificateName('cluster', clusterName);
+  const now = options.now ?? new Date();
   const loaded = await loadClusterCa(stateDir);
   if (loaded === undefined) {
     const ca = await createClusterCa(clusterName, { now });
@@ -81,7 +88,7 @@ export async function ensureClusterPki(stateDir: string, clusterName: string, no
   const caCertPath = path.join(dir, caCertFile);
   const nodeCertPath = path.join(dir, nodeCertFile);
   const nodeKeyPath = path.join(dir, nodeKeyFile);
-  const { ca, made: madeCa } = await loadOrCreateCa(stateDir, clusterName, now);
+  const { ca, made: madeCa } = await ensureClusterCa(stateDir, clusterName, { now });
 
   if (pemFileExists(stateDir, nodeCertPath) && pemFileExists(stateDir, nodeKeyPath)) {
     const keyPem = readPemFile(stateDir, nodeKeyPath, "this node's key", { secret: true });

@@ -111,6 +111,7 @@ export function healthExtension(config: GravityConfig, options: HealthExtensionO
         },
         async afterTreeStart() {
           const certificate = await ensureServerCertificate(stateDir, {
+            clusterName: config.cluster.name,
             hostnames: [config.node.name],
             ips: [config.node.advertiseAddr, config.health.host],
             now: clock.now(),

@@ -137,7 +137,7 @@ describe('api/health-server', () => {
 
   before(async () => {
     stateDir = mkdtempSync(join(tmpdir(), 'gravity-health-server-'));
-    tls = await ensureServerCertificate(stateDir, { hostnames: [node], ips: [] });
+    tls = await ensureServerCertificate(stateDir, { clusterName: 'c', hostnames: [node], ips: [] });
   });
   after(() => rmSync(stateDir, { recursive: true, force: true }));
 

@@ -74,7 +74,7 @@ describe('panel server (real HTTPS, real store)', function () {
   let historyEvents: HistoryEvent[] | undefined;
 
   async function start(assetsDir: string): Promise<PanelServer> {
-    const certificate = await ensureServerCertificate(dir, { hostnames: ['node-1'], ips: ['127.0.0.1'] });
+    const certificate = await ensureServerCertificate(dir, { clusterName: 'c', hostnames: ['node-1'], ips: ['127.0.0.1'] });
     const operations = panelOperations({ operations: store.operations, version: () => store.dataVersion() });
     const sources: PanelSources = {
       status: () => report,

@@ -96,7 +96,7 @@ describe('panel server on a full disk (a real tmpfs)', function () {
     server = await startPanelServer({
       host: '127.0.0.1',
       port: 0,
-      tls: await ensureServerCertificate(tlsDir, { hostnames: ['node-1'], ips: ['127.0.0.1'] }),
+      tls: await ensureServerCertificate(tlsDir, { clusterName: 'c', hostnames: ['node-1'], ips: ['127.0.0.1'] }),
       assetsDir: join(tlsDir, 'no-pages'),
       users: store.users,
       publicUrl: (port) => `https://127.0.0.1:${port}`,

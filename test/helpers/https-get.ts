@@ -1,6 +1,7 @@
-// The integration tests ask the agent's HTTPS endpoints (self-signed certificate) for a status and a
-// body: one GET with a deadline, rejecting with the socket's own error (ECONNREFUSED when nothing
-// listens) or a timeout that says how long it waited.
+// The integration tests ask the agent's HTTPS endpoints for a status and a body: one GET with a
+// deadline, rejecting with the socket's own error (ECONNREFUSED when nothing listens, a TLS error when
+// the certificate does not verify) or a timeout that says how long it waited. The certificate is not
+// checked unless a CA to trust is given (the cluster CA in <state-dir>/pki/ca.pem, as `curl --cacert`).
 
 import { request } from 'node:https';
 
@@ -9,10 +10,14 @@ export interface HttpsAnswer {
   text: string;
 }
 
-/** GETs `url` without verifying the certificate; rejects if no answer comes within `timeoutMs`. */
-export function httpsGet(url: string, timeoutMs = 2000): Promise<HttpsAnswer> {
+/**
+ * GETs `url`, verifying the certificate against `options.ca` only when given (otherwise not at all,
+ * as `curl -k`); rejects if no answer comes within `timeoutMs`.
+ */
+export function httpsGet(url: string, timeoutMs = 2000, options: { ca?: string } = {}): Promise<HttpsAnswer> {
+  const tls = options.ca === undefined ? { rejectUnauthorized: false } : { ca: options.ca, rejectUnauthorized: true };
   return new Promise((resolve, reject) => {
-    const req = request(url, { rejectUnauthorized: false, timeout: timeoutMs }, (res) => {
+    const req = request(url, { ...tls, timeout: timeoutMs }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));

@@ -2,7 +2,8 @@
 // with a config on temp ports and a temp state dir, a real TCP listener as the probe target, and a
 // real status hook. Stopping the target degrades the node and the cluster (503, `gravity status`
 // exit 5 with [×], history `Probe Failed` / `Node Degraded`); starting it again recovers them. The
-// same for a status hook that fails, passes, and hangs past its deadline.
+// same for a status hook that fails, passes, and hangs past its deadline. The endpoint's certificate
+// verifies against the cluster CA the agent made in its state dir.
 
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -94,6 +95,11 @@ describe('integration: health probing, the endpoint, status and history (real pr
       const answer = await get(started.url);
       return answer.status === 200 ? answer : undefined;
     }, 15_000, 'the cluster to be running');
+    // The endpoint's certificate is the cluster CA's: trusting ca.pem alone verifies it (`curl --cacert`).
+    const caPem = readFileSync(join(stateDir, 'pki', 'ca.pem'), 'utf8');
+    const verified = await httpsGet(started.url, 2000, { ca: caPem });
+    assert.equal(verified.status, 200);
+    assert.equal((JSON.parse(verified.text) as HealthEndpointJson).status, 'running');
     assert.deepEqual(healthy.body, {
       status: 'running',
       nodes: [

@@ -45,15 +45,15 @@ describe('supervisor/state-dir: permissions against another user (real user)', f
     return user;
   };
 
-  it('the store, its -wal and -shm and the TLS key are unreadable by another user, even in a state dir that was 0755', async () => {
+  it('the store, its -wal and -shm, the TLS key and the cluster CA key are unreadable by another user, even in a state dir that was 0755', async () => {
     const stateDir = join(dir, 'state');
     mkdirSync(stateDir, { mode: 0o755 });
     chmodSync(stateDir, 0o755);
     ensureStateDir(stateDir);
     store = openSqliteStore(stateDir);
     await store.history.append([{ id: 'e1', time: Date.now(), type: 'Probe Failed', node: 'node-1', checker: 'web' }]);
-    const certificate = await ensureServerCertificate(stateDir, { hostnames: ['node-1'], ips: [] });
-    const secrets = [storePath(stateDir), `${storePath(stateDir)}-wal`, `${storePath(stateDir)}-shm`, certificate.keyPath];
+    const certificate = await ensureServerCertificate(stateDir, { clusterName: 'c', hostnames: ['node-1'], ips: [] });
+    const secrets = [storePath(stateDir), `${storePath(stateDir)}-wal`, `${storePath(stateDir)}-shm`, certificate.keyPath, join(stateDir, 'pki', 'ca-key.pem')];
 
     assert.equal(statSync(stateDir).mode & 0o777, 0o700, 'the state dir is tightened to 0700');
     for (const file of secrets) assert.equal(readAs(other(), file), 'EACCES', file);
@@ -61,6 +61,7 @@ describe('supervisor/state-dir: permissions against another user (real user)', f
     chmodSync(dir, 0o755);
     chmodSync(stateDir, 0o755);
     chmodSync(join(stateDir, 'tls'), 0o755);
+    chmodSync(join(stateDir, 'pki'), 0o755);
     for (const file of secrets) {
       assert.equal(statSync(file).mode & 0o777, 0o600, file);
       assert.equal(readAs(other(), file), 'EACCES', file);
