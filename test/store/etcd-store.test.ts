@@ -1,0 +1,208 @@
+// What only the etcd store has: the operation lock on a lease (it frees itself when its holder's
+// lease is revoked or expires, wherever the holder ran), two stores racing for the lock, a clear
+// E_STORE_UNAVAILABLE while etcd is away and service again when it is back, the data version
+// moving with another store's commits, and openStore choosing the backend from the configuration.
+
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
+import { isGravityError } from '../../src/errors.ts';
+import { openEtcdStore } from '../../src/store/etcd/store.ts';
+import type { EtcdStore, EtcdStoreOptions } from '../../src/store/etcd/store.ts';
+import { openStore, openStoreReadOnly } from '../../src/store/index.ts';
+import type { OperationLockHolder, Store } from '../../src/store/index.ts';
+import { startEtcdServer } from '../helpers/etcd-server.ts';
+import type { EtcdServer } from '../helpers/etcd-server.ts';
+import { waitFor, waitForValue } from '../helpers/wait.ts';
+
+const t0 = Date.UTC(2026, 0, 12, 9, 30, 0);
+
+function holder(operationId: string, pid: number, hostname: string): OperationLockHolder {
+  return { operationId, pid, hostname, since: t0 };
+}
+
+describe('etcd store', function () {
+  this.timeout(60_000);
+  let server: EtcdServer | undefined;
+  let admin: Etcd3 | undefined;
+  let prefix: string;
+  const opened: { close(): Promise<void> }[] = [];
+
+  function open(options: Partial<EtcdStoreOptions> = {}): EtcdStore {
+    assert.ok(server !== undefined);
+    const store = openEtcdStore({ endpoints: [server.endpoint], prefix, clock: { now: () => t0 }, ...options });
+    opened.push(store);
+    return store;
+  }
+
+  before(async function () {
+    server = await startEtcdServer();
+    admin = new Etcd3({ hosts: server.endpoint });
+  });
+
+  after(async function () {
+    admin?.close();
+    await server?.dispose();
+  });
+
+  beforeEach(function () {
+    prefix = `/gravity-test/${randomUUID()}/`;
+  });
+
+  afterEach(async function () {
+    for (const store of opened.splice(0)) await store.close();
+    await admin?.delete().prefix(prefix).exec();
+  });
+
+  describe('the operation lock on a lease', function () {
+    it('frees itself when its holder store\'s lease is revoked, and that store takes it again with a new lease', async function () {
+      const first = open();
+      const second = open();
+      const elsewhere = holder('op-1', 4242, 'another-host');
+      assert.deepEqual(await first.operations.acquireLock(elsewhere), { acquired: true });
+      const mine = holder('op-2', process.pid, 'this-host-too');
+      assert.deepEqual(await second.operations.acquireLock(mine), { acquired: false, holder: elsewhere });
+
+      const kv = (await admin!.namespace(prefix).get('operations/lock').exec()).kvs[0];
+      assert.ok(kv !== undefined && kv.lease !== '0', 'the lock is attached to a lease');
+      await admin!.leaseClient.leaseRevoke({ ID: kv.lease });
+
+      assert.equal(await second.operations.lockHolder(), undefined);
+      assert.deepEqual(await second.operations.acquireLock(mine), { acquired: true });
+      await second.operations.releaseLock('op-2', process.pid);
+      // The first store's lease is gone: taking the lock again grants it a new one.
+      assert.deepEqual(await first.operations.acquireLock(elsewhere), { acquired: true });
+      assert.deepEqual(await second.operations.lockHolder(), elsewhere);
+    });
+
+    it('frees itself when its holder\'s lease expires, with nobody releasing it', async function () {
+      const store = open();
+      const crashed = holder('op-1', 4242, 'another-host');
+      // A holder whose store stopped renewing: a lease of 2 s that nothing keeps alive.
+      const lease = admin!.namespace(prefix).lease(2, { autoKeepAlive: false });
+      await lease.put('operations/lock').value(JSON.stringify(crashed));
+      const mine = holder('op-2', process.pid, 'this-host-too');
+      assert.deepEqual(await store.operations.acquireLock(mine), { acquired: false, holder: crashed });
+      await waitFor(async () => (await store.operations.acquireLock(mine)).acquired, 15_000, 'the expired lease to free the lock', 100);
+      assert.deepEqual(await store.operations.lockHolder(), mine);
+      lease.release();
+    });
+
+    it('closing a store frees the lock it holds', async function () {
+      const first = open();
+      const second = open();
+      assert.deepEqual(await first.operations.acquireLock(holder('op-1', 4242, 'another-host')), { acquired: true });
+      await first.close();
+      assert.equal(await second.operations.lockHolder(), undefined);
+    });
+
+    it('of two stores racing for it, exactly one takes it and the other is told who', async function () {
+      for (let round = 0; round < 5; round += 1) {
+        const first = open();
+        const second = open();
+        const candidates = [holder(`op-a${round}`, process.pid, 'host-a'), holder(`op-b${round}`, process.pid, 'host-b')];
+        const results = await Promise.all([first.operations.acquireLock(candidates[0]!), second.operations.acquireLock(candidates[1]!)]);
+        assert.equal(results.filter((result) => result.acquired).length, 1, `round ${round}`);
+        const winner = results[0]?.acquired === true ? candidates[0] : candidates[1];
+        assert.deepEqual(await first.operations.lockHolder(), winner);
+        assert.deepEqual(
+          results.find((result) => !result.acquired),
+          { acquired: false, holder: winner },
+        );
+        await first.close();
+        await second.close();
+      }
+    });
+  });
+
+  it('the data version moves when another store commits', async function () {
+    const reader = open();
+    const writer = open();
+    await reader.history.list();
+    const before = await waitForValue(() => (reader.dataVersion() > 0 ? reader.dataVersion() : undefined), 5000, 'a first data version');
+    await writer.history.append([{ id: 'e1', time: t0, type: 'Cluster Degraded' }]);
+    await waitFor(() => reader.dataVersion() > before, 5000, 'the data version to move');
+    const own = writer.dataVersion();
+    await writer.users.createSession({ idHash: 's-1', email: 'alice@example.com', csrfToken: 'c', created: t0, expiresAt: t0 + 1000 });
+    assert.ok(writer.dataVersion() > own, "a store's own commit moves its data version at once");
+  });
+
+  it('openStore opens the etcd store the configuration names; the read-only one reads it and refuses writes', async function () {
+    assert.ok(server !== undefined);
+    const stateDir = mkdtempSync(join(tmpdir(), 'gravity-etcd-store-'));
+    let store: Store | undefined;
+    let readOnly: Store | undefined;
+    try {
+      const config = { stateDir, store: { kind: 'etcd' as const, endpoints: [server.endpoint], prefix } };
+      store = openStore(config, { clock: { now: () => t0 } });
+      await store.history.append([{ id: 'e1', time: t0, type: 'Cluster Degraded' }]);
+      readOnly = openStoreReadOnly(config);
+      assert.deepEqual(
+        (await readOnly.history.list()).map((event) => event.id),
+        ['e1'],
+      );
+      await assert.rejects(async () => readOnly?.history.append([]), (error: unknown) => isGravityError(error, 'E_STORE'));
+    } finally {
+      await store?.close();
+      await readOnly?.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('etcd store while etcd is away', function () {
+  this.timeout(90_000);
+  let server: EtcdServer | undefined;
+  let store: EtcdStore | undefined;
+
+  before(async function () {
+    server = await startEtcdServer();
+  });
+
+  after(async function () {
+    await store?.close();
+    await server?.dispose();
+  });
+
+  it('reports E_STORE_UNAVAILABLE naming the endpoint while etcd is stopped, and works again when it is back', async function () {
+    assert.ok(server !== undefined);
+    const running = server;
+    store = openEtcdStore({ endpoints: [running.endpoint], prefix: '/gravity-test/away/', clock: { now: () => t0 }, callTimeoutMs: 1000 });
+    const live = store;
+    await live.history.append([{ id: 'e1', time: t0, type: 'Cluster Degraded' }]);
+    await running.stop();
+
+    const unavailable = (error: unknown): boolean => {
+      assert.ok(isGravityError(error, 'E_STORE_UNAVAILABLE'), `expected E_STORE_UNAVAILABLE, got ${String(error)}`);
+      assert.match(error.message, new RegExp(running.endpoint.replace(/[.]/g, '\\.')));
+      return true;
+    };
+    await assert.rejects(() => live.history.list(), unavailable);
+    await assert.rejects(() => live.history.append([{ id: 'e2', time: t0, type: 'Cluster Recovered' }]), unavailable);
+    await assert.rejects(() => live.operations.acquireLock(holder('op-1', process.pid, 'host-a')), unavailable);
+    await assert.rejects(() => live.users.get('alice@example.com'), unavailable);
+
+    await running.start();
+    const events = await waitForValue(
+      async () => {
+        try {
+          return await live.history.list();
+        } catch (error) {
+          if (isGravityError(error, 'E_STORE_UNAVAILABLE')) return undefined;
+          throw error;
+        }
+      },
+      30_000,
+      'the store to answer again',
+      200,
+    );
+    assert.deepEqual(
+      events.map((event) => event.id),
+      ['e1'],
+    );
+    assert.equal(await live.history.append([{ id: 'e2', time: t0, type: 'Cluster Recovered' }]), 1);
+  });
+});
