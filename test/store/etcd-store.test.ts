@@ -91,6 +91,29 @@ describe('etcd store', function () {
       lease.release();
     });
 
+    it('stays held while its store is open: the store renews its lease', async function () {
+      const store = open({ leaseTtlSeconds: 6 });
+      const taken = holder('op-1', 4242, 'another-host');
+      assert.deepEqual(await store.operations.acquireLock(taken), { acquired: true });
+      const kv = (await admin!.namespace(prefix).get('operations/lock').exec()).kvs[0];
+      assert.ok(kv !== undefined);
+      // The lease's remaining TTL goes down, then back up when the store renews it.
+      let lowest = Number.POSITIVE_INFINITY;
+      await waitFor(
+        async () => {
+          const ttl = Number((await admin!.leaseClient.leaseTimeToLive({ ID: kv.lease })).TTL);
+          assert.ok(ttl > 0, 'the lease expired although its store is open');
+          if (ttl > lowest) return true;
+          lowest = Math.min(lowest, ttl);
+          return false;
+        },
+        10_000,
+        'the store to renew its lease',
+        100,
+      );
+      assert.deepEqual(await store.operations.lockHolder(), taken);
+    });
+
     it('closing a store frees the lock it holds', async function () {
       const first = open();
       const second = open();
@@ -116,6 +139,15 @@ describe('etcd store', function () {
         await second.close();
       }
     });
+  });
+
+  it('a key that does not hold what gravity wrote is E_STORE naming the key', async function () {
+    const store = open();
+    await admin!.namespace(prefix).put('users/records/alice%40example.com').value('{not json');
+    await assert.rejects(
+      () => store.users.get('alice@example.com'),
+      (error: unknown) => isGravityError(error, 'E_STORE') && error.message.includes('users/records/alice%40example.com'),
+    );
   });
 
   it('the data version moves when another store commits', async function () {
