@@ -1,7 +1,8 @@
 // What only the etcd store has: the operation lock on a lease (it frees itself when its holder's
 // lease is revoked or expires, wherever the holder ran), two stores racing for the lock, a clear
 // E_STORE_UNAVAILABLE while etcd is away and service again when it is back, the data version
-// moving with another store's commits, and openStore choosing the backend from the configuration.
+// moving with another store's commits, openStore choosing the backend from the configuration, and
+// TLS with client certificates.
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -14,8 +15,8 @@ import { openEtcdStore } from '../../src/store/etcd/store.ts';
 import type { EtcdStore, EtcdStoreOptions } from '../../src/store/etcd/store.ts';
 import { openStore, openStoreReadOnly } from '../../src/store/index.ts';
 import type { OperationLockHolder, Store } from '../../src/store/index.ts';
-import { startEtcdServer } from '../helpers/etcd-server.ts';
-import type { EtcdServer } from '../helpers/etcd-server.ts';
+import { etcdTestCertificates, startEtcdServer } from '../helpers/etcd-server.ts';
+import type { EtcdServer, EtcdTestCertificates } from '../helpers/etcd-server.ts';
 import { waitFor, waitForValue } from '../helpers/wait.ts';
 
 const t0 = Date.UTC(2026, 0, 12, 9, 30, 0);
@@ -236,5 +237,53 @@ describe('etcd store while etcd is away', function () {
       ['e1'],
     );
     assert.equal(await live.history.append([{ id: 'e2', time: t0, type: 'Cluster Recovered' }]), 1);
+  });
+});
+
+describe('etcd store over TLS', function () {
+  this.timeout(60_000);
+  let dir: string | undefined;
+  let certificates: EtcdTestCertificates | undefined;
+  let server: EtcdServer | undefined;
+  const opened: { close(): Promise<void> }[] = [];
+
+  before(async function () {
+    dir = mkdtempSync(join(tmpdir(), 'gravity-etcd-tls-'));
+    certificates = etcdTestCertificates(dir);
+    server = await startEtcdServer({ tls: certificates });
+  });
+
+  after(async function () {
+    for (const store of opened.splice(0)) await store.close();
+    try {
+      await server?.dispose();
+    } finally {
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('works with the CA and a client certificate; without the client certificate etcd refuses it as unavailable', async function () {
+    assert.ok(server !== undefined && certificates !== undefined);
+    const { ca, clientCert, clientKey } = certificates;
+    const store = openEtcdStore({ endpoints: [server.endpoint], prefix: '/gravity-test/tls/', tls: { ca, cert: clientCert, key: clientKey }, clock: { now: () => t0 } });
+    opened.push(store);
+    assert.equal(await store.history.append([{ id: 'e1', time: t0, type: 'Cluster Degraded' }]), 1);
+    assert.deepEqual(
+      (await store.history.list()).map((event) => event.id),
+      ['e1'],
+    );
+
+    const anonymous = openEtcdStore({ endpoints: [server.endpoint], prefix: '/gravity-test/tls/', tls: { ca }, callTimeoutMs: 2000 });
+    opened.push(anonymous);
+    await assert.rejects(() => anonymous.history.list(), (error: unknown) => isGravityError(error, 'E_STORE_UNAVAILABLE'));
+  });
+
+  it('a TLS file that cannot be read is E_STORE naming it, when the store is opened', function () {
+    assert.ok(server !== undefined && dir !== undefined);
+    const missing = join(dir, 'absent.pem');
+    assert.throws(
+      () => openEtcdStore({ endpoints: [server!.endpoint], tls: { ca: missing } }),
+      (error: unknown) => isGravityError(error, 'E_STORE') && error.message.includes(missing),
+    );
   });
 });
