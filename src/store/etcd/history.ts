@@ -100,12 +100,30 @@ export function etcdHistory(context: EtcdContext, options: EtcdHistoryOptions): 
     return added;
   };
 
+  /** At most `limit` events of a range, from its oldest (Ascend) or its newest (Descend), in that order. */
+  const page = async (start: string, end: string, order: 'Ascend' | 'Descend', limit: number): Promise<HistoryEvent[]> => {
+    if (limit <= 0) return [];
+    const response = await ns.getAll().inRange({ start, end }).sort('Key', order).limit(limit).exec();
+    context.observe(response.header);
+    return response.kvs.map((kv) => stored(parseJson(keyOf(kv), text(kv), isEvent)));
+  };
+
+  /** An unfiltered list cut by `last` or `limit`: one range read of only the events it returns. */
+  const bounded = async (start: string, end: string, query: HistoryQuery): Promise<HistoryEvent[]> => {
+    const count = (value: number): number => Math.max(0, Math.trunc(value));
+    if (query.last === undefined) return page(start, end, 'Ascend', count(query.limit ?? 0));
+    const newest = (await page(start, end, 'Descend', count(query.last))).reverse();
+    return query.limit === undefined ? newest : newest.slice(0, count(query.limit));
+  };
+
   const list = async (query: HistoryQuery = {}): Promise<HistoryEvent[]> => {
     const since = query.since === undefined ? undefined : Math.ceil(query.since);
     const until = query.until === undefined ? undefined : Math.floor(query.until);
     if (since !== undefined && until !== undefined && since > until) return [];
     const start = since === undefined ? keys.historyEvents : keys.historyEventsFrom(clampTime(since));
     const end = until === undefined ? prefixEnd(keys.historyEvents) : keys.historyEventsFrom(clampTime(until) + 1);
+    const filtered = query.node !== undefined || query.checker !== undefined || query.type !== undefined;
+    if (!filtered && (query.last !== undefined || query.limit !== undefined)) return bounded(start, end, query);
     let events = (await read(start, end)).filter((event) => matches(event, query));
     if (query.last !== undefined) events = events.slice(Math.max(0, events.length - Math.max(0, Math.trunc(query.last))));
     if (query.limit !== undefined) events = events.slice(0, Math.max(0, Math.trunc(query.limit)));
