@@ -151,6 +151,17 @@ describe('etcd store', function () {
     );
   });
 
+  it('pruning a token drops the index of the newest token with it, not one a newer token took', async function () {
+    const store = open();
+    const hour = 3_600_000;
+    await store.users.issueToken({ tokenHash: 'old', email: 'old@example.com', kind: 'signup', roles: [], created: t0 - 10 * hour, expiresAt: t0 - 2 * hour });
+    await store.users.issueToken({ tokenHash: 'live', email: 'live@example.com', kind: 'signup', roles: [], created: t0, expiresAt: t0 + hour });
+    assert.deepEqual(await store.users.prune({ sessionsExpiredBefore: t0, tokensExpiredBefore: t0 }), { sessions: 0, tokens: 1 });
+    const index = admin!.namespace(prefix);
+    assert.equal(await index.get('users/newest-token/old%40example.com/signup').string(), null);
+    assert.equal(await index.get('users/newest-token/live%40example.com/signup').string(), 'live');
+  });
+
   it('the data version moves when another store commits', async function () {
     const reader = open();
     const writer = open();

@@ -126,7 +126,8 @@ export function etcdUsers(context: EtcdContext): UserStore {
       const response = await txn
         .then(
           ...(drop ? [ns.delete().key(keys.token(replaced.value.tokenHash))] : []),
-          ns.put(keys.token(token.tokenHash)).value(JSON.stringify(storedToken({ ...token, roles: token.roles }))),
+          // A new token is stored unused, whatever the record says (as SQLite's insert).
+          ns.put(keys.token(token.tokenHash)).value(JSON.stringify(storedToken({ ...token, usedAt: undefined }))),
           ns.put(newestKey).value(token.tokenHash),
         )
         .commit();
@@ -216,7 +217,12 @@ export function etcdUsers(context: EtcdContext): UserStore {
           const key = keyOf(token.kv);
           const response = await ns.if(key, 'Mod', '==', token.kv.mod_revision).then(ns.delete().key(key)).commit();
           context.observe(response.header);
-          return response.succeeded;
+          if (!response.succeeded) return false;
+          // The index of the newest token goes with its token, unless a newer one took its place.
+          const newestKey = keys.newestToken(token.value.email, token.value.kind);
+          const index = await ns.if(newestKey, 'Value', '==', token.value.tokenHash).then(ns.delete().key(newestKey)).commit();
+          context.observe(index.header);
+          return true;
         }),
       );
       return { sessions, tokens: dropped.filter(Boolean).length };
