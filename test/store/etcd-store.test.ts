@@ -151,6 +151,32 @@ describe('etcd store', function () {
     );
   });
 
+  it('applies appends and changes in the order they are called, without waiting for each', async function () {
+    const store = open();
+    const appends = ['a', 'b', 'c', 'd', 'e'].map((id) => store.history.append([{ id, time: t0, type: 'Cluster Degraded' }]));
+    assert.deepEqual(await Promise.all(appends), [1, 1, 1, 1, 1]);
+    assert.deepEqual(
+      (await store.history.list()).map((event) => event.id),
+      ['a', 'b', 'c', 'd', 'e'],
+    );
+    await store.operations.create({ id: 'op-1', type: 'custom', description: 'd', created: t0, plan: { id: '/', description: 'd', requires: [], phases: [] } });
+    const phases = ['/p1', '/p2', '/p3', '/p4'];
+    await Promise.all(phases.map((phaseId, index) => store.operations.appendChange({ operationId: 'op-1', phaseId, state: 'in_progress', time: t0 + index })));
+    assert.deepEqual(
+      (await store.operations.changes('op-1')).map((change) => change.phaseId),
+      phases,
+    );
+  });
+
+  it('of two stores appending the same events at once, each event is stored once', async function () {
+    const first = open();
+    const second = open();
+    const events = Array.from({ length: 70 }, (_, index) => ({ id: `e${index}`, time: t0 - index, type: 'Probe Failed' as const, node: 'node-1', checker: 'web' }));
+    const added = await Promise.all([first.history.append(events), second.history.append([...events].reverse())]);
+    assert.equal(added[0] + added[1], events.length);
+    assert.equal((await first.history.list()).length, events.length);
+  });
+
   it('pruning a token drops the index of the newest token with it, not one a newer token took', async function () {
     const store = open();
     const hour = 3_600_000;
