@@ -35,7 +35,7 @@ export function panelExtension(config: GravityConfig, options: PanelExtensionOpt
   return {
     name: 'panel',
     start({ stateDir, bus, logger, clock, controlHandlers }): Promise<AgentExtensionHandle> {
-      const { store, release: releaseStore } = takeStore({ stateDir, historyRetentionMs: config.historyRetentionMs }, { clock });
+      const { store, release: releaseStore } = takeStore({ stateDir, historyRetentionMs: config.historyRetentionMs, ...(config.store === undefined ? {} : { store: config.store }) }, { clock });
       const operations = panelOperations({ operations: store.operations, version: () => store.dataVersion() });
       const sources: PanelSources = {
         status: () => {

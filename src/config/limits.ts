@@ -20,6 +20,12 @@ export const maxNestingDepth = 64;
 /** How many nodes the aliases of such a file may expand to before it is refused as an alias bomb. */
 export const maxAliasCount = 100;
 
+/** The most etcd endpoints the store's configuration names. */
+export const maxEtcdEndpoints = 16;
+
+/** The longest key prefix of the etcd store. */
+export const maxEtcdPrefixLength = 256;
+
 /** How many problems a refused file lists; the rest are counted in one more line. */
 export const maxListedProblems = 20;
 

@@ -14,6 +14,7 @@ import { parseAppManifest } from './app-manifest.ts';
 import { Fields } from './fields.ts';
 import { readInputFile } from './input-file.ts';
 import { listProblems } from './problem-list.ts';
+import { compileStoreConfig } from './store-config.ts';
 import type { AppManifest, GravityConfig, NodeRole } from './types.ts';
 import { parseYamlSource, placeProblems, show } from './yaml-source.ts';
 
@@ -49,7 +50,7 @@ export interface LoadConfigOptions {
   hostname?: string;
 }
 
-const topKeys = ['cluster', 'node', 'stateDir', 'health', 'panel', 'app', 'statusHook', 'history', 'probes'];
+const topKeys = ['cluster', 'node', 'stateDir', 'health', 'panel', 'app', 'statusHook', 'history', 'store', 'probes'];
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/u;
 const hostnamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/u;
 
@@ -165,6 +166,8 @@ export function compileConfigText(
   const history = new Fields(root.raw.history, 'history', problems, ['retention']);
   const historyRetentionMs = history.duration('retention', { fallback: configDefaults.historyRetentionMs, ...configRanges.historyRetention });
 
+  const store = compileStoreConfig(root.raw.store, baseDir, problems);
+
   const probes =
     root.raw.probes === undefined ? defaultProbes(stateDir) : compileProbes(root.raw.probes ?? [], 'probes', problems, { stateDir });
 
@@ -179,6 +182,7 @@ export function compileConfigText(
       panel: { enabled: panelEnabled!, ...panelListen! },
       statusHookIntervalMs: statusHookIntervalMs!,
       historyRetentionMs: historyRetentionMs!,
+      ...(store === undefined ? {} : { store }),
       ...(app === undefined ? {} : { app }),
       probes,
     },

@@ -2,6 +2,7 @@
 // users write; src/config/load.ts turns one into the other, reporting every mistake with its line).
 
 import type { ProbeSpec } from '../probes/types.ts';
+import type { StoreBackendConfig } from '../store/index.ts';
 
 export type NodeRole = 'master' | 'node';
 
@@ -35,6 +36,8 @@ export interface GravityConfig {
   statusHookIntervalMs: number;
   /** How long status history is kept. */
   historyRetentionMs: number;
+  /** Which backend keeps the store; the embedded SQLite file in the state dir when absent. */
+  store?: StoreBackendConfig;
   app?: AppManifest;
   probes: ProbeSpec[];
 }

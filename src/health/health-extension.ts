@@ -35,7 +35,7 @@ export function healthExtension(config: GravityConfig, options: HealthExtensionO
   return {
     name: 'health',
     async start({ stateDir, bus, root, logger, clock }): Promise<AgentExtensionHandle> {
-      const { store, release: releaseStore } = takeStore({ stateDir, historyRetentionMs: config.historyRetentionMs }, { clock });
+      const { store, release: releaseStore } = takeStore({ stateDir, historyRetentionMs: config.historyRetentionMs, ...(config.store === undefined ? {} : { store: config.store }) }, { clock });
       const model = new HealthModel({
         clusterName: config.cluster.name,
         node: { name: config.node.name, role: config.node.role, addr: config.node.advertiseAddr },

@@ -22,11 +22,11 @@ export const operationStopWaitMs = 30_000;
 /**
  * @example extensions: [operationsExtension(config)]
  */
-export function operationsExtension(config: Pick<GravityConfig, 'stateDir' | 'historyRetentionMs' | 'node' | 'app'>): AgentExtension {
+export function operationsExtension(config: Pick<GravityConfig, 'stateDir' | 'historyRetentionMs' | 'store' | 'node' | 'app'>): AgentExtension {
   return {
     name: 'operations',
     start: ({ stateDir, bus, root, clock }) => {
-      const { store, release } = takeStore({ stateDir, historyRetentionMs: config.historyRetentionMs }, { clock });
+      const { store, release } = takeStore({ stateDir, historyRetentionMs: config.historyRetentionMs, ...(config.store === undefined ? {} : { store: config.store }) }, { clock });
       const service = new OperationsService({
         supervisor: () => operationsSupervisorOf(root),
         store: store.operations,

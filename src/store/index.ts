@@ -3,7 +3,7 @@
 // outside src/store/ import from here (or types.ts), never from a backend module.
 
 export { defaultStoreBackend, openStore, openStoreReadOnly } from './open-store.ts';
-export type { OpenStoreOptions, SqliteBackendConfig, StoreBackendConfig, StoreConfig, WritableStore } from './open-store.ts';
+export type { EtcdBackendConfig, EtcdTlsConfig, OpenStoreOptions, SqliteBackendConfig, StoreBackendConfig, StoreConfig, WritableStore } from './open-store.ts';
 export { takeStore } from './shared-store.ts';
 export type { SharedStore } from './shared-store.ts';
 export { lockHolderAlive } from './lock-holder.ts';

@@ -1,8 +1,11 @@
 // Opens the store a configuration names. Every part of gravity outside src/store/ opens its store
-// here and sees only the `Store` interface: the backend (today the embedded SQLite file in the state
-// dir) is chosen by the configuration's `store` key, so another backend is one more case below.
+// here and sees only the `Store` interface: the backend (the embedded SQLite file in the state dir,
+// or an etcd cluster) is chosen by the configuration's `store` key, so another backend is one more
+// case below.
 
 import type { Clock } from '../clock.ts';
+import { openEtcdStore, openEtcdStoreReadOnly } from './etcd/store.ts';
+import type { EtcdStoreOptions } from './etcd/store.ts';
 import { openSqliteStore, openSqliteStoreReadOnly } from './sqlite.ts';
 import type { Store } from './types.ts';
 
@@ -11,8 +14,26 @@ export interface SqliteBackendConfig {
   kind: 'sqlite';
 }
 
+/** Files of the etcd client's TLS (absolute paths): the CA that signed etcd's certificate, and the client's certificate and key. */
+export interface EtcdTlsConfig {
+  ca: string;
+  cert?: string;
+  key?: string;
+}
+
+/** An etcd cluster (docs/store-etcd.md): every master of the cluster shares its store. */
+export interface EtcdBackendConfig {
+  kind: 'etcd';
+  /** `http(s)://host:port` of the members, at most 16. */
+  endpoints: string[];
+  /** Where the store's keys live; `/gravity/default/` when absent. */
+  prefix?: string;
+  /** For `https` endpoints. */
+  tls?: EtcdTlsConfig;
+}
+
 /** Which backend keeps the store; tell them apart by `kind`. */
-export type StoreBackendConfig = SqliteBackendConfig;
+export type StoreBackendConfig = SqliteBackendConfig | EtcdBackendConfig;
 
 /** The embedded SQLite store, used when the configuration names none. */
 export const defaultStoreBackend: StoreBackendConfig = { kind: 'sqlite' };
@@ -38,6 +59,16 @@ export interface WritableStore extends Store {
   dataVersion(): number;
 }
 
+function etcdOptions(backend: EtcdBackendConfig, config: Pick<StoreConfig, 'historyRetentionMs'>, options: OpenStoreOptions): EtcdStoreOptions {
+  return {
+    endpoints: backend.endpoints,
+    ...(backend.prefix === undefined ? {} : { prefix: backend.prefix }),
+    ...(backend.tls === undefined ? {} : { tls: backend.tls }),
+    ...(config.historyRetentionMs === undefined ? {} : { retentionMs: config.historyRetentionMs }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  };
+}
+
 function backendOf(config: Pick<StoreConfig, 'store'>): StoreBackendConfig {
   return config.store ?? defaultStoreBackend;
 }
@@ -54,6 +85,8 @@ export function openStore(config: StoreConfig, options: OpenStoreOptions = {}): 
         ...(config.historyRetentionMs === undefined ? {} : { retentionMs: config.historyRetentionMs }),
         ...(options.clock === undefined ? {} : { clock: options.clock }),
       });
+    case 'etcd':
+      return openEtcdStore(etcdOptions(backend, config, options));
   }
 }
 
@@ -67,5 +100,7 @@ export function openStoreReadOnly(config: Pick<StoreConfig, 'stateDir' | 'store'
   switch (backend.kind) {
     case 'sqlite':
       return openSqliteStoreReadOnly(config.stateDir);
+    case 'etcd':
+      return openEtcdStoreReadOnly(etcdOptions(backend, {}, {}));
   }
 }

@@ -19,7 +19,9 @@ export interface SharedStore {
  * @example const { store, release } = takeStore({ stateDir, historyRetentionMs }, { clock }); ... release();
  */
 export function takeStore(config: StoreConfig, options: OpenStoreOptions = {}): SharedStore {
-  const key = `${(config.store ?? defaultStoreBackend).kind}:${resolve(config.stateDir)}`;
+  const backend = config.store ?? defaultStoreBackend;
+  // One SQLite file per state dir; one etcd store per cluster, endpoints and prefix.
+  const key = backend.kind === 'sqlite' ? `sqlite:${resolve(config.stateDir)}` : `etcd:${JSON.stringify(backend)}`;
   let entry = open.get(key);
   if (entry === undefined) {
     entry = { store: openStore(config, options), holders: 0 };

@@ -1,6 +1,7 @@
 // Only src/store/ knows the store's backends: every other module opens its store through openStore
 // and sees the `Store` interface, so that a second backend changes nothing outside src/store/. This
-// scans the sources for imports of a backend module (store/sqlite*) or of its driver (better-sqlite3).
+// scans the sources for imports of a backend module (store/sqlite*, store/etcd/*) or of its driver
+// (better-sqlite3, etcd3 and the fault-handling library it is configured with).
 
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -17,8 +18,11 @@ function specifiers(text: string): string[] {
   return found;
 }
 
+const drivers = ['better-sqlite3', 'etcd3', 'cockatiel'];
+
 function isBackendModule(specifier: string): boolean {
-  return specifier === 'better-sqlite3' || specifier.startsWith('better-sqlite3/') || /(^|\/)store\/sqlite[^/]*$/.test(specifier);
+  if (drivers.some((driver) => specifier === driver || specifier.startsWith(`${driver}/`))) return true;
+  return /(^|\/)store\/sqlite[^/]*$/.test(specifier) || /(^|\/)store\/etcd(\/|$)/.test(specifier);
 }
 
 function sourceFiles(dir: string): string[] {
@@ -55,7 +59,19 @@ describe('store backends stay in src/store/', () => {
       "const m = await import('./store/sqlite-users.ts');",
       "export { storePath } from '../../store/sqlite.ts';",
       "import { openStore } from '../store/index.ts';",
+      "import { openEtcdStore } from '../store/etcd/store.ts';",
+      "import { Etcd3 } from 'etcd3';",
+      "import type { IPolicy } from 'cockatiel';",
     ].join('\n');
-    assert.deepEqual(specifiers(text).filter(isBackendModule), ['../store/sqlite.ts', '../store/sqlite-operations.ts', 'better-sqlite3', '../../store/sqlite.ts', './store/sqlite-users.ts']);
+    assert.deepEqual(specifiers(text).filter(isBackendModule), [
+      '../store/sqlite.ts',
+      '../store/sqlite-operations.ts',
+      'better-sqlite3',
+      '../../store/sqlite.ts',
+      '../store/etcd/store.ts',
+      'etcd3',
+      'cockatiel',
+      './store/sqlite-users.ts',
+    ]);
   });
 });
