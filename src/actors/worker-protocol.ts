@@ -127,5 +127,5 @@ export function findCodeOnlyStart(spec: ChildSpec, at: string = spec.id): string
     }
     return undefined;
   }
-  return 'logic' in spec.start ? at : undefined;
+  return 'logic' in spec.start || 'starter' in spec.start ? at : undefined;
 }

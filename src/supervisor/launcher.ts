@@ -47,6 +47,7 @@ export async function startOnThisThread(spec: ChildSpec, context: ChildContext, 
     await supervisor.start();
     return supervisor;
   }
+  if ('starter' in spec.start) return spec.start.starter(context);
   const logic = await resolveActorLogic(spec.start);
   const scoped = 'children' in spec.start ? spec.start.children : undefined;
   return startActorChild(logic, actorInput(spec.start), spec.id, context, scoped);

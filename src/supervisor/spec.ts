@@ -8,7 +8,7 @@ import { maxTimerDelayMs } from '../clock.ts';
 import { show } from '../config/yaml-source.ts';
 import { GravityError } from '../errors.ts';
 import type { JsonValue } from '../actors/inspection.ts';
-import type { TreeNodeInfo } from './child.ts';
+import type { ChildContext, RunningChild, TreeNodeInfo } from './child.ts';
 
 export type RestartType = 'permanent' | 'transient' | 'temporary';
 export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
@@ -40,11 +40,20 @@ export interface LogicStart {
   /** What the actor has started below it (its scoped actors, src/supervisor/actor-scope.ts), for the tree. */
   children?: () => TreeNodeInfo[];
 }
+/**
+ * A child that is not an actor (an OS process), started by a function given in code: it resolves
+ * once the child runs (its start fails if it rejects). Main thread only, like logic.
+ */
+export interface StarterStart {
+  starter: (context: ChildContext) => Promise<RunningChild>;
+}
 /** A nested supervisor. */
 export interface SupervisorStart<S> {
   supervisor: S;
 }
 export type ActorStart = RegistryStart | ModuleStart | LogicStart;
+/** How a worker child (anything but a supervisor) starts. */
+export type WorkerStart = ActorStart | StarterStart;
 
 export interface BackoffSpec {
   /** Delay before the second consecutive restart; the first restart after a stable run is immediate. */
@@ -75,7 +84,7 @@ export interface HeartbeatSpec {
 
 export interface ChildSpecInput {
   id: string;
-  start: ActorStart | SupervisorStart<SupervisorSpecInput>;
+  start: WorkerStart | SupervisorStart<SupervisorSpecInput>;
   restart?: RestartType;
   shutdown?: Shutdown;
   type?: ChildType;
@@ -98,7 +107,7 @@ export interface SupervisorSpecInput {
 export interface ActorChildSpec {
   id: string;
   type: 'worker';
-  start: ActorStart;
+  start: WorkerStart;
   restart: RestartType;
   shutdown: Shutdown;
   thread: ThreadPlacement;
@@ -315,7 +324,7 @@ function compileChild(input: unknown, at: string, problems: string[], insideWork
   return { id, type: 'worker', start, restart, shutdown, thread };
 }
 
-function compileActorStart(input: unknown, at: string, problems: string[], onWorker: boolean): ActorStart | undefined {
+function compileActorStart(input: unknown, at: string, problems: string[], onWorker: boolean): WorkerStart | undefined {
   if (!isRecord(input)) {
     problems.push(`${at}: must be { actor: NAME } or { module: URL, export?: NAME } or { logic }`);
     return undefined;
@@ -324,10 +333,22 @@ function compileActorStart(input: unknown, at: string, problems: string[], onWor
     problems.push(`${at}: a worker child cannot start a supervisor; set type: supervisor`);
     return undefined;
   }
-  const forms = ['actor', 'module', 'logic'].filter((key) => input[key] !== undefined);
+  const forms = ['actor', 'module', 'logic', 'starter'].filter((key) => input[key] !== undefined);
   if (forms.length !== 1) {
-    problems.push(`${at}: needs exactly one of actor, module or logic, got ${forms.length === 0 ? 'none' : forms.join(' and ')}`);
+    problems.push(`${at}: needs exactly one of actor, module, logic or starter, got ${forms.length === 0 ? 'none' : forms.join(' and ')}`);
     return undefined;
+  }
+  if (input.starter !== undefined) {
+    checkKeys(input, ['starter'], at, problems);
+    if (onWorker) {
+      problems.push(`${at}.starter: a starter given in code cannot cross to a worker thread`);
+      return undefined;
+    }
+    if (typeof input.starter !== 'function') {
+      problems.push(`${at}.starter: must be a function that starts the child`);
+      return undefined;
+    }
+    return { starter: input.starter as StarterStart['starter'] };
   }
   if (input.input !== undefined && (input.logic === undefined || onWorker) && !isJsonValue(input.input)) {
     problems.push(`${at}.input: must be plain JSON data to be sent to an actor`);
