@@ -59,7 +59,7 @@ export function makeStartCommand(output: CliOutput = processOutput): Command {
       await runAgentProcess({
         stateDir: config.stateDir,
         ...(config.source === undefined ? {} : { configFile: config.source }),
-        spec: buildAgentTreeSpec({ config, tasks }),
+        spec: buildAgentTreeSpec({ config, tasks, logger }),
         logger,
         // The systemd extensions come last: their READY=1 says everything before them is up.
         extensions: [systemFactsExtension(tasks), healthExtension(config), panelExtension(config), operationsExtension(config), ...systemExtensions(process.env, logger)],

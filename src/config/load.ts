@@ -14,6 +14,7 @@ import { parseAppManifest } from './app-manifest.ts';
 import { Fields } from './fields.ts';
 import { readInputFile } from './input-file.ts';
 import { listProblems } from './problem-list.ts';
+import { compileEtcdConfig } from './etcd-member-config.ts';
 import { compileStoreConfig } from './store-config.ts';
 import type { AppManifest, GravityConfig, NodeRole } from './types.ts';
 import { parseYamlSource, placeProblems, show } from './yaml-source.ts';
@@ -50,7 +51,7 @@ export interface LoadConfigOptions {
   hostname?: string;
 }
 
-const topKeys = ['cluster', 'node', 'stateDir', 'health', 'panel', 'app', 'statusHook', 'history', 'store', 'probes'];
+const topKeys = ['cluster', 'node', 'stateDir', 'health', 'panel', 'app', 'statusHook', 'history', 'store', 'etcd', 'probes'];
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/u;
 const hostnamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/u;
 
@@ -167,6 +168,7 @@ export function compileConfigText(
   const historyRetentionMs = history.duration('retention', { fallback: configDefaults.historyRetentionMs, ...configRanges.historyRetention });
 
   const store = compileStoreConfig(root.raw.store, baseDir, problems);
+  const etcd = compileEtcdConfig(root.raw.etcd, nodeName, problems);
 
   const probes =
     root.raw.probes === undefined ? defaultProbes(stateDir) : compileProbes(root.raw.probes ?? [], 'probes', problems, { stateDir });
@@ -183,6 +185,7 @@ export function compileConfigText(
       statusHookIntervalMs: statusHookIntervalMs!,
       historyRetentionMs: historyRetentionMs!,
       ...(store === undefined ? {} : { store }),
+      ...(etcd === undefined ? {} : { etcd }),
       ...(app === undefined ? {} : { app }),
       probes,
     },

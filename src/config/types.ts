@@ -23,6 +23,24 @@ export interface AppManifest {
   hooks: Partial<Record<string, HookJob>>;
 }
 
+/** One member of the etcd cluster: its name and the peer URL the others reach it at. */
+export interface EtcdPeer {
+  name: string;
+  peerUrl: string;
+}
+
+/** This node's etcd member, run by the agent (src/cluster/etcd-member.ts). */
+export interface EtcdMemberConfig {
+  /** The etcd server program, looked up in PATH unless it is a path. */
+  binary: string;
+  clientPort: number;
+  peerPort: number;
+  /** Every member at bootstrap, this one included; when absent, this member alone. */
+  initialCluster?: EtcdPeer[];
+  /** `new` bootstraps a cluster; `existing` joins one (after `etcdctl member add`). */
+  state: 'new' | 'existing';
+}
+
 export interface GravityConfig {
   /** The file it was read from, or undefined when the built-in defaults are used. */
   source?: string;
@@ -38,6 +56,8 @@ export interface GravityConfig {
   historyRetentionMs: number;
   /** Which backend keeps the store; the embedded SQLite file in the state dir when absent. */
   store?: StoreBackendConfig;
+  /** This node's etcd member; none when absent. */
+  etcd?: { member: EtcdMemberConfig };
   app?: AppManifest;
   probes: ProbeSpec[];
 }

@@ -1,5 +1,6 @@
 // The agent's supervision tree: what `gravity start` supervises, built from the configuration. The
-// root is a one_for_one supervisor. The task pool starts first (and stops last); then children start
+// root is a one_for_one supervisor. The task pool starts first (and stops last); then this node's etcd
+// member when the config names one (it stops late: whatever may use it has stopped before); then children start
 // in the order the health data flows backwards (cluster, then this node, then the status hook, then
 // the probes), so that every result has a listener by the time it is produced; they stop in reverse. The probes run under their own
 // supervisor on a worker thread, so that a check stuck in a loop cannot stall the agent. The
@@ -10,6 +11,8 @@ import type { JsonValue } from '../actors/inspection.ts';
 import { taskPoolLogic } from '../actors/task-pool-actor.ts';
 import type { TaskPoolSlot } from '../actors/task-pool-actor.ts';
 import type { GravityConfig } from '../config/types.ts';
+import { etcdMemberChildSpec } from '../cluster/etcd-member.ts';
+import type { Logger } from '../log.ts';
 import type { ProbeInput } from '../machines/probe.ts';
 import type { ChildSpecInput, SupervisorSpec, SupervisorSpecInput } from './spec.ts';
 import { compileSupervisorSpec } from './spec.ts';
@@ -19,7 +22,7 @@ import { operationsChildId, operationsSupervisorSpecInput } from '../operations/
 export const agentRootPath = 'agent';
 
 /** What the tree needs from the configuration (a GravityConfig has all of it). */
-export type AgentTreeConfig = Pick<GravityConfig, 'cluster' | 'node' | 'stateDir' | 'probes' | 'statusHookIntervalMs' | 'app'>;
+export type AgentTreeConfig = Pick<GravityConfig, 'cluster' | 'node' | 'stateDir' | 'probes' | 'statusHookIntervalMs' | 'app' | 'etcd'>;
 
 export interface AgentTreeOptions {
   /** The configuration; without it, a single master named after the host with no probes. */
@@ -29,6 +32,8 @@ export interface AgentTreeOptions {
    * The child runs on the main thread (the slot cannot cross threads; its tasks run on piscina's).
    */
   tasks?: TaskPoolSlot;
+  /** Where the etcd member's log lines go. */
+  logger?: Logger;
 }
 
 /** The root's child id of a node's machine (what `root.sendTo` takes). */
@@ -75,6 +80,9 @@ export function agentTreeSpecInput(options: AgentTreeOptions = {}): SupervisorSp
   if (options.tasks !== undefined) {
     children.push({ id: 'tasks', start: { logic: taskPoolLogic(options.tasks), input: { ...agentTaskPoolInput } }, shutdown: agentTaskPoolShutdownMs });
   }
+  // Next, so that it stops late: the operations, probes and machines that may use it stop before it.
+  const config = options.config;
+  if (config?.etcd !== undefined) children.push(etcdMemberChildSpec({ ...config, etcd: config.etcd }, options.logger));
   children.push(
     {
       id: clusterChildId,
@@ -116,7 +124,7 @@ export function agentTreeSpecInput(options: AgentTreeOptions = {}): SupervisorSp
 
 /**
  * The compiled tree the agent starts.
- * @example const spec = buildAgentTreeSpec({ config, tasks: slot }); // children: tasks, cluster, node:node-1, [hook:status], probes, operations
+ * @example const spec = buildAgentTreeSpec({ config, tasks: slot }); // children: tasks, [etcd], cluster, node:node-1, [hook:status], probes, operations
  */
 export function buildAgentTreeSpec(options: AgentTreeOptions = {}): SupervisorSpec {
   return compileSupervisorSpec(agentTreeSpecInput(options), agentRootPath);

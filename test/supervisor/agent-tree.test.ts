@@ -1,5 +1,6 @@
 // The agent's tree from its configuration: cluster, this node, the status hook when the app has one,
-// and the probes under a worker-hosted supervisor, in the order health data needs them.
+// and the probes under a worker-hosted supervisor, in the order health data needs them; this node's
+// etcd member, when configured, right after the task pool.
 
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
@@ -7,6 +8,7 @@ import { TaskPoolSlot } from '../../src/actors/task-pool-actor.ts';
 import { agentTaskPoolInput, agentTaskPoolShutdownMs, agentTreeSpecInput, buildAgentTreeSpec } from '../../src/supervisor/agent-tree.ts';
 import type { AgentTreeConfig } from '../../src/supervisor/agent-tree.ts';
 import { validateSupervisorSpec } from '../../src/supervisor/spec.ts';
+import { etcdShutdownMs } from '../../src/cluster/etcd-member.ts';
 
 const config: AgentTreeConfig = {
   cluster: { name: 'prod' },
@@ -87,6 +89,22 @@ describe('supervisor/agent-tree', () => {
     assert.ok('logic' in tasks.start);
     assert.deepEqual(tasks.start.input, agentTaskPoolInput);
     assert.ok(!buildAgentTreeSpec({ config }).children.some((child) => child.id === 'tasks'));
+  });
+
+  it('with an etcd member: the etcd child comes right after the task pool (it stops late), permanent, 10 s to stop', () => {
+    const member = { binary: 'etcd', clientPort: 2379, peerPort: 2380, state: 'new' as const };
+    const spec = buildAgentTreeSpec({ config: { ...config, etcd: { member } }, tasks: new TaskPoolSlot() });
+    assert.deepEqual(
+      spec.children.map((child) => child.id),
+      ['tasks', 'etcd', 'cluster', 'node:node-1', 'hook:status', 'probes', 'operations'],
+    );
+    const etcd = spec.children[1];
+    assert.ok(etcd !== undefined && etcd.type === 'worker');
+    assert.deepEqual({ thread: etcd.thread, restart: etcd.restart, shutdown: etcd.shutdown }, { thread: 'main', restart: 'permanent', shutdown: etcdShutdownMs });
+    assert.equal(etcdShutdownMs, 10_000);
+    assert.ok('starter' in etcd.start && typeof etcd.start.starter === 'function');
+    assert.equal(buildAgentTreeSpec({ config: { ...config, etcd: { member } } }).children[0]?.id, 'etcd');
+    assert.ok(!buildAgentTreeSpec({ config }).children.some((child) => child.id === 'etcd'));
   });
 
   it('without an app status hook there is no hook:status child', () => {
