@@ -35,6 +35,21 @@ describe('supervisor/spec', () => {
     assert.equal(spec.children.length, 1);
   });
 
+  it('accepts a starter given in code on the main thread only, and refuses one that is not a function', () => {
+    const starter = (): Promise<never> => Promise.reject(new Error('not started in this test'));
+    const spec = compileSupervisorSpec({ children: [{ id: 'os', start: { starter } }] });
+    assert.ok(spec.children[0]?.type === 'worker' && 'starter' in spec.children[0].start);
+    assert.deepEqual(validateSupervisorSpec({ children: [{ id: 'os', thread: 'worker', start: { starter } }] }), [
+      'spec.children[0](os).start.starter: a starter given in code cannot cross to a worker thread',
+    ]);
+    assert.deepEqual(validateSupervisorSpec({ children: [{ id: 'os', start: { starter: 'etcd' } }] }), [
+      'spec.children[0](os).start.starter: must be a function that starts the child',
+    ]);
+    assert.deepEqual(validateSupervisorSpec({ children: [{ id: 'os', start: { starter, input: 1 } }] }), [
+      'spec.children[0](os).start.input: unknown key (allowed: starter)',
+    ]);
+  });
+
   it('reports every problem of a whole tree at once, each with its path', () => {
     const problems = validateSupervisorSpec({
       strategy: 'one_for_some',
