@@ -28,6 +28,8 @@ export interface OsProcessChildOptions {
   argv: readonly string[];
   env?: Readonly<Record<string, string>>;
   cwd?: string;
+  /** Called once the process has spawned, with its pid (its process group id). */
+  onSpawn?: (pid: number) => void;
   /** Called with every line the process writes (stdout and stderr), e.g. to log it. */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   /**
@@ -102,6 +104,7 @@ export async function startOsProcessChild(options: OsProcessChildOptions, contex
     throw new Error(`cannot run ${program}: ${error.message}`);
   }
   const tracked = trackProcessGroup({ pgid: pid, command: options.argv.join(' ') });
+  options.onSpawn?.(pid);
   let phase: ProcessPhase = 'starting';
   /** Read through a call: the exit handler changes it between awaits. */
   const phaseNow = (): ProcessPhase => phase;

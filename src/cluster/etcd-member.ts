@@ -4,6 +4,7 @@
 // client certificate and names the advertise address). The child's start waits until the member
 // answers /health over TLS, so that the children started after it find a working etcd; a member that
 // never answers within the deadline is a start failure, one that dies is restarted by the supervisor.
+// A member an earlier agent left running (that agent was killed) is ended first (etcd-member-leftover.ts).
 
 import { chmodSync, mkdirSync } from 'node:fs';
 import { request } from 'node:https';
@@ -16,6 +17,7 @@ import type { Logger } from '../log.ts';
 import { startOsProcessChild } from '../actors/os-process-child.ts';
 import type { ChildContext, RunningChild } from '../supervisor/child.ts';
 import type { ChildSpecInput } from '../supervisor/spec.ts';
+import { endLeftoverEtcdMember, recordEtcdMember } from './etcd-member-leftover.ts';
 import { ensureClusterPki } from './pki.ts';
 
 /** The member's child id in the agent's tree. */
@@ -161,12 +163,15 @@ function logEtcdLine(logger: Logger | undefined, line: string): void {
 export async function startEtcdMember(config: EtcdMemberAgentConfig, context: ChildContext, logger?: Logger): Promise<RunningChild> {
   const pki = await ensureClusterPki(config.stateDir, config.cluster.name, { name: config.node.name, address: config.node.advertiseAddr });
   ensureEtcdDataDir(config.stateDir);
+  const leftover = await endLeftoverEtcdMember(config.stateDir, { graceMs: etcdShutdownMs, clock: context.clock });
+  if (leftover !== undefined) logger?.warn(leftover, `ended the etcd member an earlier agent left running (pid ${leftover.pid}, ${leftover.how})`);
   const input: EtcdMemberInput = { name: config.node.name, advertiseAddr: config.node.advertiseAddr, stateDir: config.stateDir, member: config.etcd.member, tls: pki };
   const clientUrl = etcdClientUrl(config.node.advertiseAddr, config.etcd.member);
   const pem = { ca: pki.caPem, cert: pki.certPem, key: pki.keyPem };
   return startOsProcessChild(
     {
       argv: etcdMemberArgs(input),
+      onSpawn: (pid) => recordEtcdMember(config.stateDir, pid),
       onLine: (line) => logEtcdLine(logger, line),
       ready: (signal) => waitEtcdMemberReady(clientUrl, pem, signal, context.clock),
       readyTimeoutMs: etcdReadyTimeoutMs,

@@ -72,20 +72,25 @@ describe('integration: the agent runs its etcd member (real etcd)', function () 
     return view.root.children?.find((node) => node.id === 'etcd')?.state;
   }
 
-  it('answers a TLS client, is restarted with its data after SIGKILL, and is gone when the agent stops', async () => {
+  /** The agent's config lines with a member on free ports. */
+  async function memberConfig(): Promise<{ lines: string[]; clientPort: number }> {
     const clientPort = await freePort();
     const peerPort = await freePort();
-    agent = await startConfiguredAgent(stateDir, [
+    const lines = [
       'cluster: { name: c }',
       'node: { name: n1, advertiseAddr: 127.0.0.1 }',
       'health: { listen: "127.0.0.1:0" }',
       'panel: { enabled: false }',
       'probes: []',
       `etcd: { member: { binary: ${etcdBinary}, clientPort: ${clientPort}, peerPort: ${peerPort} } }`,
-    ]);
-    const dataDir = join(stateDir, 'etcd');
+    ];
+    return { lines, clientPort };
+  }
+
+  /** A client with the state dir's cluster certificates. */
+  function tlsClient(clientPort: number): Etcd3 {
     const pki = join(stateDir, 'pki');
-    client = new Etcd3({
+    return new Etcd3({
       hosts: [`https://127.0.0.1:${clientPort}`],
       credentials: {
         rootCertificate: readFileSync(join(pki, 'ca.pem')),
@@ -93,6 +98,13 @@ describe('integration: the agent runs its etcd member (real etcd)', function () 
         privateKey: readFileSync(join(pki, 'node-key.pem')),
       },
     });
+  }
+
+  it('answers a TLS client, is restarted with its data after SIGKILL, and is gone when the agent stops', async () => {
+    const { lines, clientPort } = await memberConfig();
+    agent = await startConfiguredAgent(stateDir, lines);
+    const dataDir = join(stateDir, 'etcd');
+    client = tlsClient(clientPort);
     // The agent runs only once its member answered: no wait here.
     await client.put('greeting').value('hello');
     assert.equal(await client.get('greeting').string(), 'hello');
@@ -111,5 +123,25 @@ describe('integration: the agent runs its etcd member (real etcd)', function () 
     assert.equal(finished.code, 0, finished.stdout + finished.stderr);
     assert.deepEqual(etcdPids(dataDir), []);
     agent = undefined;
+  });
+
+  it('a member left running by a killed agent is ended by the next agent, which runs its own on the same data', async () => {
+    const { lines, clientPort } = await memberConfig();
+    agent = await startConfiguredAgent(stateDir, lines);
+    const dataDir = join(stateDir, 'etcd');
+    client = tlsClient(clientPort);
+    await client.put('kept').value('yes');
+    const [orphan] = etcdPids(dataDir);
+    assert.ok(orphan !== undefined);
+    await killAgent(agent);
+    agent = undefined;
+    assert.deepEqual(etcdPids(dataDir), [orphan], 'the member outlives an agent killed with SIGKILL');
+
+    agent = await startConfiguredAgent(stateDir, lines);
+    const pids = etcdPids(dataDir);
+    assert.equal(pids.length, 1);
+    assert.notEqual(pids[0], orphan);
+    assert.equal(await client.get('kept').string(), 'yes');
+    assert.match(agent.stdout(), /ended the etcd member an earlier agent left running/);
   });
 });
