@@ -109,6 +109,9 @@ describe('integration: the agent runs its etcd member (real etcd)', function () 
     await client.put('greeting').value('hello');
     assert.equal(await client.get('greeting').string(), 'hello');
     assert.equal(await etcdNodeState(), 'running');
+    const shown = await runCli(['debug', 'tree', '--state-dir', stateDir]);
+    const etcdLine = shown.stdout.split('\n').find((line) => /\betcd\b/.test(line));
+    assert.match(etcdLine ?? '', /running/, shown.stdout);
 
     const [first, ...others] = etcdPids(dataDir);
     assert.ok(first !== undefined && others.length === 0, `one etcd process, got ${String(first)} ${others.join(' ')}`);
