@@ -6,6 +6,7 @@
 import type { GravityConfig } from '../config/types.ts';
 import type { AgentExtension, AgentExtensionHandle } from '../supervisor/agent.ts';
 import { GravityError } from '../errors.ts';
+import type { NodeIdentity } from './node-certificate.ts';
 import { ensureClusterPki } from './pki.ts';
 import { startRpcServer, type RpcServer } from './rpc-server.ts';
 
@@ -16,10 +17,13 @@ export interface RpcExtensionOptions {
   onListening?: (url: string) => void;
 }
 
-/** The address the node certificate names: the listen address, or the advertise address for a wildcard. */
-export function rpcCertificateAddress(config: Pick<GravityConfig, 'node'>, host: string): string {
+/**
+ * What the node certificate names: the listen address; for a wildcard, the advertise address and the
+ * loopback names as well (the server answers on them too, e.g. to curl on the node itself).
+ */
+export function rpcCertificateIdentity(config: Pick<GravityConfig, 'node'>, host: string): NodeIdentity {
   const wildcard = host === '0.0.0.0' || host === '::';
-  return wildcard ? config.node.advertiseAddr : host;
+  return wildcard ? { name: config.node.name, address: config.node.advertiseAddr, loopback: true } : { name: config.node.name, address: host };
 }
 
 /**
@@ -34,7 +38,7 @@ export function rpcExtension(config: Pick<GravityConfig, 'cluster' | 'node' | 'r
       let server: RpcServer | undefined;
       return Promise.resolve({
         async afterTreeStart() {
-          const pki = await ensureClusterPki(stateDir, config.cluster.name, { name: config.node.name, address: rpcCertificateAddress(config, listen.host) }, { now: new Date(clock.now()) });
+          const pki = await ensureClusterPki(stateDir, config.cluster.name, rpcCertificateIdentity(config, listen.host), { now: new Date(clock.now()) });
           if (pki.made.node) logger.info({ cert: pki.nodeCertPath }, 'made the node certificate');
           server = await startRpcServer({
             host: listen.host,

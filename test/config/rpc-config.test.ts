@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
-import { rpcCertificateAddress } from '../../src/cluster/rpc-extension.ts';
+import { rpcCertificateIdentity } from '../../src/cluster/rpc-extension.ts';
 import { failure } from '../helpers/failure.ts';
 
 describe('config/rpc', () => {
@@ -52,10 +52,10 @@ describe('config/rpc', () => {
     assert.match(failure(() => load(['rpc: { listen: "127.0.0.1:3012", port: 1 }'])).details[0] ?? '', /rpc\.port/u);
   });
 
-  it('names the listen address in the certificate, or the advertise address for a wildcard', () => {
+  it('names the listen address in the certificate, or the advertise and loopback addresses for a wildcard', () => {
     const config = { node: { name: 'n1', role: 'master' as const, advertiseAddr: '10.0.0.5' } };
-    assert.equal(rpcCertificateAddress(config, '127.0.0.11'), '127.0.0.11');
-    assert.equal(rpcCertificateAddress(config, '0.0.0.0'), '10.0.0.5');
-    assert.equal(rpcCertificateAddress(config, '::'), '10.0.0.5');
+    assert.deepEqual(rpcCertificateIdentity(config, '127.0.0.11'), { name: 'n1', address: '127.0.0.11' });
+    assert.deepEqual(rpcCertificateIdentity(config, '0.0.0.0'), { name: 'n1', address: '10.0.0.5', loopback: true });
+    assert.deepEqual(rpcCertificateIdentity(config, '::'), { name: 'n1', address: '10.0.0.5', loopback: true });
   });
 });
