@@ -70,22 +70,31 @@ function send(res: ServerResponse, answer: Answer, close: boolean): void {
   res.end(text);
 }
 
-/** Reads the body up to the limit: 'too-large' as soon as it is past it (declared or sent). */
+/**
+ * How much of a body past the limit is still read (and dropped) before the 413: a client is told why
+ * only if it has finished sending, since closing on unread data resets the connection first.
+ */
+const maxDrainBytes = 1024 * 1024;
+
+/**
+ * Reads the body, keeping none of it: 'too-large' when it is past the limit (declared or sent),
+ * once it has ended or past maxDrainBytes; 'ok' at its end otherwise.
+ */
 function readBody(req: IncomingMessage): Promise<'ok' | 'too-large'> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (Number.isFinite(declared) && declared > maxRpcRequestBytes) return Promise.resolve('too-large');
+  const declaredTooLarge = Number.isFinite(declared) && declared > maxRpcRequestBytes;
+  if (declaredTooLarge && declared > maxDrainBytes) return Promise.resolve('too-large');
   return new Promise((resolve, reject) => {
     let bytes = 0;
     const onData = (chunk: Buffer): void => {
       bytes += chunk.length;
-      if (bytes > maxRpcRequestBytes) {
+      if (bytes > maxDrainBytes) {
         req.off('data', onData);
-        req.pause();
         resolve('too-large');
       }
     };
     req.on('data', onData);
-    req.once('end', () => resolve('ok'));
+    req.once('end', () => resolve(declaredTooLarge || bytes > maxRpcRequestBytes ? 'too-large' : 'ok'));
     req.once('error', reject);
   });
 }

@@ -45,15 +45,21 @@ interface Raw {
 }
 
 /** One request with any method and body, as node-b. */
-function raw(port: number, ca: string, client: NodeCertificate, method: string, path: string, body?: Buffer): Promise<Raw> {
+function raw(port: number, ca: string, client: NodeCertificate, method: string, path: string, body?: Buffer, chunked = false): Promise<Raw> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method, agent: false, ca: [ca], cert: client.certPem, key: client.keyPem, servername: 'node-a' }, (res) => {
+    const headers = chunked ? { 'transfer-encoding': 'chunked' } : {};
+    const req = request({ host: '127.0.0.1', port, path, method, headers, agent: false, ca: [ca], cert: client.certPem, key: client.keyPem, servername: 'node-a' }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> }));
     });
     req.on('error', reject);
-    req.end(body);
+    if (chunked && body !== undefined) {
+      req.write(body); // no content-length: the server counts what comes
+      req.end();
+    } else {
+      req.end(body);
+    }
   });
 }
 
@@ -189,6 +195,8 @@ describe('cluster/node RPC server and client', function () {
     const large = await raw(peer.port, ca.certPem, nodeB, 'POST', '/v1/status', Buffer.alloc(maxRpcRequestBytes + 1, 'x'));
     assert.equal(large.status, 413);
     assert.match(String(large.body.message), /64 KiB/u);
+    const streamed = await raw(peer.port, ca.certPem, nodeB, 'GET', '/v1/time', Buffer.alloc(maxRpcRequestBytes + 1, 'x'), true);
+    assert.equal(streamed.status, 413);
     assert.equal(calls, 0);
     await assert.rejects(callPeer({ ...peer, port: peer.port }, '/v1/nothing' as '/v1/time', asNodeB()), { code: 'E_RPC_RESPONSE' });
   });
