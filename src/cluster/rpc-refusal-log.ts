@@ -1,6 +1,7 @@
-// Refused TLS handshakes on the node RPC, logged at most once per peer address per minute: a scanner
-// or a misconfigured peer retrying in a loop must not fill the log, yet the first refusal of each
-// address says why. The table of addresses is bounded, so that many addresses cannot grow it without end.
+// Callers the node RPC refused (in the TLS handshake, or by the node certificate check after it),
+// logged at most once per peer address per minute: a scanner or a misconfigured peer retrying in a
+// loop must not fill the log, yet the first refusal of each address says why. The table of addresses
+// is bounded, so that many addresses cannot grow it without end.
 
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
@@ -11,6 +12,9 @@ export const refusalLogIntervalMs = 60_000;
 /** The most addresses remembered; past it the oldest entries are dropped. */
 export const maxRememberedPeers = 1024;
 
+/** Where a caller was refused: in the TLS handshake, or after it, by the node certificate check (403). */
+export type RefusalStage = 'handshake' | 'certificate';
+
 interface Entry {
   loggedAt: number;
   /** Refusals since the one logged, told with the next log line of this address. */
@@ -18,12 +22,12 @@ interface Entry {
 }
 
 /**
- * Returns the function to call for each refused handshake.
- * @example server.on('tlsClientError', (error, socket) => logRefusal(socket.remoteAddress ?? 'unknown', error.message));
+ * Returns the function to call for each refused caller.
+ * @example server.on('tlsClientError', (error, socket) => logRefusal(socket.remoteAddress ?? 'unknown', error.message, 'handshake'));
  */
-export function refusalLogger(logger: Logger, clock: Pick<Clock, 'now'>): (address: string, reason: string) => void {
+export function refusalLogger(logger: Logger, clock: Pick<Clock, 'now'>): (address: string, reason: string, stage?: RefusalStage) => void {
   const peers = new Map<string, Entry>();
-  return (address, reason) => {
+  return (address, reason, stage = 'handshake') => {
     const now = clock.now();
     const entry = peers.get(address);
     if (entry !== undefined && now - entry.loggedAt < refusalLogIntervalMs) {
@@ -40,10 +44,11 @@ export function refusalLogger(logger: Logger, clock: Pick<Clock, 'now'>): (addre
     logger.warn(
       {
         peer: address,
+        stage,
         reason: reason.slice(0, 200),
         ...(entry === undefined || entry.suppressed === 0 ? {} : { alsoRefused: entry.suppressed }),
       },
-      'node RPC refused a TLS handshake',
+      'node RPC refused a caller',
     );
   };
 }

@@ -106,6 +106,8 @@ function readBody(req: IncomingMessage): Promise<'ok' | 'too-large'> {
 export async function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
   const { logger } = options;
   const callers = new WeakMap<TLSSocket, Promise<VerifiedNode>>();
+  // Refused handshakes, and certificates the handshake took that are no node's: at most once per address per minute.
+  const logRefusal = refusalLogger(logger, options.clock);
 
   /** The node the connection's certificate names, checked once per connection. */
   function callerOf(socket: TLSSocket): Promise<VerifiedNode> {
@@ -141,7 +143,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       caller = await callerOf(socket);
     } catch (error) {
       const reason = isGravityError(error) ? error.message : 'no valid client certificate';
-      logger.warn({ peer: socket.remoteAddress, reason }, 'node RPC refused a caller that is not a node of this cluster');
+      logRefusal(socket.remoteAddress ?? 'unknown', reason, 'certificate');
       send(res, errorAnswer(403, 'forbidden', reason), true);
       return;
     }
@@ -191,7 +193,6 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     const parent = (socket as TLSSocket & { _parent?: Socket })._parent;
     return socket.remoteAddress ?? (parent === undefined ? undefined : addresses.get(parent)) ?? 'unknown';
   };
-  const logRefusal = refusalLogger(logger, options.clock);
   server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
     // The certificate check's own reason (e.g. UNABLE_TO_VERIFY_LEAF_SIGNATURE) says more than the reset that follows it.
     const authorization = socket.authorizationError as Error | string | null | undefined;

@@ -29,5 +29,7 @@ describe('cluster/rpc refused-handshake log', () => {
     assert.equal(lines[2]?.reason, 'DEPTH_ZERO_SELF_SIGNED_CERT');
     assert.equal(lines[2]?.alsoRefused, 2);
     assert.equal(lines[0]?.alsoRefused, undefined);
+    assert.equal(lines[0]?.stage, 'handshake');
+    assert.equal(lines[0]?.msg, 'node RPC refused a caller');
   });
 });

@@ -6,14 +6,14 @@
 
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { request } from 'node:https';
+import { createServer, request } from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { createClusterCa, type ClusterCa } from '../../src/cluster/ca.ts';
 import { issueNodeCertificate, issueServerCertificate, type NodeCertificate } from '../../src/cluster/node-certificate.ts';
 import { callPeer, rpcTimeout, type RpcPeer } from '../../src/cluster/rpc-client.ts';
-import { maxRpcRequestBytes, type RpcAgentInfo } from '../../src/cluster/rpc-protocol.ts';
+import { maxRpcConnections, maxRpcRequestBytes, maxRpcResponseBytes, type RpcAgentInfo } from '../../src/cluster/rpc-protocol.ts';
 import { startRpcServer, type RpcServer } from '../../src/cluster/rpc-server.ts';
 import { ecdsaP256, newKeyPair, privateKeyPem, x509 } from '../../src/cluster/x509.ts';
 import { systemClock } from '../../src/clock.ts';
@@ -33,6 +33,27 @@ async function selfSigned(name: string): Promise<NodeCertificate> {
     extensions: [
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
       new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: name }, { type: 'ip', value: '127.0.0.1' }]),
+    ],
+  });
+  return { certPem: certificate.toString('pem'), keyPem: await privateKeyPem(keys.privateKey) };
+}
+
+/** A certificate of the CA for clientAuth only: the handshake takes it, the node check does not. */
+async function clientOnly(ca: ClusterCa, name: string): Promise<NodeCertificate> {
+  const keys = await newKeyPair();
+  const certificate = await x509.X509CertificateGenerator.create({
+    serialNumber: '01',
+    subject: `CN=${name}`,
+    issuer: ca.certificate.subjectName,
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + 86_400_000),
+    publicKey: keys.publicKey,
+    signingKey: ca.signingKey,
+    signingAlgorithm: ecdsaP256,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+      await x509.AuthorityKeyIdentifierExtension.create(ca.certificate),
     ],
   });
   return { certPem: certificate.toString('pem'), keyPem: await privateKeyPem(keys.privateKey) };
@@ -148,10 +169,11 @@ describe('cluster/node RPC server and client', function () {
       req.end();
     });
     assert.doesNotMatch(error.message, /^answered/u);
-    await waitFor(() => logLines.some((line) => line.msg === 'node RPC refused a TLS handshake'), 5000, 'the refusal in the log');
-    const logged = logLines.filter((line) => line.msg === 'node RPC refused a TLS handshake');
+    await waitFor(() => logLines.some((line) => line.msg === 'node RPC refused a caller'), 5000, 'the refusal in the log');
+    const logged = logLines.filter((line) => line.msg === 'node RPC refused a caller');
     assert.equal(logged.length, 1);
     assert.equal(logged[0]?.peer, '127.0.0.1');
+    assert.equal(logged[0]?.stage, 'handshake');
     assert.match(String(logged[0]?.reason), reason);
     assert.equal(logged[0]?.err, undefined);
     assert.equal(JSON.stringify(logged[0]).includes('    at '), false);
@@ -181,6 +203,52 @@ describe('cluster/node RPC server and client', function () {
     const foreign = await issueNodeCertificate(otherCa, { name: 'node-b', address: '127.0.0.1' });
     await assert.rejects(callPeer(peer, '/v1/time', { pki: { caPem: ca.certPem, certPem: foreign.certPem, keyPem: foreign.keyPem } }), { code: 'E_RPC_REFUSED' });
     assert.equal(calls, 0);
+  });
+
+  it('answers 403 to a CA-signed client certificate that is not a node certificate (no serverAuth)', async () => {
+    const peer = await serve();
+    const answer = await raw(peer.port, ca.certPem, await clientOnly(ca, 'intruder'), 'GET', '/v1/status');
+    assert.equal(answer.status, 403);
+    assert.match(String(answer.body.message), /serverAuth/u);
+    assert.equal(calls, 0);
+    assert.ok(logLines.some((line) => line.msg === 'node RPC refused a caller' && line.stage === 'certificate'));
+  });
+
+  it('holds at most 64 connections at once', async () => {
+    const peer = await serve();
+    const idle: net.Socket[] = [];
+    try {
+      for (let index = 0; index < maxRpcConnections; index += 1) {
+        const socket = net.connect(peer.port, '127.0.0.1');
+        idle.push(socket);
+        await once(socket, 'connect');
+      }
+      await assert.rejects(callPeer(peer, '/v1/time', asNodeB()), { code: 'E_RPC_UNREACHABLE' });
+    } finally {
+      for (const socket of idle) socket.destroy();
+    }
+    await waitFor(async () => (await callPeer(peer, '/v1/time', asNodeB()).then(() => true, () => false)), 5000, 'a free connection');
+  });
+
+  it('the client refuses an answer past 1 MiB', async () => {
+    const big = createServer({ key: nodeA.keyPem, cert: nodeA.certPem, ca: [ca.certPem], requestCert: true, rejectUnauthorized: true }, (_req, res) => {
+      res.end(JSON.stringify({ now: 1, padding: 'x'.repeat(maxRpcResponseBytes) }));
+    });
+    big.listen(0, '127.0.0.1');
+    await once(big, 'listening');
+    try {
+      const port = (big.address() as AddressInfo).port;
+      await assert.rejects(callPeer({ name: 'node-a', address: '127.0.0.1', port }, '/v1/time', asNodeB()), (error: unknown) => {
+        assert.ok(error instanceof GravityError);
+        assert.equal(error.code, 'E_RPC_RESPONSE');
+        assert.match(error.message, /more than 1 MiB/u);
+        return true;
+      });
+    } finally {
+      big.close();
+      big.closeAllConnections();
+      await once(big, 'close');
+    }
   });
 
   it('answers 405 to other methods, 404 to unknown paths, 413 past 64 KiB of body', async () => {
