@@ -52,6 +52,13 @@ export function rpcTimeout(timeoutMs: number | undefined): number {
   return timeoutMs;
 }
 
+/** E_USAGE unless the peer is an address of at most 253 characters and a port from 1 to 65535. */
+function checkPeer(peer: RpcPeer): void {
+  if (peer.address === '' || peer.address.length > 253 || !Number.isInteger(peer.port) || peer.port < 1 || peer.port > 65535) {
+    throw new GravityError('E_USAGE', `a node RPC peer is an address of 1 to 253 characters and a port from 1 to 65535, got ${JSON.stringify(peer.address.slice(0, 80))} and ${String(peer.port)}`);
+  }
+}
+
 /** Why the server's certificate is not the peer's node certificate, or undefined when it is. */
 function identityError(peer: RpcPeer, certificate: PeerCertificate): GravityError | undefined {
   const usages = certificate.ext_key_usage ?? [];
@@ -102,8 +109,10 @@ function responseError(peer: RpcPeer, status: number, text: string): GravityErro
  * @example const { now } = await callPeer({ name: 'node-2', address: '10.0.0.6', port: 3012 }, '/v1/time', { pki });
  */
 export function callPeer<P extends RpcPath>(peer: RpcPeer, path: P, options: RpcClientOptions): Promise<RpcAnswers[P]> {
-  const timeoutMs = rpcTimeout(options.timeoutMs);
   return new Promise<RpcAnswers[P]>((resolve, reject) => {
+    // Thrown here, a bad timeout or peer rejects the call like any other failure.
+    const timeoutMs = rpcTimeout(options.timeoutMs);
+    checkPeer(peer);
     let settled = false;
     let secured = false;
     let answered = false;

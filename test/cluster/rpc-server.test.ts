@@ -304,9 +304,12 @@ describe('cluster/node RPC server and client', function () {
     await assert.rejects(callPeer({ address: '127.0.0.1', port }, '/v1/time', asNodeB()), { code: 'E_RPC_UNREACHABLE' });
   });
 
-  it('range-checks the timeout', () => {
+  it('range-checks the timeout and the peer', async () => {
     assert.equal(rpcTimeout(undefined), 2000);
     assert.equal(rpcTimeout(10), 10);
     for (const bad of [9, 60_001, 1.5, Number.NaN]) assert.throws(() => rpcTimeout(bad), { code: 'E_USAGE' });
+    for (const port of [0, 65_536, 1.5]) await assert.rejects(callPeer({ address: '127.0.0.1', port }, '/v1/time', asNodeB()), { code: 'E_USAGE' });
+    await assert.rejects(callPeer({ address: 'a'.repeat(254), port: 3012 }, '/v1/time', asNodeB()), { code: 'E_USAGE' });
+    await assert.rejects(callPeer({ address: '127.0.0.1', port: 3012 }, '/v1/time', { ...asNodeB(), timeoutMs: 0 }), { code: 'E_USAGE' });
   });
 });
