@@ -121,7 +121,7 @@ export const errorCatalogue = {
     exitCode: ExitCode.usage,
     kind: 'user',
     message: 'cannot listen on the configured address',
-    hint: 'another process may hold the port: change health.listen in the config',
+    hint: 'another process may hold the port: change health.listen, panel.listen or rpc.listen in the config',
   },
   E_PHASE_FAILED: {
     exitCode: ExitCode.operationFailed,
@@ -328,6 +328,24 @@ export const errorCatalogue = {
     hint: 'a cluster or node name is letters, digits and ._- (at most 63 characters); an address is an IP address or a host name',
   },
   E_CERT_INVALID: { exitCode: ExitCode.usage, kind: 'user', message: 'the certificate was not issued by the cluster CA or cannot be used now' },
+  E_RPC_UNREACHABLE: {
+    exitCode: ExitCode.agentState,
+    kind: 'user',
+    message: "a peer's node RPC did not answer",
+    hint: 'check that the agent on that node runs with rpc.listen set, and that its address and port are reachable from here',
+  },
+  E_RPC_REFUSED: {
+    exitCode: ExitCode.usage,
+    kind: 'user',
+    message: "a peer's node RPC and this node did not accept each other's certificates",
+    hint: 'both nodes need certificates of the same cluster CA, and the peer\'s must name the node it is called as (docs/cluster-rpc.md)',
+  },
+  E_RPC_RESPONSE: {
+    exitCode: ExitCode.agentState,
+    kind: 'user',
+    message: "a peer's node RPC gave an answer that cannot be used",
+    hint: "check the peer agent's log and version",
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -56,13 +56,14 @@ export function makeStartCommand(output: CliOutput = processOutput): Command {
       const logger = createLogger({ debug: globals.debug, quiet: globals.quiet });
       const { systemExtensions } = await import('../system/system-extensions.ts');
       const { operationsExtension } = await import('../operations/operations-extension.ts');
+      const { rpcExtension } = await import('../cluster/rpc-extension.ts');
       await runAgentProcess({
         stateDir: config.stateDir,
         ...(config.source === undefined ? {} : { configFile: config.source }),
         spec: buildAgentTreeSpec({ config, tasks, logger }),
         logger,
         // The systemd extensions come last: their READY=1 says everything before them is up.
-        extensions: [systemFactsExtension(tasks), healthExtension(config), panelExtension(config), operationsExtension(config), ...systemExtensions(process.env, logger)],
+        extensions: [systemFactsExtension(tasks), healthExtension(config), panelExtension(config), operationsExtension(config), rpcExtension(config), ...systemExtensions(process.env, logger)],
       });
     });
 }

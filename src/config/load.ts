@@ -15,6 +15,7 @@ import { Fields } from './fields.ts';
 import { readInputFile } from './input-file.ts';
 import { listProblems } from './problem-list.ts';
 import { compileEtcdConfig } from './etcd-member-config.ts';
+import { compileRpcConfig } from './rpc-config.ts';
 import { compileStoreConfig } from './store-config.ts';
 import type { AppManifest, GravityConfig, NodeRole } from './types.ts';
 import { parseYamlSource, placeProblems, show } from './yaml-source.ts';
@@ -51,7 +52,7 @@ export interface LoadConfigOptions {
   hostname?: string;
 }
 
-const topKeys = ['cluster', 'node', 'stateDir', 'health', 'panel', 'app', 'statusHook', 'history', 'store', 'etcd', 'probes'];
+const topKeys = ['cluster', 'node', 'stateDir', 'health', 'panel', 'rpc', 'app', 'statusHook', 'history', 'store', 'etcd', 'probes'];
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/u;
 const hostnamePattern = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/u;
 
@@ -148,6 +149,8 @@ export function compileConfigText(
     if (panelListen === undefined) panelFields.problem('listen', `must be host:port with a port from 0 to 65535, e.g. 0.0.0.0:3009 or [::]:3009, got ${show(panelListenText)}`);
   }
 
+  const rpc = compileRpcConfig(root.raw.rpc, problems);
+
   let app: AppManifest | undefined;
   const appPath = root.string('app', { what: 'the path of the application manifest (relative to this file)' });
   if (appPath !== undefined) {
@@ -184,6 +187,7 @@ export function compileConfigText(
       panel: { enabled: panelEnabled!, ...panelListen! },
       statusHookIntervalMs: statusHookIntervalMs!,
       historyRetentionMs: historyRetentionMs!,
+      ...(rpc === undefined ? {} : { rpc }),
       ...(store === undefined ? {} : { store }),
       ...(etcd === undefined ? {} : { etcd }),
       ...(app === undefined ? {} : { app }),

@@ -50,6 +50,8 @@ export interface GravityConfig {
   health: { host: string; port: number };
   /** The Control Panel's HTTPS listener; `enabled: false` leaves it closed. */
   panel: { enabled: boolean; host: string; port: number };
+  /** Where the node RPC server listens for the other agents (docs/cluster-rpc.md); absent, there is none. */
+  rpc?: { host: string; port: number };
   /** How often the status hook runs, when the app has one. */
   statusHookIntervalMs: number;
   /** How long status history is kept. */
