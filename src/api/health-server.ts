@@ -6,11 +6,11 @@
 
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../clock.ts';
 import { parseDuration } from '../duration.ts';
-import { listenError } from './listen-error.ts';
+import { listenServer } from './listen-error.ts';
+import type { ListeningServer } from './listen-error.ts';
 import { healthEndpointJson, healthHttpStatus, nodeEndpointJson } from '../health/endpoint-json.ts';
 import type { ClusterReport } from '../health/types.ts';
 import type { HistoryQuery, HistoryStore } from '../store/types.ts';
@@ -34,15 +34,8 @@ export interface HealthServerOptions {
   clock: Clock;
 }
 
-export interface HealthServer {
-  readonly host: string;
-  /** The port it listens on (the one picked, when asked for 0). */
-  readonly port: number;
-  /** `https://host:port` (IPv6 hosts in brackets). */
-  readonly url: string;
-  /** Stops listening and closes every connection, keep-alive ones included. */
-  close(): Promise<void>;
-}
+/** The server listening: where, and how to stop it. */
+export type HealthServer = ListeningServer;
 
 /** The routes served; anything else is 404, any method but GET and HEAD on them 405. */
 export const healthRoutes = ['/', '/local', '/history', '/metrics', '/time'] as const;
@@ -215,30 +208,5 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
     );
   });
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      reject(listenError(options.host, options.port, 'the health endpoint', error));
-    };
-    server.once('error', onError);
-    server.listen(options.port, options.host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-
-  const port = (server.address() as AddressInfo).port;
-  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
-  let closing: Promise<void> | undefined;
-  return {
-    host: options.host,
-    port,
-    url: `https://${shownHost}:${port}`,
-    close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-        server.closeAllConnections();
-      });
-      return closing;
-    },
-  };
+  return listenServer(server, { host: options.host, port: options.port, what: 'the health endpoint' });
 }

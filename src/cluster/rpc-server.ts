@@ -8,9 +8,10 @@
 import { X509Certificate } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { listenError } from '../api/listen-error.ts';
+import { listenServer } from '../api/listen-error.ts';
+import type { ListeningServer } from '../api/listen-error.ts';
 import type { Clock } from '../clock.ts';
 import { isGravityError } from '../errors.ts';
 import type { ClusterReport } from '../health/types.ts';
@@ -42,14 +43,8 @@ export interface RpcServerOptions {
   clock: Pick<Clock, 'now'>;
 }
 
-export interface RpcServer {
-  host: string;
-  /** The port it listens on (the one picked, when asked for 0). */
-  port: number;
-  url: string;
-  /** Stops listening and closes every connection. */
-  close(): Promise<void>;
-}
+/** The server listening: where, and how to stop it. */
+export type RpcServer = ListeningServer;
 
 type Answer = { status: number; body: unknown; headers?: Record<string, string> };
 
@@ -202,30 +197,14 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   });
   server.on('clientError', (_error: Error, socket) => socket.destroy());
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => reject(listenError(options.host, options.port, 'the node RPC', error));
-    server.once('error', onError);
-    server.listen(options.port, options.host, () => {
-      server.off('error', onError);
-      resolve();
-    });
+  const listening = await listenServer(server, {
+    host: options.host,
+    port: options.port,
+    what: 'the node RPC',
+    onClose: () => {
+      for (const socket of sockets) socket.destroy();
+    },
   });
   server.on('error', (error: Error) => logger.error({ error: error.message }, 'node RPC server error'));
-
-  const port = (server.address() as AddressInfo).port;
-  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
-  let closing: Promise<void> | undefined;
-  return {
-    host: options.host,
-    port,
-    url: `https://${shownHost}:${port}`,
-    close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-        server.closeAllConnections();
-        for (const socket of sockets) socket.destroy();
-      });
-      return closing;
-    },
-  };
+  return listening;
 }
